@@ -27,7 +27,7 @@ def b64url_encode(data: bytes) -> str:
 
 def b64url_decode(text: str) -> bytes:
     """Decode unpadded base64url; raise MalformedTokenError on any other alphabet or length."""
-    if not _B64URL.match(text) or len(text) % 4 == 1:
+    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
         raise MalformedTokenError("not valid base64url")
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

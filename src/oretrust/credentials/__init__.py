@@ -1,0 +1,67 @@
+"""The credential types oretrust issues, and the builder of their unsigned credentials.
+
+Five types, each a :class:`CredentialType` in :data:`CREDENTIAL_TYPES`:
+
+==========================================  ==============================  ===================
+type                                        subject model                   jurisdiction
+==========================================  ==============================  ===================
+``BusinessIdentityCredential`` (UNTP DIA)   :class:`RegisteredIdentity`     register country
+``MiningLicenceCredential``                 :class:`MiningLicence`          licence jurisdiction
+``MineralOriginCertificate``                :class:`MineralOrigin`          country of origin
+``AuthorisedEconomicOperatorCredential``    :class:`AuthorisedEconomicOperator`  customs territory
+``ConformityAssessmentCredential`` (DCC)    :class:`ConformityAttestation`  facility country
+==========================================  ==============================  ===================
+
+Everything here is pure: dicts in, dicts out, no clock, no I/O. Invalid subjects raise
+:class:`~oretrust.errors.SchemaValidationError` whose ``field`` is a dotted path such as
+``credentialSubject.mineSite.coordinates.latitude``.
+"""
+
+from __future__ import annotations
+
+from oretrust.credentials._aeo import AeoCriterion, AuthorisedEconomicOperator
+from oretrust.credentials._base import DidParty, GeoPoint, GeoPolygon, MineSite, Party, Period
+from oretrust.credentials._builder import build_credential, xsd_datetime
+from oretrust.credentials._codes import ISO_3166_ALPHA2, Mineral
+from oretrust.credentials._conformity import ConformityAttestation
+from oretrust.credentials._identity import RegisteredIdentity
+from oretrust.credentials._licence import LicenceType, MiningLicence
+from oretrust.credentials._origin import MineralOrigin
+from oretrust.credentials._registry import (
+    CREDENTIAL_TYPES,
+    ORETRUST_CONTEXT,
+    SCHEMA_BASE_URL,
+    UNTP_DCC_CONTEXT,
+    UNTP_DIA_CONTEXT,
+    VC_V2_CONTEXT,
+    CredentialType,
+    get_credential_type,
+)
+
+__all__ = [
+    "CREDENTIAL_TYPES",
+    "ISO_3166_ALPHA2",
+    "ORETRUST_CONTEXT",
+    "SCHEMA_BASE_URL",
+    "UNTP_DCC_CONTEXT",
+    "UNTP_DIA_CONTEXT",
+    "VC_V2_CONTEXT",
+    "AeoCriterion",
+    "AuthorisedEconomicOperator",
+    "ConformityAttestation",
+    "CredentialType",
+    "DidParty",
+    "GeoPoint",
+    "GeoPolygon",
+    "LicenceType",
+    "MineSite",
+    "Mineral",
+    "MineralOrigin",
+    "MiningLicence",
+    "Party",
+    "Period",
+    "RegisteredIdentity",
+    "build_credential",
+    "get_credential_type",
+    "xsd_datetime",
+]

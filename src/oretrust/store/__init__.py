@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables and engines. Nothing outside store/ and the services imports tables."""

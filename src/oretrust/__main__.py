@@ -1,0 +1,3 @@
+from oretrust.cli import main
+
+main()

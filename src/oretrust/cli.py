@@ -1,0 +1,331 @@
+"""The ``oretrust`` command line (typer + rich): the imperative shell over the services.
+
+Scripting contract (ARCHITECTURE.md): exit 0 success / valid, 1 invalid (a verdict), 2 usage
+or input error; errors are one line on stderr, never a traceback; ``--json`` prints
+machine-readable output on stdout. The clock is read here, and only here, for CLI calls.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from oretrust import holder as holder_service
+from oretrust import identities
+from oretrust.credentials import CREDENTIAL_TYPES
+from oretrust.errors import InputError, InvalidCredentialError, OreTrustError
+from oretrust.home import Home
+from oretrust.issuer import issue_credential
+from oretrust.verification_checks import parse_datetime
+from oretrust.verify_files import verify_token
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="oretrust",
+    help="Verifiable-credential trust registry for critical-mineral supply chains.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+issuer_app = typer.Typer(help="Institutions that issue credentials (did:web).", no_args_is_help=True)
+holder_app = typer.Typer(help="Holders (mine operators, traders…) with did:jwk keys.", no_args_is_help=True)
+wallet_app = typer.Typer(help="A holder's stored credentials.", no_args_is_help=True)
+did_app = typer.Typer(help="DID documents.", no_args_is_help=True)
+app.add_typer(issuer_app, name="issuer")
+app.add_typer(holder_app, name="holder")
+app.add_typer(wallet_app, name="wallet")
+app.add_typer(did_app, name="did")
+
+out = Console()
+err = Console(stderr=True)
+
+HomeOpt = Annotated[
+    Path | None,
+    typer.Option("--home", envvar="ORETRUST_HOME", help="The registry home folder (default: .)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _open(home: Path | None) -> Home:
+    return Home.open(home)
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _read_text(path: str) -> str:
+    try:
+        return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}", code="FILE_UNREADABLE") from exc
+
+
+def _parse_time(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise InputError(f"{option}: {value!r} is not a date-time with a zone, e.g. 2027-01-01T00:00:00Z")
+    return parsed
+
+
+@app.command()
+def init(
+    home: HomeOpt = None,
+    domain: Annotated[str | None, typer.Option(help="Public host for derived did:web DIDs.")] = None,
+) -> None:
+    """Create a registry home (database and keys/ folder)."""
+    opened = _open(home)
+    if domain:
+        opened.set_domain(domain)
+    out.print(f"home ready at {opened.path} (did:web domain {opened.domain})")
+
+
+@issuer_app.command("add")
+def issuer_add(
+    name: str,
+    display_name: Annotated[str, typer.Option("--display-name", help="Legal name of the institution.")],
+    did: Annotated[str | None, typer.Option(help="An explicit did:web (default: derived).")] = None,
+    alg: Annotated[str, typer.Option(help="EdDSA (default) or ES256.")] = "EdDSA",
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register an issuer and create its first signing key."""
+    issuer = identities.add_issuer(_open(home), name, display_name=display_name, did=did, algorithm=alg, now=_now())
+    if as_json:
+        _print_json(issuer.__dict__)
+    else:
+        out.print(f"issuer {issuer.name}: {issuer.did}")
+
+
+@issuer_app.command("list")
+def issuer_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """List the issuers of this home."""
+    issuers = identities.list_issuers(_open(home))
+    if as_json:
+        _print_json([issuer.__dict__ for issuer in issuers])
+        return
+    table = Table("name", "DID", "display name")
+    for issuer in issuers:
+        table.add_row(issuer.name, issuer.did, issuer.display_name)
+    out.print(table)
+
+
+@issuer_app.command("rotate-key")
+def issuer_rotate_key(name: str, alg: str = "EdDSA", home: HomeOpt = None) -> None:
+    """Make a new key active; old keys stay published so older credentials verify."""
+    key = identities.rotate_key(_open(home), name, now=_now(), algorithm=alg)
+    out.print(f"active key is now {key.kid}")
+
+
+@issuer_app.command("compromise-key")
+def issuer_compromise_key(
+    kid: str,
+    as_of: Annotated[str, typer.Option("--as-of", help="When the key was compromised (ISO 8601).")],
+    home: HomeOpt = None,
+) -> None:
+    """Mark a key compromised as of a time: what it signed from then on fails verification."""
+    moment = _parse_time(as_of, "--as-of")
+    assert moment is not None
+    identities.mark_key_compromised(_open(home), kid, as_of=moment)
+    out.print(f"{kid} marked compromised as of {moment.isoformat()}")
+
+
+@holder_app.command("add")
+def holder_add(
+    name: str,
+    display_name: Annotated[str, typer.Option("--display-name", help="Legal name of the holder.")],
+    alg: Annotated[str, typer.Option(help="EdDSA (default) or ES256.")] = "EdDSA",
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register a holder with a new did:jwk key."""
+    created = identities.add_holder(_open(home), name, display_name=display_name, now=_now(), algorithm=alg)
+    if as_json:
+        _print_json(created.__dict__)
+    else:
+        out.print(f"holder {created.name}: {created.did}")
+
+
+@holder_app.command("list")
+def holder_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """List the holders of this home."""
+    holders = _open(home).holders()
+    if as_json:
+        _print_json([{"name": h.name, "did": h.did, "display_name": h.display_name} for h in holders])
+        return
+    table = Table("name", "display name", "DID")
+    for record in holders:
+        table.add_row(record.name, record.display_name, record.did[:60] + "…")
+    out.print(table)
+
+
+@app.command()
+def issue(
+    issuer: Annotated[str, typer.Option(help="Issuer name or DID.")],
+    credential_type: Annotated[str, typer.Option("--type", help="Credential type, e.g. MiningLicenceCredential.")],
+    subject: Annotated[str, typer.Option(help="JSON file with the credentialSubject ('-' for stdin).")],
+    holder: Annotated[str | None, typer.Option(help="Holder name or DID (becomes subject id).")] = None,
+    valid_until: Annotated[str | None, typer.Option("--valid-until", help="ISO 8601 end of validity.")] = None,
+    store: Annotated[bool, typer.Option(help="Also put it in the holder's wallet (local holders).")] = True,
+    output: Annotated[Path | None, typer.Option("--out", help="Write the vc+jwt here.")] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Issue a credential as vc+jwt."""
+    opened = _open(home)
+    try:
+        subject_json = json.loads(_read_text(subject))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--subject is not valid JSON: {exc.msg} at line {exc.lineno}") from exc
+    holder_record = identities.find_holder(opened, holder) if holder and not holder.startswith("did:") else None
+    holder_did = holder_record.did if holder_record else holder
+    now = _now()
+    issued = issue_credential(
+        opened,
+        issuer=issuer,
+        type_name=credential_type,
+        subject=subject_json,
+        holder=holder_did,
+        valid_until=_parse_time(valid_until, "--valid-until"),
+        now=now,
+    )
+    if store and holder_record is not None:
+        holder_service.receive_credential(opened, holder_record.name, issued.token, now=now)
+    if output:
+        output.write_text(issued.token + "\n", encoding="utf-8")
+    if as_json:
+        _print_json({"id": issued.id, "type": issued.type, "issuer": issued.issuer, "holder": issued.holder, "token": issued.token})
+    elif output is None:
+        sys.stdout.write(issued.token + "\n")
+    else:
+        out.print(f"issued {issued.type} {issued.id} → {output}")
+
+
+@wallet_app.command("receive")
+def wallet_receive(
+    file: Annotated[str, typer.Argument(help="A vc+jwt file ('-' for stdin).")],
+    holder: Annotated[str, typer.Option(help="Holder name or DID.")],
+    home: HomeOpt = None,
+) -> None:
+    """Verify a credential and keep it in a holder's wallet."""
+    entry = holder_service.receive_credential(_open(home), holder, _read_text(file).strip(), now=_now())
+    out.print(f"stored {entry.type} {entry.credential_id}")
+
+
+@wallet_app.command("list")
+def wallet_list(holder: Annotated[str, typer.Option(help="Holder name or DID.")], home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """List the credentials in a holder's wallet."""
+    entries = holder_service.list_wallet(_open(home), holder)
+    if as_json:
+        _print_json([{k: v for k, v in e.__dict__.items() if k != "token"} for e in entries])
+        return
+    table = Table("credential id", "type", "issuer")
+    for entry in entries:
+        table.add_row(entry.credential_id, entry.type, entry.issuer)
+    out.print(table)
+
+
+@app.command()
+def present(
+    holder: Annotated[str, typer.Option(help="Holder name or DID.")],
+    credential: Annotated[list[str], typer.Option("--credential", help="Credential id (repeatable).")],
+    nonce: Annotated[str, typer.Option(help="The verifier's challenge.")],
+    audience: Annotated[str, typer.Option(help="The verifier's identifier (aud).")],
+    output: Annotated[Path | None, typer.Option("--out", help="Write the vp+jwt here.")] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Build a vp+jwt presentation bound to a verifier's nonce and audience."""
+    token = holder_service.present(_open(home), holder, credential, nonce=nonce, audience=audience, now=_now())
+    if output:
+        output.write_text(token + "\n", encoding="utf-8")
+        out.print(f"presentation written to {output}")
+    else:
+        sys.stdout.write(token + "\n")
+
+
+@app.command()
+def verify(
+    file: Annotated[str, typer.Argument(help="vc+jwt or vp+jwt file, or a demo presentation .json ('-' for stdin).")],
+    nonce: Annotated[str | None, typer.Option(help="Expected presentation nonce.")] = None,
+    audience: Annotated[str | None, typer.Option(help="Expected presentation audience.")] = None,
+    at: Annotated[str | None, typer.Option(help="Verify as of this time (ISO 8601) instead of now.")] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify a credential or presentation. Exit 0 valid, 1 invalid, 2 usage error."""
+    report = verify_token(
+        _open(home), _read_text(file), nonce=nonce, audience=audience, now=_parse_time(at, "--at") or _now()
+    )
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        colour = "green" if report.verified else "red"
+        out.print(f"[bold {colour}]{report.verdict}[/] {report.kind}")
+        for check in report.checks:
+            out.print(f"  {'✔' if check.passed else '✘'} {check.id}: {check.code} {check.detail}")
+        for nested in report.credentials:
+            out.print(f"  credential {nested.credential_id}: [{('green' if nested.verified else 'red')}]{nested.verdict}[/]")
+            for check in nested.checks:
+                out.print(f"    {'✔' if check.passed else '✘'} {check.id}: {check.code} {check.detail}")
+        for warning in report.to_dict()["warnings"]:
+            out.print(f"  [yellow]warning[/] {warning}")
+    raise typer.Exit(0 if report.verified else 1)
+
+
+@did_app.command("show")
+def did_show(name_or_did: str, home: HomeOpt = None) -> None:
+    """Print the DID document of an issuer or holder of this home (or any resolvable DID)."""
+    opened = _open(home)
+    did = name_or_did
+    if not did.startswith("did:"):
+        try:
+            did = identities.find_issuer(opened, name_or_did).did
+        except OreTrustError:
+            did = identities.find_holder(opened, name_or_did).did
+    _print_json(opened.resolver().resolve(did))
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo home and its artifacts.")] = Path("demo"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the whole story end to end and leave its artifacts in --out."""
+    from oretrust.demo import run_demo
+
+    summary = run_demo(out_dir, now=_now(), echo=None if as_json else out.print)
+    if as_json:
+        _print_json(summary)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise SystemExit(code)
+
+
+def main() -> None:
+    """Console entry point: run the app, turning every error into one line and an exit code."""
+    try:
+        app(standalone_mode=True)
+    except InvalidCredentialError as exc:
+        _fail(f"{exc.code}: {exc.detail}", 1)
+    except OreTrustError as exc:
+        _fail(f"{exc.code}: {exc.detail}", 2)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as exc:  # the last line of defence: no traceback for users
+        _fail(f"internal error ({type(exc).__name__}): {exc}", 3)

@@ -1,0 +1,56 @@
+"""Decentralized identifiers: did:jwk, did:key and did:web, resolvers, and key selection.
+
+The public surface::
+
+    create_did_jwk(jwk)                  did:jwk of a public JWK
+    did_web_url(did)                     the HTTPS URL of a did:web document
+    build_did_web_document(did, keys, …) the document an institution serves at that URL
+    DidResolver / DefaultDidResolver / StaticDidResolver
+    DidWebFetcher / HttpsFetcher         the (SSRF-hardened) network seam of did:web
+    signing_jwk(document, kid, …)        the public key a ``kid`` may sign with
+
+Errors come from :mod:`oretrust.errors`: :class:`ResolutionError` (and its
+:class:`UnsafeUrlError`) when a document cannot be obtained, :class:`InvalidCredentialError`
+when a document does not let a ``kid`` sign, :class:`InputError` for a caller's bad input.
+"""
+
+from __future__ import annotations
+
+from oretrust.did._document import RELATIONSHIPS, SIGNING_RELATIONSHIPS, signing_jwk
+from oretrust.did._fetch import (
+    DidWebFetcher,
+    HostResolver,
+    HttpsFetcher,
+    is_public_address,
+    system_resolve,
+)
+from oretrust.did._local import create_did_jwk, resolve_did_jwk, resolve_did_key
+from oretrust.did._resolver import (
+    DefaultDidResolver,
+    DidResolver,
+    LocalDocuments,
+    StaticDidResolver,
+    did_method,
+)
+from oretrust.did._web import build_did_web_document, did_web_url
+
+__all__ = [
+    "RELATIONSHIPS",
+    "SIGNING_RELATIONSHIPS",
+    "DefaultDidResolver",
+    "DidResolver",
+    "DidWebFetcher",
+    "HostResolver",
+    "HttpsFetcher",
+    "LocalDocuments",
+    "StaticDidResolver",
+    "build_did_web_document",
+    "create_did_jwk",
+    "did_method",
+    "did_web_url",
+    "is_public_address",
+    "resolve_did_jwk",
+    "resolve_did_key",
+    "signing_jwk",
+    "system_resolve",
+]

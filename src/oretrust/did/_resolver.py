@@ -1,0 +1,126 @@
+"""DID resolvers: the interface the verifier depends on, and its implementations.
+
+:class:`DefaultDidResolver` dispatches by method. did:jwk and did:key resolve locally. did:web
+is looked up first in ``local`` — a home resolves the DIDs it hosts from its own database,
+never over the network — then fetched with the injected :class:`DidWebFetcher`. A fetched
+document whose ``id`` is not the requested DID is refused (code ``DID_DOCUMENT_ID_MISMATCH``):
+otherwise one site could answer for another's DID.
+
+:class:`StaticDidResolver` resolves from a mapping only (tests, offline bundles).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from oretrust.did._fetch import DidWebFetcher
+from oretrust.did._local import resolve_did_jwk, resolve_did_key
+from oretrust.did._web import did_web_url
+from oretrust.errors import ResolutionError
+
+__all__ = ["DefaultDidResolver", "DidResolver", "LocalDocuments", "StaticDidResolver"]
+
+#: DIDs a home hosts: a mapping ``did -> document`` or a lookup returning None when unknown.
+LocalDocuments = Mapping[str, dict[str, Any]] | Callable[[str], dict[str, Any] | None]
+
+# DID Core §3.1: did:<method-name>:<method-specific-id>, no path, query or fragment.
+_DID = re.compile(
+    r"^did:([a-z0-9]+):((?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2}|:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2}))$"
+)
+
+
+@runtime_checkable
+class DidResolver(Protocol):
+    """Resolves a DID to its DID document or raises :class:`ResolutionError`."""
+
+    def resolve(self, did: str) -> dict[str, Any]:
+        """Return the DID document of ``did``."""
+        ...
+
+
+class DefaultDidResolver:
+    """did:jwk and did:key locally; did:web from ``local``, then through ``fetcher``.
+
+    With no fetcher, a did:web DID that ``local`` does not know raises ResolutionError
+    (``DID_NOT_FOUND``); other methods raise ResolutionError(``DID_METHOD_UNSUPPORTED``).
+    """
+
+    def __init__(
+        self, fetcher: DidWebFetcher | None = None, local: LocalDocuments | None = None
+    ) -> None:
+        self._fetcher = fetcher
+        self._local = local
+
+    def resolve(self, did: str) -> dict[str, Any]:
+        """Resolve ``did``; every document returned is a fresh copy the caller may modify."""
+        method = did_method(did)
+        if method == "jwk":
+            return resolve_did_jwk(did)
+        if method == "key":
+            return resolve_did_key(did)
+        if method != "web":
+            raise ResolutionError(
+                f"DID method {method!r} is not supported", code="DID_METHOD_UNSUPPORTED"
+            )
+        url = did_web_url(did)
+        document = self._lookup_local(did)
+        if document is None:
+            if self._fetcher is None:
+                raise ResolutionError(
+                    f"{did} is not hosted here and fetching is off", code="DID_NOT_FOUND"
+                )
+            document = _parse_document(url, self._fetcher.fetch(url))
+        return _checked(did, document)
+
+    def _lookup_local(self, did: str) -> dict[str, Any] | None:
+        if self._local is None:
+            return None
+        if callable(self._local):
+            return self._local(did)
+        return self._local.get(did)
+
+
+class StaticDidResolver:
+    """Resolves only the DIDs in ``docs`` (an in-memory resolver for tests and bundles)."""
+
+    def __init__(self, docs: Mapping[str, dict[str, Any]]) -> None:
+        self._docs = dict(docs)
+
+    def resolve(self, did: str) -> dict[str, Any]:
+        """Return a copy of ``docs[did]``; raise ResolutionError(``DID_NOT_FOUND``) otherwise."""
+        document = self._docs.get(did)
+        if document is None:
+            raise ResolutionError(f"{did[:120]} is not known", code="DID_NOT_FOUND")
+        return _checked(did, document)
+
+
+def did_method(did: str) -> str:
+    """Return the method name of a syntactically valid DID; raise ResolutionError(INVALID_DID)."""
+    match = _DID.match(did) if isinstance(did, str) and len(did) <= 8192 else None
+    if match is None:
+        shown = did[:80] if isinstance(did, str) else type(did).__name__
+        raise ResolutionError(f"not a valid DID: {shown!r}", code="INVALID_DID")
+    return match.group(1)
+
+
+def _parse_document(url: str, raw: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ResolutionError(f"{url} is not valid JSON", code="DID_RESOLUTION_ERROR") from exc
+    if not isinstance(document, dict):
+        raise ResolutionError(f"{url} is not a JSON object", code="DID_RESOLUTION_ERROR")
+    return document
+
+
+def _checked(did: str, document: dict[str, Any]) -> dict[str, Any]:
+    if document.get("id") != did:
+        raise ResolutionError(
+            f"document id {str(document.get('id'))[:120]!r} is not {did}",
+            code="DID_DOCUMENT_ID_MISMATCH",
+        )
+    return copy.deepcopy(document)

@@ -1,0 +1,122 @@
+"""VC Data Model 2.0 secured with JOSE: ``vc+jwt`` credentials and ``vp+jwt`` presentations.
+
+The JWS payload *is* the credential (no ``vc``/``vp`` wrapper claim). Protected headers are
+``alg``, ``kid`` (a DID URL), ``typ: vc+jwt`` / ``vp+jwt`` and ``cty: vc`` / ``vp``. Beside
+the credential the payload may carry JWT registered claims; oretrust adds a numeric ``iat``
+(when the signature was made) and ``iss`` equal to the issuer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from oretrust.errors import DataModelError
+from oretrust.formats.jws import JwsSigner, sign_compact
+
+__all__ = [
+    "CREDENTIALS_V2_CONTEXT",
+    "ENVELOPED_PREFIX",
+    "VC_JWT_MEDIA_TYPE",
+    "VP_JWT_MEDIA_TYPE",
+    "envelope",
+    "issuer_id",
+    "sign_credential",
+    "sign_presentation",
+    "unwrap_envelope",
+]
+
+CREDENTIALS_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+VC_JWT_MEDIA_TYPE = "application/vc+jwt"
+VP_JWT_MEDIA_TYPE = "application/vp+jwt"
+ENVELOPED_PREFIX = f"data:{VC_JWT_MEDIA_TYPE},"
+
+
+def issuer_id(credential: dict[str, Any]) -> str:
+    """The issuer's identifier: ``issuer`` as a string or ``issuer.id``."""
+    issuer = credential.get("issuer")
+    if isinstance(issuer, dict):
+        issuer = issuer.get("id")
+    if not isinstance(issuer, str) or not issuer:
+        raise DataModelError("credential has no issuer identifier", rule="issuer-url")
+    return issuer
+
+
+def sign_credential(credential: dict[str, Any], signer: JwsSigner, *, now: datetime) -> str:
+    """Secure a (validated) credential as ``vc+jwt``; ``iat`` is ``now``, ``iss`` the issuer."""
+    payload = {**credential, "iss": issuer_id(credential), "iat": int(now.timestamp())}
+    if "id" in credential:
+        payload["jti"] = credential["id"]
+    header = {"typ": "vc+jwt", "cty": "vc"}
+    return sign_compact(header, _json_bytes(payload), signer)
+
+
+def envelope(token: str) -> dict[str, Any]:
+    """An ``EnvelopedVerifiableCredential`` carrying a vc+jwt as a data: URL."""
+    return {
+        "@context": CREDENTIALS_V2_CONTEXT,
+        "id": ENVELOPED_PREFIX + token,
+        "type": "EnvelopedVerifiableCredential",
+    }
+
+
+def unwrap_envelope(entry: Any) -> tuple[str, str]:
+    """Split an ``EnvelopedVerifiableCredential`` into (media type, credential text).
+
+    Raises DataModelError when the entry is not an enveloped credential with a ``data:`` URL
+    of an ``application/...`` media type.
+    """
+    if not isinstance(entry, dict):
+        raise DataModelError("verifiableCredential entries must be objects", rule="vp-vc-object")
+    types = entry.get("type")
+    types = [types] if isinstance(types, str) else types
+    if not isinstance(types, list) or "EnvelopedVerifiableCredential" not in types:
+        raise DataModelError(
+            "only EnvelopedVerifiableCredential entries are accepted in a vp+jwt",
+            rule="vp-enveloped",
+        )
+    ident = entry.get("id")
+    if not isinstance(ident, str) or not ident.startswith("data:application/") or "," not in ident:
+        raise DataModelError(
+            "enveloped credential id must be a data: URL such as data:application/vc+jwt,<jwt>",
+            rule="vp-enveloped-id",
+        )
+    media_type, _, content = ident[len("data:") :].partition(",")
+    return media_type, content
+
+
+def sign_presentation(
+    credentials: Sequence[str],
+    signer: JwsSigner,
+    *,
+    holder: str,
+    nonce: str,
+    audience: str,
+    now: datetime,
+    lifetime_seconds: int = 300,
+    presentation_id: str | None = None,
+) -> str:
+    """Build and sign a ``vp+jwt`` bound to the verifier's ``nonce`` and ``audience``."""
+    issued_at = int(now.timestamp())
+    payload: dict[str, Any] = {
+        "@context": [CREDENTIALS_V2_CONTEXT],
+        "type": ["VerifiablePresentation"],
+        "holder": holder,
+        "verifiableCredential": [envelope(token) for token in credentials],
+        "iss": holder,
+        "aud": audience,
+        "nonce": nonce,
+        "iat": issued_at,
+        "exp": issued_at + lifetime_seconds,
+    }
+    if presentation_id:
+        payload["id"] = presentation_id
+        payload["jti"] = presentation_id
+    header = {"typ": "vp+jwt", "cty": "vp"}
+    return sign_compact(header, _json_bytes(payload), signer)
+
+
+def _json_bytes(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()

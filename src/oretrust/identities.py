@@ -1,0 +1,222 @@
+"""Service layer for the identities a home keeps: issuers (did:web), holders (did:jwk), keys.
+
+Owns the transactions; callers get ``…Public`` dataclasses, never table rows.
+Key rotation: a new key becomes active and the old one stays published (retired) so that
+credentials it signed keep verifying. A key marked *compromised as of* a time stays
+published with that time, and a verifier rejects what it signed from then on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from oretrust.did import create_did_jwk
+from oretrust.errors import ConflictError, InputError, NotFoundError
+from oretrust.home import Home
+from oretrust.jwk import public_jwk
+from oretrust.keys import LocalSigner, Signer
+from oretrust.store.db import utc_naive
+from oretrust.store.models import HolderRecord, IssuerRecord, KeyRecord
+
+__all__ = [
+    "HolderPublic",
+    "IssuerPublic",
+    "KeyPublic",
+    "add_holder",
+    "add_issuer",
+    "find_holder",
+    "find_issuer",
+    "list_issuers",
+    "list_keys",
+    "mark_key_compromised",
+    "rotate_key",
+    "signer_for",
+]
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_DID_WEB = re.compile(r"^did:web:[A-Za-z0-9.%-]+(:[A-Za-z0-9._%-]+)*$")
+
+
+@dataclass(frozen=True)
+class IssuerPublic:
+    """An issuer as callers see it."""
+
+    name: str
+    did: str
+    display_name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class HolderPublic:
+    """A holder as callers see it."""
+
+    name: str
+    did: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class KeyPublic:
+    """A key's public facts (never the private key)."""
+
+    kid: str
+    algorithm: str
+    active: bool
+    public_jwk: dict[str, Any]
+    created_at: datetime
+    compromised_at: datetime | None
+
+
+def add_issuer(
+    home: Home,
+    name: str,
+    *,
+    display_name: str,
+    now: datetime,
+    did: str | None = None,
+    algorithm: str = "EdDSA",
+    role: str = "issuer",
+) -> IssuerPublic:
+    """Register an issuer with a fresh key; its DID defaults to ``did:web:<domain>:issuers:<name>``."""
+    _check_name(name)
+    did = did or f"did:web:{home.domain}:issuers:{name}"
+    if not _DID_WEB.match(did):
+        raise InputError(f"issuer DID must be a did:web identifier, got {did!r}", code="INVALID_DID")
+    record = IssuerRecord(name=name, did=did, display_name=display_name, role=role, created_at=utc_naive(now))
+    with home.session() as session:
+        session.add(record)
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            raise ConflictError(f"an issuer named {name!r} or with DID {did} already exists") from exc
+        _new_key(home, session, did, f"{did}#key-1", algorithm, now)
+        session.commit()
+    return IssuerPublic(name, did, display_name, role)
+
+
+def add_holder(home: Home, name: str, *, display_name: str, now: datetime, algorithm: str = "EdDSA") -> HolderPublic:
+    """Register a holder with a fresh key; its DID is the key's did:jwk."""
+    _check_name(name)
+    key_ref, private_key = home.keys.create(algorithm)
+    did = create_did_jwk(public_jwk(private_key.public_key()))
+    with home.session() as session:
+        session.add(HolderRecord(name=name, did=did, display_name=display_name, created_at=utc_naive(now)))
+        session.add(
+            KeyRecord(
+                owner_did=did,
+                kid=f"{did}#0",
+                key_ref=key_ref,
+                algorithm=algorithm,
+                public_jwk=public_jwk(private_key.public_key()),
+                created_at=utc_naive(now),
+            )
+        )
+        try:
+            session.commit()
+        except IntegrityError as exc:
+            raise ConflictError(f"a holder named {name!r} already exists") from exc
+    return HolderPublic(name, did, display_name)
+
+
+def find_issuer(home: Home, name_or_did: str) -> IssuerPublic:
+    """Look an issuer up by name or DID; raise NotFoundError."""
+    with home.session() as session:
+        column = IssuerRecord.did if name_or_did.startswith("did:") else IssuerRecord.name
+        record = session.exec(select(IssuerRecord).where(column == name_or_did)).first()
+    if record is None:
+        raise NotFoundError(f"no issuer {name_or_did!r} in this home (see 'oretrust issuer list')")
+    return IssuerPublic(record.name, record.did, record.display_name, record.role)
+
+
+def list_issuers(home: Home) -> list[IssuerPublic]:
+    """Every issuer in this home, by name."""
+    with home.session() as session:
+        rows = session.exec(select(IssuerRecord).order_by(IssuerRecord.name))  # type: ignore[arg-type]
+        return [IssuerPublic(r.name, r.did, r.display_name, r.role) for r in rows]
+
+
+def find_holder(home: Home, name_or_did: str) -> HolderPublic:
+    """Look a holder up by name or DID; raise NotFoundError."""
+    with home.session() as session:
+        column = HolderRecord.did if name_or_did.startswith("did:") else HolderRecord.name
+        record = session.exec(select(HolderRecord).where(column == name_or_did)).first()
+    if record is None:
+        raise NotFoundError(f"no holder {name_or_did!r} in this home (see 'oretrust holder list')")
+    return HolderPublic(record.name, record.did, record.display_name)
+
+
+def list_keys(home: Home, did: str) -> list[KeyPublic]:
+    """Every key (active, retired, compromised) of a DID, oldest first."""
+    with home.session() as session:
+        rows = session.exec(select(KeyRecord).where(KeyRecord.owner_did == did).order_by(KeyRecord.id))  # type: ignore[arg-type]
+        return [
+            KeyPublic(r.kid, r.algorithm, r.active, r.public_jwk, r.created_at, r.compromised_at)
+            for r in rows
+        ]
+
+
+def signer_for(home: Home, did: str) -> Signer:
+    """A signer over the active key of ``did``; raise NotFoundError if it has none."""
+    with home.session() as session:
+        record = session.exec(
+            select(KeyRecord).where(KeyRecord.owner_did == did, KeyRecord.active == True)  # noqa: E712
+        ).first()
+    if record is None:
+        raise NotFoundError(f"no active signing key for {did}")
+    return LocalSigner(home.keys.load(record.key_ref), record.kid)
+
+
+def rotate_key(home: Home, name_or_did: str, *, now: datetime, algorithm: str = "EdDSA") -> KeyPublic:
+    """Make a new key active for an issuer; older keys stay published for verification."""
+    issuer = find_issuer(home, name_or_did)
+    with home.session() as session:
+        existing = list(session.exec(select(KeyRecord).where(KeyRecord.owner_did == issuer.did)))
+        for record in existing:
+            if record.active:
+                record.active = False
+                record.retired_at = utc_naive(now)
+                session.add(record)
+        record = _new_key(home, session, issuer.did, f"{issuer.did}#key-{len(existing) + 1}", algorithm, now)
+        session.commit()
+        return KeyPublic(record.kid, record.algorithm, True, record.public_jwk, now, None)
+
+
+def mark_key_compromised(home: Home, kid: str, *, as_of: datetime) -> KeyPublic:
+    """Mark a key compromised as of ``as_of``; it can no longer sign."""
+    with home.session() as session:
+        record = session.exec(select(KeyRecord).where(KeyRecord.kid == kid)).first()
+        if record is None:
+            raise NotFoundError(f"no key {kid!r} in this home")
+        record.compromised_at = utc_naive(as_of)
+        record.active = False
+        session.add(record)
+        session.commit()
+        return KeyPublic(record.kid, record.algorithm, False, record.public_jwk, record.created_at, as_of)
+
+
+def _new_key(home: Home, session: Any, did: str, kid: str, algorithm: str, now: datetime) -> KeyRecord:
+    key_ref, private_key = home.keys.create(algorithm)
+    record = KeyRecord(
+        owner_did=did,
+        kid=kid,
+        key_ref=key_ref,
+        algorithm=algorithm,
+        public_jwk=public_jwk(private_key.public_key()),
+        created_at=utc_naive(now),
+    )
+    session.add(record)
+    return record
+
+
+def _check_name(name: str) -> None:
+    if not _NAME.match(name):
+        raise InputError(
+            f"invalid name {name!r}: use 1-63 lowercase letters, digits and hyphens", code="INVALID_NAME"
+        )

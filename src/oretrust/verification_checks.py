@@ -1,0 +1,68 @@
+"""Pure checks over a signature-verified credential: validity period and subject schema.
+
+Each function appends its :class:`~oretrust.report.Check` to the report; none reads the
+clock (``now`` is a parameter) or does I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from oretrust.credentials import CREDENTIAL_TYPES
+from oretrust.errors import OreTrustError
+from oretrust.report import VerificationReport
+
+__all__ = ["check_schema", "check_validity_period", "parse_datetime"]
+
+
+def parse_datetime(value: str) -> datetime | None:
+    """Parse an XML Schema dateTimeStamp (``Z`` or offset required); None when invalid."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def check_validity_period(
+    credential: dict[str, Any], report: VerificationReport, now: datetime, leeway: timedelta
+) -> None:
+    """``validFrom <= now < validUntil`` and JWT ``nbf``/``exp``, each widened by ``leeway``."""
+    starts = [parse_datetime(str(credential["validFrom"]))] if "validFrom" in credential else []
+    ends = [parse_datetime(str(credential["validUntil"]))] if "validUntil" in credential else []
+    if isinstance(credential.get("nbf"), int | float):
+        starts.append(datetime.fromtimestamp(credential["nbf"], tz=UTC))
+    if isinstance(credential.get("exp"), int | float):
+        ends.append(datetime.fromtimestamp(credential["exp"], tz=UTC))
+    if any(moment is None for moment in starts + ends):
+        report.failed("validity_period", "VALIDITY_PERIOD_INVALID", "validFrom/validUntil unreadable")
+        return
+    for start in starts:
+        if start is not None and now + leeway < start:
+            report.failed(
+                "validity_period", "CREDENTIAL_NOT_YET_VALID", f"not valid before {start.isoformat()}"
+            )
+            return
+    for end in ends:
+        if end is not None and now - leeway >= end:
+            report.failed("validity_period", "CREDENTIAL_EXPIRED", f"expired at {end.isoformat()}")
+            return
+    report.passed("validity_period", f"valid at {now.isoformat()} (leeway {leeway.total_seconds():g}s)")
+
+
+def check_schema(credential: dict[str, Any], report: VerificationReport) -> None:
+    """Validate the subject against oretrust's schema when the type is one of ours."""
+    types = credential.get("type", [])
+    types = [types] if isinstance(types, str) else types
+    known = [name for name in types if isinstance(name, str) and name in CREDENTIAL_TYPES]
+    if not known:
+        report.warnings.append("credential type is not an oretrust type: subject schema not checked")
+        return
+    credential_type = CREDENTIAL_TYPES[known[0]]
+    try:
+        credential_type.validate_subject(credential.get("credentialSubject", {}))
+    except OreTrustError as exc:
+        report.failed("schema", exc.code, exc.detail)
+        return
+    report.passed("schema", f"credentialSubject matches the {credential_type.name} schema")

@@ -1,0 +1,371 @@
+"""The verifier role: check vc+jwt credentials and vp+jwt presentations, report every check.
+
+Trust enters only through injected interfaces: a DID resolver, and extra credential checks
+(revocation status, issuer accreditation) supplied by the caller. The clock is a parameter.
+
+``check_*`` methods always return a :class:`~oretrust.report.VerificationReport`;
+``verify_*`` methods return a verified object or raise
+:class:`~oretrust.errors.InvalidCredentialError` carrying that report — never a bare bool.
+Data read from a token before its signature is checked is named ``unverified_*``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from oretrust.did import DidResolver, signing_jwk
+from oretrust.errors import InvalidCredentialError, OreTrustError
+from oretrust.formats.jws import UnverifiedJws, parse_compact, verify_signature
+from oretrust.formats.vc_jwt import VC_JWT_MEDIA_TYPE, issuer_id, unwrap_envelope
+from oretrust.formats.vcdm import (
+    reject_jwt_wrapper_claims,
+    split_jwt_payload,
+    validate_credential,
+    validate_presentation,
+)
+from oretrust.report import VerificationReport
+from oretrust.verification_checks import check_schema, check_validity_period, parse_datetime
+
+__all__ = [
+    "CredentialCheck",
+    "VerifiedCredential",
+    "VerifiedPresentation",
+    "Verifier",
+]
+
+#: An extra check over a signature-verified credential (status, accreditation, policy…).
+CredentialCheck = Callable[[dict[str, Any], VerificationReport, datetime], None]
+
+#: Credential types about documents or things that may be forwarded by a party other than
+#: their subject (a licence is a public record; an origin certificate follows the lot).
+DEFAULT_FORWARDABLE_TYPES = frozenset({"MiningLicenceCredential", "MineralOriginCertificate"})
+
+
+@dataclass(frozen=True)
+class VerifiedCredential:
+    """A credential whose every check passed."""
+
+    token: str
+    credential: dict[str, Any]
+    issuer: str
+    report: VerificationReport
+
+
+@dataclass(frozen=True)
+class VerifiedPresentation:
+    """A presentation whose every check passed, with its verified credentials."""
+
+    token: str
+    holder: str
+    credentials: list[VerifiedCredential]
+    report: VerificationReport
+
+
+@dataclass
+class Verifier:
+    """Checks credentials and presentations against injected trust sources."""
+
+    did_resolver: DidResolver
+    leeway: timedelta = timedelta(seconds=60)
+    max_presentation_age: timedelta = timedelta(minutes=10)
+    extra_checks: Sequence[CredentialCheck] = ()
+    forwardable_types: frozenset[str] = DEFAULT_FORWARDABLE_TYPES
+
+    # ------------------------------------------------------------------ credentials
+    def check_credential(self, token: str, *, now: datetime) -> VerificationReport:
+        """Run every check on a vc+jwt and return the report (never raises for a bad token)."""
+        report = VerificationReport(kind="credential", token=token)
+        self._check_credential_into(token, report, now)
+        return report
+
+    def verify_credential(self, token: str, *, now: datetime) -> VerifiedCredential:
+        """Return the verified credential, or raise InvalidCredentialError with the report."""
+        report = self.check_credential(token, now=now)
+        if not report.verified or report.claims is None or report.issuer is None:
+            raise _rejection(report)
+        return VerifiedCredential(token, report.claims, report.issuer, report)
+
+    def _check_credential_into(self, token: str, report: VerificationReport, now: datetime) -> None:
+        unverified = _parse(token, report, "vc")
+        if unverified is None:
+            return
+        try:
+            unverified_payload = unverified.unverified_payload()
+            unverified_issuer = issuer_id(unverified_payload)
+        except OreTrustError as exc:
+            report.failed("format", exc.code, exc.detail)
+            return
+        report.credential_id = _str_or_none(unverified_payload.get("id"))
+        report.issuer = unverified_issuer
+        payload = self._verify_jws(unverified, unverified_issuer, report, now)
+        if payload is None:
+            return
+        report.types = _types(payload)
+        report.claims = payload
+        try:
+            credential, _jwt_claims = split_jwt_payload(payload)
+            validate_credential(credential)
+            if "iss" in payload and payload["iss"] != unverified_issuer:
+                raise InvalidCredentialError(
+                    "JWT 'iss' differs from the credential issuer", code="ISSUER_MISMATCH"
+                )
+            report.passed("data_model", "VC Data Model 2.0 rules hold")
+        except OreTrustError as exc:
+            report.failed("data_model", exc.code, exc.detail)
+        if not isinstance(payload.get("iat", 0), int | float):
+            report.warnings.append("'iat' is not a NumericDate and was ignored")
+        check_validity_period(payload, report, now, self.leeway)
+        check_schema(payload, report)
+        for extra in self.extra_checks:
+            extra(payload, report, now)
+
+    # ------------------------------------------------------------------ presentations
+    def check_presentation(
+        self, token: str, *, nonce: str | None, audience: str | None, now: datetime
+    ) -> VerificationReport:
+        """Check a vp+jwt: holder signature, challenge binding, then every credential inside.
+
+        ``nonce``/``audience`` are what this verifier asked for; ``None`` means the caller
+        did not bind the presentation (a warning is recorded, replay is then possible).
+        """
+        report = VerificationReport(kind="presentation")
+        unverified = _parse(token, report, "vp")
+        if unverified is None:
+            return report
+        try:
+            unverified_payload = unverified.unverified_payload()
+            unverified_holder = _holder_of(unverified_payload)
+        except OreTrustError as exc:
+            report.failed("format", exc.code, exc.detail)
+            return report
+        report.holder = unverified_holder
+        payload = self._verify_jws(unverified, unverified_holder, report, now)
+        if payload is None:
+            return report
+        try:
+            reject_jwt_wrapper_claims(payload)
+            validate_presentation(payload)
+            envelopes = [unwrap_envelope(e) for e in _as_list(payload["verifiableCredential"])]
+            report.passed("data_model", f"presentation carries {len(envelopes)} credential(s)")
+        except OreTrustError as exc:
+            report.failed("data_model", exc.code, exc.detail)
+            return report
+        except KeyError:
+            report.failed("data_model", "DATA_MODEL_INVALID", "presentation has no credentials")
+            return report
+        _check_challenge(payload, report, nonce=nonce, audience=audience)
+        self._check_freshness(payload, report, now)
+        for media_type, inner in envelopes:
+            nested = VerificationReport(kind="credential", token=inner)
+            if media_type == VC_JWT_MEDIA_TYPE:
+                self._check_credential_into(inner, nested, now)
+            else:
+                nested.failed("format", "UNSUPPORTED_FORMAT", f"{media_type} credentials are not supported")
+            report.credentials.append(nested)
+        self._check_holder_binding(unverified_holder, report)
+        return report
+
+    def verify_presentation(
+        self, token: str, *, nonce: str | None, audience: str | None, now: datetime
+    ) -> VerifiedPresentation:
+        """Return the verified presentation, or raise InvalidCredentialError with the report."""
+        report = self.check_presentation(token, nonce=nonce, audience=audience, now=now)
+        if not report.verified or report.holder is None:
+            raise _rejection(report)
+        credentials = [
+            VerifiedCredential(nested.token or "", nested.claims or {}, nested.issuer or "", nested)
+            for nested in report.credentials
+        ]
+        return VerifiedPresentation(token, report.holder, credentials, report)
+
+    # ------------------------------------------------------------------ shared steps
+    def _verify_jws(
+        self, unverified: UnverifiedJws, controller: str, report: VerificationReport, now: datetime
+    ) -> dict[str, Any] | None:
+        """Resolve ``controller``, find the ``kid`` key, check the signature; None on failure."""
+        kid = _absolute_kid(unverified.unverified_header.get("kid"), controller, report)
+        if kid is None:
+            return None
+        try:
+            document = self.did_resolver.resolve(controller)
+            report.passed("issuer_resolved", f"resolved {controller}")
+        except OreTrustError as exc:
+            report.failed("issuer_resolved", exc.code, exc.detail)
+            return None
+        relationship = "assertionMethod" if report.kind == "credential" else "authentication"
+        try:
+            jwk = signing_jwk(document, kid, relationship)
+            report.passed("kid", f"{kid} is in {relationship} of {controller}")
+        except OreTrustError as exc:
+            report.failed("kid", exc.code, exc.detail)
+            return None
+        try:
+            verify_signature(unverified, jwk)
+            report.passed("signature", f"{unverified.unverified_header.get('alg')} signature verifies")
+        except OreTrustError as exc:
+            report.failed("signature", exc.code, exc.detail)
+            return None
+        payload = unverified.unverified_payload()  # verified from here on
+        _check_key_not_compromised(_method_by_id(document, kid), payload, report)
+        return payload
+
+    def _check_freshness(self, payload: dict[str, Any], report: VerificationReport, now: datetime) -> None:
+        issued = payload.get("iat")
+        expires = payload.get("exp")
+        if isinstance(expires, int | float) and now >= _from_timestamp(expires) + self.leeway:
+            report.failed("freshness", "PRESENTATION_EXPIRED", "presentation 'exp' has passed")
+        elif isinstance(issued, int | float) and now - _from_timestamp(issued) > self.max_presentation_age + self.leeway:
+            report.failed("freshness", "PRESENTATION_STALE", "presentation is older than allowed")
+        elif isinstance(issued, int | float) and _from_timestamp(issued) > now + self.leeway:
+            report.failed("freshness", "PRESENTATION_NOT_YET_VALID", "presentation 'iat' is in the future")
+        else:
+            report.passed("freshness", "presentation is fresh")
+
+    def _check_holder_binding(self, holder: str, report: VerificationReport) -> None:
+        problems: list[str] = []
+        for nested in report.credentials:
+            subjects = _as_list((nested.claims or {}).get("credentialSubject", []))
+            subject_dids = {s.get("id") for s in subjects if isinstance(s, dict)}
+            subject_dids = {s for s in subject_dids if isinstance(s, str) and s.startswith("did:")}
+            if not subject_dids or holder in subject_dids:
+                continue
+            if self.forwardable_types & set(nested.types):
+                report.warnings.append(
+                    f"{nested.credential_id} is about {', '.join(sorted(subject_dids))} and was forwarded by {holder}"
+                )
+                continue
+            problems.append(f"{nested.credential_id} is about {', '.join(sorted(subject_dids))}, not {holder}")
+        if problems:
+            report.failed("holder_binding", "HOLDER_BINDING_FAILED", "; ".join(problems))
+        else:
+            report.passed("holder_binding", f"signed by the holder {holder}")
+
+
+# ---------------------------------------------------------------------- helpers
+def _parse(token: str, report: VerificationReport, kind: str) -> UnverifiedJws | None:
+    try:
+        unverified = parse_compact(token)
+    except OreTrustError as exc:
+        report.failed("format", exc.code, exc.detail)
+        return None
+    report.passed("format", "compact JWS")
+    header = unverified.unverified_header
+    typ, cty = header.get("typ"), header.get("cty")
+    expected = f"{kind}+jwt"
+    if typ not in (expected, f"application/{expected}"):
+        report.failed("media_type", "TYP_INVALID", f"typ is {typ!r}, expected {expected!r}")
+        return None
+    if cty is not None and cty not in (kind, f"application/{kind}"):
+        report.failed("media_type", "TYP_INVALID", f"cty is {cty!r}, expected {kind!r}")
+        return None
+    report.passed("media_type", f"typ {typ}")
+    return unverified
+
+
+def _absolute_kid(kid: Any, controller: str, report: VerificationReport) -> str | None:
+    if not isinstance(kid, str) or not kid:
+        report.failed("kid", "KID_MISSING", "the protected header has no 'kid'")
+        return None
+    if kid.startswith("#"):
+        return controller + kid
+    if "#" not in kid and not kid.startswith("did:"):
+        return f"{controller}#{kid}"
+    if kid.split("#", 1)[0] != controller:
+        report.failed("kid", "KID_NOT_IN_ISSUER_DID", f"kid {kid} does not belong to {controller}")
+        return None
+    return kid
+
+
+def _method_by_id(document: dict[str, Any], kid: str) -> dict[str, Any] | None:
+    for method in _as_list(document.get("verificationMethod", [])):
+        if isinstance(method, dict) and method.get("id") in (kid, "#" + kid.split("#", 1)[-1]):
+            return method
+    return None
+
+
+def _check_key_not_compromised(
+    method: dict[str, Any] | None, payload: dict[str, Any], report: VerificationReport
+) -> None:
+    revoked = (method or {}).get("revoked")
+    if not isinstance(revoked, str):
+        return
+    compromised_at = parse_datetime(revoked)
+    signed_at = payload.get("iat")
+    signed = (
+        _from_timestamp(signed_at)
+        if isinstance(signed_at, int | float)
+        else parse_datetime(str(payload.get("validFrom", "")))
+    )
+    if compromised_at is None or signed is None or signed >= compromised_at:
+        report.failed(
+            "key_validity", "KEY_COMPROMISED", f"signing key was marked compromised as of {revoked}"
+        )
+    else:
+        report.passed("key_validity", f"signed before the key was compromised ({revoked})")
+
+
+def _check_challenge(
+    payload: dict[str, Any], report: VerificationReport, *, nonce: str | None, audience: str | None
+) -> None:
+    if nonce is None:
+        report.warnings.append("no nonce was required: this presentation could be a replay")
+    else:
+        got = payload.get("nonce")
+        if isinstance(got, str) and hmac.compare_digest(got.encode(), nonce.encode()):
+            report.passed("nonce", "nonce matches the challenge")
+        else:
+            report.failed("nonce", "NONCE_MISMATCH", "presentation is not bound to this challenge")
+    if audience is None:
+        report.warnings.append("no audience was required")
+    else:
+        aud = payload.get("aud")
+        if audience in (_as_list(aud) if aud is not None else []):
+            report.passed("audience", f"audience is {audience}")
+        else:
+            report.failed("audience", "AUDIENCE_MISMATCH", f"presentation is for {aud!r}, not {audience!r}")
+
+
+def _holder_of(payload: dict[str, Any]) -> str:
+    holder = payload.get("holder", payload.get("iss"))
+    if isinstance(holder, dict):
+        holder = holder.get("id")
+    if not isinstance(holder, str) or not holder:
+        raise InvalidCredentialError("presentation names no holder", code="HOLDER_MISSING")
+    return holder
+
+
+def _rejection(report: VerificationReport) -> InvalidCredentialError:
+    first = report.errors[0] if report.errors else None
+    detail = f"{first.id}: {first.detail}" if first else "nothing was verified"
+    return InvalidCredentialError(
+        detail, code=report.code, credential_id=report.credential_id, report=report
+    )
+
+
+def _types(payload: dict[str, Any]) -> list[str]:
+    return [t for t in _as_list(payload.get("type", [])) if isinstance(t, str)]
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _from_timestamp(value: float) -> datetime:
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+def iter_reports(report: VerificationReport) -> Iterable[VerificationReport]:
+    """The report and its nested credential reports, depth first."""
+    yield report
+    for nested in report.credentials:
+        yield from iter_reports(nested)

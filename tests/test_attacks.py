@@ -101,7 +101,9 @@ def test_hs256_signed_with_public_key_rejected(world: World) -> None:
     public_x = world.ministry.public_jwk["x"].encode()
     unsigned = _forge(header, world.credential()).rsplit(".", 1)[0]
     signature = hmac.new(public_x, unsigned.encode(), hashlib.sha256).digest()
-    report = world.verifier.check_credential(f"{unsigned}.{b64url_encode(signature)}", now=world.now)
+    report = world.verifier.check_credential(
+        f"{unsigned}.{b64url_encode(signature)}", now=world.now
+    )
     assert "ALGORITHM_NOT_ALLOWED" in _codes(report)
 
 
@@ -115,7 +117,9 @@ def test_kid_from_another_did_rejected(world: World) -> None:
 def test_jku_x5u_jwk_headers_ignored(world: World, header: str) -> None:
     attacker = LocalSigner(world.rogue.private_key, f"{MINISTRY}#key-1")
     value: Any = world.rogue.public_jwk if header == "jwk" else "https://rogue.example/keys.json"
-    token = sign_compact({"typ": "vc+jwt", header: value}, json.dumps(world.credential()).encode(), attacker)
+    token = sign_compact(
+        {"typ": "vc+jwt", header: value}, json.dumps(world.credential()).encode(), attacker
+    )
     report = world.verifier.check_credential(token, now=world.now)
     assert not report.verified
     assert _codes(report) & {"SIGNATURE_INVALID", "ALGORITHM_NOT_ALLOWED"}
@@ -123,8 +127,12 @@ def test_jku_x5u_jwk_headers_ignored(world: World, header: str) -> None:
 
 def test_tampered_payload_rejected(world: World) -> None:
     header, _, signature = world.issue().split(".")
-    forged_payload = b64url_encode(json.dumps(world.credential(validUntil="2099-01-01T00:00:00Z")).encode())
-    report = world.verifier.check_credential(f"{header}.{forged_payload}.{signature}", now=world.now)
+    forged_payload = b64url_encode(
+        json.dumps(world.credential(validUntil="2099-01-01T00:00:00Z")).encode()
+    )
+    report = world.verifier.check_credential(
+        f"{header}.{forged_payload}.{signature}", now=world.now
+    )
     assert "SIGNATURE_INVALID" in _codes(report)
 
 
@@ -142,57 +150,77 @@ def test_expired_credential_rejected(world: World) -> None:
 
 def test_not_yet_valid_credential_rejected(world: World) -> None:
     token = world.issue(validFrom="2026-12-24T00:00:00Z")
-    assert "CREDENTIAL_NOT_YET_VALID" in _codes(world.verifier.check_credential(token, now=world.now))
+    assert "CREDENTIAL_NOT_YET_VALID" in _codes(
+        world.verifier.check_credential(token, now=world.now)
+    )
 
 
 def test_leeway_is_explicit(world: World) -> None:
-    token = world.issue(validFrom=(world.now + timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    token = world.issue(
+        validFrom=(world.now + timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
     assert world.verifier.check_credential(token, now=world.now).verified
     strict = Verifier(world.verifier.did_resolver, leeway=timedelta(0))
     assert "CREDENTIAL_NOT_YET_VALID" in _codes(strict.check_credential(token, now=world.now))
 
 
-def _presentation(world: World, signer: LocalSigner, *, nonce: str = "n-1", aud: str = "did:web:refinery.example") -> str:
+def _presentation(
+    world: World, signer: LocalSigner, *, nonce: str = "n-1", aud: str = "did:web:refinery.example"
+) -> str:
     holder = signer.kid.split("#")[0]
-    return sign_presentation([world.issue()], signer, holder=holder, nonce=nonce, audience=aud, now=world.now)
+    return sign_presentation(
+        [world.issue()], signer, holder=holder, nonce=nonce, audience=aud, now=world.now
+    )
 
 
 def test_honest_presentation_verifies(world: World) -> None:
     vp = _presentation(world, world.holder)
-    verified = world.verifier.verify_presentation(vp, nonce="n-1", audience="did:web:refinery.example", now=world.now)
+    verified = world.verifier.verify_presentation(
+        vp, nonce="n-1", audience="did:web:refinery.example", now=world.now
+    )
     assert verified.holder == world.holder_did
     assert [c.issuer for c in verified.credentials] == [MINISTRY]
 
 
 def test_presentation_replayed_with_another_nonce_rejected(world: World) -> None:
     vp = _presentation(world, world.holder, nonce="made-for-the-trader")
-    report = world.verifier.check_presentation(vp, nonce="refinery-challenge", audience="did:web:refinery.example", now=world.now)
+    report = world.verifier.check_presentation(
+        vp, nonce="refinery-challenge", audience="did:web:refinery.example", now=world.now
+    )
     assert "NONCE_MISMATCH" in _codes(report)
 
 
 def test_presentation_replayed_to_another_audience_rejected(world: World) -> None:
     vp = _presentation(world, world.holder, aud="did:web:trader.example")
-    report = world.verifier.check_presentation(vp, nonce="n-1", audience="did:web:refinery.example", now=world.now)
+    report = world.verifier.check_presentation(
+        vp, nonce="n-1", audience="did:web:refinery.example", now=world.now
+    )
     assert "AUDIENCE_MISMATCH" in _codes(report)
 
 
 def test_stale_presentation_rejected(world: World) -> None:
     vp = _presentation(world, world.holder)
     later = world.now + timedelta(hours=1)
-    report = world.verifier.check_presentation(vp, nonce="n-1", audience="did:web:refinery.example", now=later)
+    report = world.verifier.check_presentation(
+        vp, nonce="n-1", audience="did:web:refinery.example", now=later
+    )
     assert _codes(report) & {"PRESENTATION_EXPIRED", "PRESENTATION_STALE"}
 
 
 def test_presentation_signed_by_someone_other_than_subject_rejected(world: World) -> None:
     vp = _presentation(world, world.stranger)  # the stranger presents the holder's credential
-    report = world.verifier.check_presentation(vp, nonce="n-1", audience="did:web:refinery.example", now=world.now)
+    report = world.verifier.check_presentation(
+        vp, nonce="n-1", audience="did:web:refinery.example", now=world.now
+    )
     assert "HOLDER_BINDING_FAILED" in _codes(report)
 
 
 def test_presentation_claiming_holder_but_signed_by_stranger_rejected(world: World) -> None:
     impostor = LocalSigner(world.stranger.private_key, world.holder.kid)
     vp = _presentation(world, impostor)
-    report = world.verifier.check_presentation(vp, nonce="n-1", audience="did:web:refinery.example", now=world.now)
+    report = world.verifier.check_presentation(
+        vp, nonce="n-1", audience="did:web:refinery.example", now=world.now
+    )
     assert "SIGNATURE_INVALID" in _codes(report)
 
 
@@ -203,7 +231,15 @@ def test_oversized_token_rejected(world: World) -> None:
 
 @pytest.mark.parametrize(
     "token",
-    ["not a token", "a.b", "!!!.###.$$$", "eyJhbGciOiJFZERTQSJ9.e30", "e30.e30.e30.e30", "bm90anNvbg.e30.AA", "W10.e30.AA"],
+    [
+        "not a token",
+        "a.b",
+        "!!!.###.$$$",
+        "eyJhbGciOiJFZERTQSJ9.e30",
+        "e30.e30.e30.e30",
+        "bm90anNvbg.e30.AA",
+        "W10.e30.AA",
+    ],
 )
 def test_malformed_base64_or_json_rejected(world: World, token: str) -> None:
     report = world.verifier.check_credential(token, now=world.now)
@@ -213,13 +249,17 @@ def test_malformed_base64_or_json_rejected(world: World, token: str) -> None:
 
 def test_verify_raises_with_report(world: World) -> None:
     with pytest.raises(InvalidCredentialError) as caught:
-        world.verifier.verify_credential(world.issue(validUntil="2026-02-01T00:00:00Z"), now=world.now)
+        world.verifier.verify_credential(
+            world.issue(validUntil="2026-02-01T00:00:00Z"), now=world.now
+        )
     assert caught.value.code == "CREDENTIAL_EXPIRED"
     assert isinstance(caught.value.report, VerificationReport)
 
 
 def test_vc_wrapper_claim_rejected(world: World) -> None:
-    token = sign_credential({**world.credential(), "vc": {"legacy": True}}, world.ministry, now=world.now)
+    token = sign_credential(
+        {**world.credential(), "vc": {"legacy": True}}, world.ministry, now=world.now
+    )
     report = world.verifier.check_credential(token, now=world.now)
     assert not report.verified
     assert any(check.id == "data_model" and not check.passed for check in report.checks)

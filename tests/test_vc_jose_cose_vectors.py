@@ -50,21 +50,35 @@ def _controller(vectors: Path, key_file: str) -> StaticDidResolver:
         vm = json.loads(path.read_text())
         public = {k: v for k, v in vm["publicKeyJwk"].items() if k not in ("alg", "kid")}
         methods.append(
-            {"id": f"{ISSUER}#{thumbprint(public)}", "type": "JsonWebKey", "controller": ISSUER, "publicKeyJwk": public}
+            {
+                "id": f"{ISSUER}#{thumbprint(public)}",
+                "type": "JsonWebKey",
+                "controller": ISSUER,
+                "publicKeyJwk": public,
+            }
         )
     ids = [m["id"] for m in methods]
-    document = {"id": ISSUER, "verificationMethod": methods, "assertionMethod": ids, "authentication": ids}
+    document = {
+        "id": ISSUER,
+        "verificationMethod": methods,
+        "assertionMethod": ids,
+        "authentication": ids,
+    }
     return StaticDidResolver({ISSUER: document})
 
 
 def _own_checks_pass(report: VerificationReport) -> bool:
     """The presentation's own checks (not those of the credentials it carries)."""
-    return bool(report.checks) and all(check.passed for check in report.checks if check.id != "holder_binding")
+    return bool(report.checks) and all(
+        check.passed for check in report.checks if check.id != "holder_binding"
+    )
 
 
 def _signer(vectors: Path, key_file: str) -> LocalSigner:
     vm = json.loads((vectors / "vc-jose-cose" / "input" / key_file).read_text())
-    return LocalSigner(private_key_from_jwk(vm["secretKeyJwk"]), f"{ISSUER}#{vm['publicKeyJwk']['kid']}")
+    return LocalSigner(
+        private_key_from_jwk(vm["secretKeyJwk"]), f"{ISSUER}#{vm['publicKeyJwk']['kid']}"
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['number']}-{c['fn']}-{c['input_file']}")
@@ -84,7 +98,9 @@ def test_vc_jose_cose_case(vectors_dir: Path, case: dict[str, Any]) -> None:
             return
         if presentation:
             validate_presentation(document)
-            token = sign_compact({"typ": "vp+jwt", "cty": "vp"}, json.dumps(document).encode(), signer)
+            token = sign_compact(
+                {"typ": "vp+jwt", "cty": "vp"}, json.dumps(document).encode(), signer
+            )
             report = verifier.check_presentation(token, nonce=None, audience=None, now=clock)
             assert _own_checks_pass(report), report.to_dict()
             return

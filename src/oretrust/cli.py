@@ -44,8 +44,8 @@ app.add_typer(holder_app, name="holder")
 app.add_typer(wallet_app, name="wallet")
 app.add_typer(did_app, name="did")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 HomeOpt = Annotated[
     Path | None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -82,6 +82,7 @@ def present(
     nonce: str,
     audience: str,
     now: datetime,
+    lifetime: timedelta = timedelta(minutes=5),
 ) -> str:
     """A ``vp+jwt`` of the chosen wallet credentials for one verifier challenge.
 
@@ -101,7 +102,8 @@ def present(
         _refuse_expired(home, entry, now)
         tokens.append(entry.token)
     return sign_presentation(
-        tokens, signer_for(home, owner.did), holder=owner.did, nonce=nonce, audience=audience, now=now
+        tokens, signer_for(home, owner.did), holder=owner.did, nonce=nonce, audience=audience, now=now,
+        lifetime_seconds=int(lifetime.total_seconds()),
     )
 
 

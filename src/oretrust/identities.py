@@ -84,30 +84,40 @@ def add_issuer(
     algorithm: str = "EdDSA",
     role: str = "issuer",
 ) -> IssuerPublic:
-    """Register an issuer with a fresh key; its DID defaults to ``did:web:<domain>:issuers:<name>``."""
+    """Register an issuer with a fresh key (DID default: ``did:web:<domain>:issuers:<name>``)."""
     _check_name(name)
     did = did or f"did:web:{home.domain}:issuers:{name}"
     if not _DID_WEB.match(did):
-        raise InputError(f"issuer DID must be a did:web identifier, got {did!r}", code="INVALID_DID")
-    record = IssuerRecord(name=name, did=did, display_name=display_name, role=role, created_at=utc_naive(now))
+        raise InputError(
+            f"issuer DID must be a did:web identifier, got {did!r}", code="INVALID_DID"
+        )
+    record = IssuerRecord(
+        name=name, did=did, display_name=display_name, role=role, created_at=utc_naive(now)
+    )
     with home.session() as session:
         session.add(record)
         try:
             session.flush()
         except IntegrityError as exc:
-            raise ConflictError(f"an issuer named {name!r} or with DID {did} already exists") from exc
+            raise ConflictError(
+                f"an issuer named {name!r} or with DID {did} already exists"
+            ) from exc
         _new_key(home, session, did, f"{did}#key-1", algorithm, now)
         session.commit()
     return IssuerPublic(name, did, display_name, role)
 
 
-def add_holder(home: Home, name: str, *, display_name: str, now: datetime, algorithm: str = "EdDSA") -> HolderPublic:
+def add_holder(
+    home: Home, name: str, *, display_name: str, now: datetime, algorithm: str = "EdDSA"
+) -> HolderPublic:
     """Register a holder with a fresh key; its DID is the key's did:jwk."""
     _check_name(name)
     key_ref, private_key = home.keys.create(algorithm)
     did = create_did_jwk(public_jwk(private_key.public_key()))
     with home.session() as session:
-        session.add(HolderRecord(name=name, did=did, display_name=display_name, created_at=utc_naive(now)))
+        session.add(
+            HolderRecord(name=name, did=did, display_name=display_name, created_at=utc_naive(now))
+        )
         session.add(
             KeyRecord(
                 owner_did=did,
@@ -138,7 +148,7 @@ def find_issuer(home: Home, name_or_did: str) -> IssuerPublic:
 def list_issuers(home: Home) -> list[IssuerPublic]:
     """Every issuer in this home, by name."""
     with home.session() as session:
-        rows = session.exec(select(IssuerRecord).order_by(IssuerRecord.name))  # type: ignore[arg-type]
+        rows = session.exec(select(IssuerRecord).order_by(IssuerRecord.name))
         return [IssuerPublic(r.name, r.did, r.display_name, r.role) for r in rows]
 
 
@@ -155,7 +165,9 @@ def find_holder(home: Home, name_or_did: str) -> HolderPublic:
 def list_keys(home: Home, did: str) -> list[KeyPublic]:
     """Every key (active, retired, compromised) of a DID, oldest first."""
     with home.session() as session:
-        rows = session.exec(select(KeyRecord).where(KeyRecord.owner_did == did).order_by(KeyRecord.id))  # type: ignore[arg-type]
+        rows = session.exec(
+            select(KeyRecord).where(KeyRecord.owner_did == did).order_by(KeyRecord.id)  # type: ignore[arg-type]
+        )
         return [
             KeyPublic(r.kid, r.algorithm, r.active, r.public_jwk, r.created_at, r.compromised_at)
             for r in rows
@@ -173,7 +185,9 @@ def signer_for(home: Home, did: str) -> Signer:
     return LocalSigner(home.keys.load(record.key_ref), record.kid)
 
 
-def rotate_key(home: Home, name_or_did: str, *, now: datetime, algorithm: str = "EdDSA") -> KeyPublic:
+def rotate_key(
+    home: Home, name_or_did: str, *, now: datetime, algorithm: str = "EdDSA"
+) -> KeyPublic:
     """Make a new key active for an issuer; older keys stay published for verification."""
     issuer = find_issuer(home, name_or_did)
     with home.session() as session:
@@ -183,7 +197,9 @@ def rotate_key(home: Home, name_or_did: str, *, now: datetime, algorithm: str = 
                 record.active = False
                 record.retired_at = utc_naive(now)
                 session.add(record)
-        record = _new_key(home, session, issuer.did, f"{issuer.did}#key-{len(existing) + 1}", algorithm, now)
+        record = _new_key(
+            home, session, issuer.did, f"{issuer.did}#key-{len(existing) + 1}", algorithm, now
+        )
         session.commit()
         return KeyPublic(record.kid, record.algorithm, True, record.public_jwk, now, None)
 
@@ -198,10 +214,14 @@ def mark_key_compromised(home: Home, kid: str, *, as_of: datetime) -> KeyPublic:
         record.active = False
         session.add(record)
         session.commit()
-        return KeyPublic(record.kid, record.algorithm, False, record.public_jwk, record.created_at, as_of)
+        return KeyPublic(
+            record.kid, record.algorithm, False, record.public_jwk, record.created_at, as_of
+        )
 
 
-def _new_key(home: Home, session: Any, did: str, kid: str, algorithm: str, now: datetime) -> KeyRecord:
+def _new_key(
+    home: Home, session: Any, did: str, kid: str, algorithm: str, now: datetime
+) -> KeyRecord:
     key_ref, private_key = home.keys.create(algorithm)
     record = KeyRecord(
         owner_did=did,
@@ -218,5 +238,6 @@ def _new_key(home: Home, session: Any, did: str, kid: str, algorithm: str, now: 
 def _check_name(name: str) -> None:
     if not _NAME.match(name):
         raise InputError(
-            f"invalid name {name!r}: use 1-63 lowercase letters, digits and hyphens", code="INVALID_NAME"
+            f"invalid name {name!r}: use 1-63 lowercase letters, digits and hyphens",
+            code="INVALID_NAME",
         )

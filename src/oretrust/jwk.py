@@ -45,7 +45,9 @@ def algorithm_for_jwk(jwk: dict[str, Any]) -> str:
         return "EdDSA"
     if kty == "EC" and isinstance(crv, str) and crv in _EC_CURVES:
         return _EC_CURVES[crv][1]
-    raise InputError(f"unsupported signing key type kty={kty!r} crv={crv!r}", code="UNSUPPORTED_KEY")
+    raise InputError(
+        f"unsupported signing key type kty={kty!r} crv={crv!r}", code="UNSUPPORTED_KEY"
+    )
 
 
 def is_signing_jwk(jwk: dict[str, Any]) -> bool:
@@ -67,7 +69,9 @@ def public_key_from_jwk(jwk: dict[str, Any]) -> PublicKey:
     if not isinstance(jwk, dict):
         raise InputError("a JWK must be a JSON object", code="UNSUPPORTED_KEY")
     if _PRIVATE_MEMBERS & jwk.keys():
-        raise InputError("a public JWK must not contain private key members", code="PRIVATE_KEY_EXPOSED")
+        raise InputError(
+            "a public JWK must not contain private key members", code="PRIVATE_KEY_EXPOSED"
+        )
     algorithm_for_jwk(jwk)
     try:
         if jwk["kty"] == "OKP":

@@ -77,7 +77,8 @@ def generate_private_key(algorithm: str = "EdDSA") -> PrivateKey:
     if algorithm == "ES256":
         return ec.generate_private_key(ec.SECP256R1())
     raise InputError(
-        f"unsupported key algorithm {algorithm!r}; use one of {', '.join(SUPPORTED_KEY_ALGORITHMS)}",
+        f"unsupported key algorithm {algorithm!r}; "
+        f"use one of {', '.join(SUPPORTED_KEY_ALGORITHMS)}",
         code="UNSUPPORTED_ALGORITHM",
     )
 
@@ -138,6 +139,7 @@ class FileKeyStore:
     def __init__(self, folder: Path, passphrase: bytes | None) -> None:
         self.folder = folder
         self._passphrase = passphrase or None
+        self._warned = False
 
     @classmethod
     def from_environment(cls, folder: Path) -> FileKeyStore:
@@ -190,7 +192,9 @@ class FileKeyStore:
     def _write(self, name: str, key: PrivateKey) -> None:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         if self._passphrase is None:
-            log.warning("ORETRUST_KEY_PASSPHRASE is not set: storing private key unencrypted")
+            if not self._warned:
+                log.warning("ORETRUST_KEY_PASSPHRASE is not set: storing private keys unencrypted")
+                self._warned = True
             encryption: serialization.KeySerializationEncryption = serialization.NoEncryption()
         else:
             encryption = serialization.BestAvailableEncryption(self._passphrase)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Check", "VerificationReport", "Verdict"]
+__all__ = ["Check", "Verdict", "VerificationReport"]
 
 Verdict = Literal["VALID", "INVALID", "REVOKED", "SUSPENDED"]
 

@@ -36,19 +36,25 @@ def check_validity_period(
     if isinstance(credential.get("exp"), int | float):
         ends.append(datetime.fromtimestamp(credential["exp"], tz=UTC))
     if any(moment is None for moment in starts + ends):
-        report.failed("validity_period", "VALIDITY_PERIOD_INVALID", "validFrom/validUntil unreadable")
+        report.failed(
+            "validity_period", "VALIDITY_PERIOD_INVALID", "validFrom/validUntil unreadable"
+        )
         return
     for start in starts:
         if start is not None and now + leeway < start:
             report.failed(
-                "validity_period", "CREDENTIAL_NOT_YET_VALID", f"not valid before {start.isoformat()}"
+                "validity_period",
+                "CREDENTIAL_NOT_YET_VALID",
+                f"not valid before {start.isoformat()}",
             )
             return
     for end in ends:
         if end is not None and now - leeway >= end:
             report.failed("validity_period", "CREDENTIAL_EXPIRED", f"expired at {end.isoformat()}")
             return
-    report.passed("validity_period", f"valid at {now.isoformat()} (leeway {leeway.total_seconds():g}s)")
+    report.passed(
+        "validity_period", f"valid at {now.isoformat()} (leeway {leeway.total_seconds():g}s)"
+    )
 
 
 def check_schema(credential: dict[str, Any], report: VerificationReport) -> None:
@@ -57,7 +63,9 @@ def check_schema(credential: dict[str, Any], report: VerificationReport) -> None
     types = [types] if isinstance(types, str) else types
     known = [name for name in types if isinstance(name, str) and name in CREDENTIAL_TYPES]
     if not known:
-        report.warnings.append("credential type is not an oretrust type: subject schema not checked")
+        report.warnings.append(
+            "credential type is not an oretrust type: subject schema not checked"
+        )
         return
     credential_type = CREDENTIAL_TYPES[known[0]]
     try:

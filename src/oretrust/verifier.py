@@ -72,6 +72,7 @@ class Verifier:
     did_resolver: DidResolver
     leeway: timedelta = timedelta(seconds=60)
     max_presentation_age: timedelta = timedelta(minutes=10)
+    max_presentation_lifetime: timedelta = timedelta(days=1)
     extra_checks: Sequence[CredentialCheck] = ()
     forwardable_types: frozenset[str] = DEFAULT_FORWARDABLE_TYPES
 
@@ -164,7 +165,9 @@ class Verifier:
             if media_type == VC_JWT_MEDIA_TYPE:
                 self._check_credential_into(inner, nested, now)
             else:
-                nested.failed("format", "UNSUPPORTED_FORMAT", f"{media_type} credentials are not supported")
+                nested.failed(
+                    "format", "UNSUPPORTED_FORMAT", f"{media_type} credentials are not supported"
+                )
             report.credentials.append(nested)
         self._check_holder_binding(unverified_holder, report)
         return report
@@ -205,7 +208,9 @@ class Verifier:
             return None
         try:
             verify_signature(unverified, jwk)
-            report.passed("signature", f"{unverified.unverified_header.get('alg')} signature verifies")
+            report.passed(
+                "signature", f"{unverified.unverified_header.get('alg')} signature verifies"
+            )
         except OreTrustError as exc:
             report.failed("signature", exc.code, exc.detail)
             return None
@@ -213,15 +218,34 @@ class Verifier:
         _check_key_not_compromised(_method_by_id(document, kid), payload, report)
         return payload
 
-    def _check_freshness(self, payload: dict[str, Any], report: VerificationReport, now: datetime) -> None:
+    def _check_freshness(
+        self, payload: dict[str, Any], report: VerificationReport, now: datetime
+    ) -> None:
+        """``exp`` when the holder set one (its window capped), else ``iat`` within the max age."""
         issued = payload.get("iat")
         expires = payload.get("exp")
-        if isinstance(expires, int | float) and now >= _from_timestamp(expires) + self.leeway:
-            report.failed("freshness", "PRESENTATION_EXPIRED", "presentation 'exp' has passed")
-        elif isinstance(issued, int | float) and now - _from_timestamp(issued) > self.max_presentation_age + self.leeway:
+        if not isinstance(issued, int | float):
+            if expires is not None or issued is not None:
+                report.failed("freshness", "PRESENTATION_STALE", "'iat'/'exp' are not NumericDates")
+            else:
+                report.passed("freshness", "no iat/exp: freshness rests on the challenge nonce")
+        elif _from_timestamp(issued) > now + self.leeway:
+            report.failed(
+                "freshness", "PRESENTATION_NOT_YET_VALID", "presentation 'iat' is in the future"
+            )
+        elif isinstance(expires, int | float):
+            if now >= _from_timestamp(expires) + self.leeway:
+                report.failed("freshness", "PRESENTATION_EXPIRED", "presentation 'exp' has passed")
+            elif expires - issued > self.max_presentation_lifetime.total_seconds():
+                report.failed(
+                    "freshness",
+                    "PRESENTATION_STALE",
+                    "presentation lifetime exceeds the allowed maximum",
+                )
+            else:
+                report.passed("freshness", "presentation is within its validity window")
+        elif now - _from_timestamp(issued) > self.max_presentation_age + self.leeway:
             report.failed("freshness", "PRESENTATION_STALE", "presentation is older than allowed")
-        elif isinstance(issued, int | float) and _from_timestamp(issued) > now + self.leeway:
-            report.failed("freshness", "PRESENTATION_NOT_YET_VALID", "presentation 'iat' is in the future")
         else:
             report.passed("freshness", "presentation is fresh")
 
@@ -229,16 +253,24 @@ class Verifier:
         problems: list[str] = []
         for nested in report.credentials:
             subjects = _as_list((nested.claims or {}).get("credentialSubject", []))
-            subject_dids = {s.get("id") for s in subjects if isinstance(s, dict)}
-            subject_dids = {s for s in subject_dids if isinstance(s, str) and s.startswith("did:")}
+            subject_dids = {
+                str(s["id"])
+                for s in subjects
+                if isinstance(s, dict)
+                and isinstance(s.get("id"), str)
+                and s["id"].startswith("did:")
+            }
             if not subject_dids or holder in subject_dids:
                 continue
             if self.forwardable_types & set(nested.types):
                 report.warnings.append(
-                    f"{nested.credential_id} is about {', '.join(sorted(subject_dids))} and was forwarded by {holder}"
+                    f"{nested.credential_id} is about {', '.join(sorted(subject_dids))} "
+                    f"and was forwarded by {holder}"
                 )
                 continue
-            problems.append(f"{nested.credential_id} is about {', '.join(sorted(subject_dids))}, not {holder}")
+            problems.append(
+                f"{nested.credential_id} is about {', '.join(sorted(subject_dids))}, not {holder}"
+            )
         if problems:
             report.failed("holder_binding", "HOLDER_BINDING_FAILED", "; ".join(problems))
         else:
@@ -326,7 +358,9 @@ def _check_challenge(
         if audience in (_as_list(aud) if aud is not None else []):
             report.passed("audience", f"audience is {audience}")
         else:
-            report.failed("audience", "AUDIENCE_MISMATCH", f"presentation is for {aud!r}, not {audience!r}")
+            report.failed(
+                "audience", "AUDIENCE_MISMATCH", f"presentation is for {aud!r}, not {audience!r}"
+            )
 
 
 def _holder_of(payload: dict[str, Any]) -> str:

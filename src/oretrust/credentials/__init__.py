@@ -29,6 +29,7 @@ from oretrust.credentials._licence import LicenceType, MiningLicence
 from oretrust.credentials._origin import MineralOrigin
 from oretrust.credentials._registry import (
     CREDENTIAL_TYPES,
+    EXAMPLES,
     ORETRUST_CONTEXT,
     SCHEMA_BASE_URL,
     UNTP_DCC_CONTEXT,
@@ -40,6 +41,7 @@ from oretrust.credentials._registry import (
 
 __all__ = [
     "CREDENTIAL_TYPES",
+    "EXAMPLES",
     "ISO_3166_ALPHA2",
     "ORETRUST_CONTEXT",
     "SCHEMA_BASE_URL",

@@ -7,6 +7,7 @@ the trust registry asks of a subject: which jurisdiction it speaks of, and who h
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -23,6 +24,7 @@ from oretrust.errors import InputError
 
 __all__ = [
     "CREDENTIAL_TYPES",
+    "EXAMPLES",
     "JSON_SCHEMA_DIALECT",
     "ORETRUST_CONTEXT",
     "SCHEMA_BASE_URL",
@@ -58,7 +60,7 @@ class CredentialType:
     subject_model: type[SubjectModel]
     description: str
     untp_type: str | None = None
-    example_subject: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    example_subject: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def schema_url(self, base_url: str = SCHEMA_BASE_URL) -> str:
         """The URL the type's JSON Schema is published at (``credentialSchema.id``)."""
@@ -141,7 +143,7 @@ class CredentialType:
                 "validUntil": _DATETIME,
                 "credentialSubject": {
                     "$ref": f"#/$defs/{self.subject_model.__name__}",
-                    "examples": [dict(self.example_subject)],
+                    "examples": [copy.deepcopy(self.example_subject)],
                 },
                 "credentialSchema": {
                     "type": "object",
@@ -206,6 +208,11 @@ _ALL = (
 
 CREDENTIAL_TYPES: Mapping[str, CredentialType] = MappingProxyType({ct.name: ct for ct in _ALL})
 """Every credential type oretrust issues, by name (read-only)."""
+
+EXAMPLES: Mapping[str, dict[str, Any]] = MappingProxyType(
+    {ct.name: ct.example_subject for ct in _ALL}
+)
+"""A realistic example subject per type (Kivu Minerals SARL, Lualaba). Copy before changing."""
 
 
 def get_credential_type(name: str) -> CredentialType:

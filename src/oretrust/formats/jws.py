@@ -66,7 +66,7 @@ class UnverifiedJws:
 
 
 def sign_compact(header: dict[str, Any], payload: bytes, signer: JwsSigner) -> str:
-    """Sign ``payload`` with ``signer``; ``alg`` and ``kid`` come from the signer, not the caller."""
+    """Sign ``payload``; ``alg`` and ``kid`` come from the signer, never from the caller."""
     protected = {**header, "alg": signer.algorithm, "kid": signer.kid}
     signing_input = (
         b64url_encode(json.dumps(protected, separators=(",", ":")).encode())
@@ -83,7 +83,8 @@ def parse_compact(token: str, *, max_bytes: int = MAX_TOKEN_BYTES) -> Unverified
         raise MalformedTokenError("a compact JWS must be a string")
     if len(token) > max_bytes:
         raise MalformedTokenError(
-            f"token of {len(token)} bytes exceeds the {max_bytes}-byte limit", code="TOKEN_TOO_LARGE"
+            f"token of {len(token)} bytes exceeds the {max_bytes}-byte limit",
+            code="TOKEN_TOO_LARGE",
         )
     token = token.strip()
     parts = token.split(".")

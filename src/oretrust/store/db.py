@@ -35,13 +35,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def utc_naive(moment: datetime) -> datetime:
-    """Times are stored as naive UTC (SQLite keeps no zone); aware inputs are converted."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def as_utc(moment: datetime) -> datetime:
-    """A stored naive-UTC time made aware again."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    """An aware UTC datetime; naive inputs are taken to be UTC already.
+
+    SQLModel's datetime columns store aware values and return them in UTC (SQLite keeps no
+    zone, so it stores UTC without an offset).
+    """
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+#: Older name of :func:`as_utc`, kept while callers move over.
+utc_naive = as_utc

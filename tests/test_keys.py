@@ -1,0 +1,146 @@
+"""Keys: generation, the encrypted file key store, JWK thumbprints, rotation and compromise."""
+
+from __future__ import annotations
+
+import json
+import logging
+import stat
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from oretrust.errors import InputError, KeyStoreError
+from oretrust.formats.jws import parse_compact, sign_compact, verify_signature
+from oretrust.home import Home
+from oretrust.identities import add_issuer, list_keys, mark_key_compromised, rotate_key, signer_for
+from oretrust.jwk import public_key_from_jwk, thumbprint
+from oretrust.keys import FileKeyStore, LocalSigner, generate_private_key
+from oretrust.verifier import Verifier
+from vectors import VECTORS
+
+
+@pytest.mark.parametrize("algorithm", ["EdDSA", "ES256"])
+def test_signer_round_trip(algorithm: str) -> None:
+    signer = LocalSigner(generate_private_key(algorithm), "did:web:x.example#key-1")
+    assert signer.algorithm == algorithm
+    token = sign_compact({"typ": "JWT"}, b'{"a":1}', signer)
+    assert verify_signature(parse_compact(token), signer.public_jwk) == b'{"a":1}'
+    assert "d" not in signer.public_jwk
+
+
+def test_unsupported_algorithm_refused() -> None:
+    with pytest.raises(InputError, match="unsupported key algorithm"):
+        generate_private_key("RS256")
+
+
+def test_signer_repr_never_shows_key_material() -> None:
+    signer = LocalSigner(generate_private_key(), "did:web:x.example#key-1")
+    assert "private" not in repr(signer).lower() or "PrivateKey" not in repr(signer)
+    assert "key-1" in repr(signer)
+
+
+def test_rfc8037_ed25519_thumbprint() -> None:
+    jwk = {"crv": "Ed25519", "kty": "OKP", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
+    assert thumbprint(jwk) == "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+
+
+@pytest.mark.parametrize(
+    "name", ["vm-ed25519.json", "vm-p256.json", "vm-p384.json", "vm-p521.json"]
+)
+def test_vc_jose_cose_kids_are_rfc7638_thumbprints(name: str) -> None:
+    vm = json.loads((VECTORS / "vc-jose-cose" / "input" / name).read_text())
+    public = {k: v for k, v in vm["publicKeyJwk"].items() if k not in ("kid", "alg")}
+    assert thumbprint(public) == vm["publicKeyJwk"]["kid"]
+    public_key_from_jwk(public)
+
+
+def test_public_jwk_with_private_member_refused() -> None:
+    vm = json.loads((VECTORS / "vc-jose-cose" / "input" / "vm-ed25519.json").read_text())
+    with pytest.raises(InputError):
+        public_key_from_jwk(vm["secretKeyJwk"])
+
+
+def test_key_files_are_0600_and_encrypted_with_passphrase(tmp_path: Path) -> None:
+    store = FileKeyStore(tmp_path / "keys", b"correct horse battery staple")
+    name, key = store.create("EdDSA")
+    path = tmp_path / "keys" / f"{name}.pem"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    loaded = store.load(name)
+    assert loaded.public_key().public_bytes_raw() == key.public_key().public_bytes_raw()  # type: ignore[union-attr]
+
+
+def test_wrong_passphrase_refused(tmp_path: Path) -> None:
+    name, _ = FileKeyStore(tmp_path, b"right").create()
+    with pytest.raises(KeyStoreError) as caught:
+        FileKeyStore(tmp_path, b"wrong").load(name)
+    assert caught.value.code == "KEY_DECRYPTION_FAILED"
+
+
+def test_encrypted_key_without_passphrase_refused(tmp_path: Path) -> None:
+    name, _ = FileKeyStore(tmp_path, b"secret").create()
+    with pytest.raises(KeyStoreError) as caught:
+        FileKeyStore(tmp_path, None).load(name)
+    assert caught.value.code == "KEY_PASSPHRASE_REQUIRED"
+
+
+def test_unencrypted_store_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        name, _ = FileKeyStore(tmp_path, None).create()
+    assert "ORETRUST_KEY_PASSPHRASE is not set" in caplog.text
+    assert (tmp_path / f"{name}.pem").read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+
+
+def test_key_reference_path_traversal_refused(tmp_path: Path) -> None:
+    with pytest.raises(KeyStoreError):
+        FileKeyStore(tmp_path, None).load("../../etc/passwd")
+
+
+def _ministry(tmp_path: Path, now: datetime) -> Home:
+    home = Home.open(tmp_path, database_url=f"sqlite:///{tmp_path / 'oretrust.db'}")
+    add_issuer(
+        home, "ministry", display_name="Ministry of Mines", did="did:web:mines.example", now=now
+    )
+    return home
+
+
+def _signed_at(home: Home, when: datetime) -> str:
+    from oretrust.formats.vc_jwt import sign_credential
+
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:web:mines.example",
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:kivu", "licenceNumber": "PE 13258"},
+    }
+    return sign_credential(credential, signer_for(home, "did:web:mines.example"), now=when)
+
+
+def test_rotation_keeps_old_credentials_verifiable(tmp_path: Path, now: datetime) -> None:
+    home = _ministry(tmp_path, now)
+    old = _signed_at(home, now)
+    new_key = rotate_key(home, "ministry", now=now + timedelta(days=1))
+    assert new_key.kid == "did:web:mines.example#key-2"
+    assert signer_for(home, "did:web:mines.example").kid == new_key.kid
+    new = _signed_at(home, now + timedelta(days=1))
+    verifier = Verifier(home.resolver(allow_network=False))
+    assert verifier.check_credential(old, now=now + timedelta(days=2)).verified
+    assert verifier.check_credential(new, now=now + timedelta(days=2)).verified
+    assert [k.active for k in list_keys(home, "did:web:mines.example")] == [False, True]
+
+
+def test_compromised_key_rejects_what_it_signed_after(tmp_path: Path, now: datetime) -> None:
+    home = _ministry(tmp_path, now)
+    before = _signed_at(home, now)
+    after = _signed_at(home, now + timedelta(days=10))  # e.g. a stolen key used later
+    mark_key_compromised(home, "did:web:mines.example#key-1", as_of=now + timedelta(days=5))
+    verifier = Verifier(home.resolver(allow_network=False))
+    ok = verifier.check_credential(before, now=now + timedelta(days=20))
+    bad = verifier.check_credential(after, now=now + timedelta(days=20))
+    assert ok.verified, ok.to_dict()
+    assert not bad.verified
+    assert bad.code == "KEY_COMPROMISED"
+    with pytest.raises(Exception, match="no active signing key"):
+        signer_for(home, "did:web:mines.example")

@@ -297,7 +297,7 @@ def _write_did_documents(
     resolver = home.resolver(allow_network=False)
     for name, (did, _) in ISSUERS.items():
         _write_json(out_dir / "did" / f"{name}.json", resolver.resolve(did))
-    for record in holders.values():
+    for name, record in holders.items():
         _write_json(out_dir / "did" / f"{name}.json", resolver.resolve(record.did))
 
 

@@ -1,0 +1,276 @@
+"""The CLI's scripting contract, exercised through the real ``oretrust`` process.
+
+Exit codes: 0 success / valid, 1 invalid, 2 usage or input error; errors are one line on
+stderr with no traceback; ``--json`` prints machine-readable output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oretrust.credentials import EXAMPLES
+
+
+def run(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORETRUST_")}
+    return subprocess.run(
+        [sys.executable, "-m", "oretrust", *args, "--home", str(home)],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    home = tmp_path_factory.mktemp("home")
+    assert run(home, "init", "--domain", "oretrust.example").returncode == 0
+    ministry = run(
+        home,
+        "issuer",
+        "add",
+        "ministry",
+        "--display-name",
+        "Ministry of Mines",
+        "--did",
+        "did:web:mines.example",
+        "--json",
+    )
+    assert ministry.returncode == 0, ministry.stderr
+    holder = run(home, "holder", "add", "kivu", "--display-name", "Kivu Minerals SARL", "--json")
+    assert holder.returncode == 0, holder.stderr
+    holder_did = json.loads(holder.stdout)["did"]
+    subject = json.loads(json.dumps(EXAMPLES["MiningLicenceCredential"]))
+    subject["holder"]["id"] = holder_did
+    subject_file = home / "licence.json"
+    subject_file.write_text(json.dumps(subject))
+    issued = run(
+        home,
+        "issue",
+        "--issuer",
+        "ministry",
+        "--type",
+        "MiningLicenceCredential",
+        "--subject",
+        str(subject_file),
+        "--holder",
+        "kivu",
+        "--out",
+        str(home / "licence.jwt"),
+        "--valid-until",
+        "2046-02-28T00:00:00Z",
+        "--json",
+    )
+    assert issued.returncode == 0, issued.stderr
+    return {
+        "home": home,
+        "holder": holder_did,
+        "credential": json.loads(issued.stdout),
+        "subject": subject,
+    }
+
+
+def test_issued_credential_verifies_with_exit_0(registry: dict[str, Any]) -> None:
+    home = registry["home"]
+    result = run(home, "verify", str(home / "licence.jwt"), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["verified"] is True
+    assert {check["id"] for check in report["checks"]} >= {
+        "signature",
+        "kid",
+        "validity_period",
+        "schema",
+    }
+
+
+def test_tampered_credential_exits_1(registry: dict[str, Any]) -> None:
+    home = registry["home"]
+    header, payload, signature = (home / "licence.jwt").read_text().strip().split(".")
+    tampered = home / "tampered.jwt"
+    tampered.write_text(f"{header}.{payload[:-4]}AAAA.{signature}")
+    result = run(home, "verify", str(tampered), "--json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["verified"] is False
+
+
+def test_verify_as_of_after_expiry_exits_1(registry: dict[str, Any]) -> None:
+    home = registry["home"]
+    result = run(
+        home, "verify", str(home / "licence.jwt"), "--at", "2047-01-01T00:00:00Z", "--json"
+    )
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["errors"][0]["code"] == "CREDENTIAL_EXPIRED"
+
+
+def test_presentation_round_trip(registry: dict[str, Any]) -> None:
+    home = registry["home"]
+    credential_id = registry["credential"]["id"]
+    listed = run(home, "wallet", "list", "--holder", "kivu", "--json")
+    assert credential_id in [entry["credential_id"] for entry in json.loads(listed.stdout)]
+    vp = run(
+        home,
+        "present",
+        "--holder",
+        "kivu",
+        "--credential",
+        credential_id,
+        "--nonce",
+        "n-42",
+        "--audience",
+        "did:web:refinery.example",
+        "--out",
+        str(home / "vp.jwt"),
+    )
+    assert vp.returncode == 0, vp.stderr
+    good = run(
+        home,
+        "verify",
+        str(home / "vp.jwt"),
+        "--nonce",
+        "n-42",
+        "--audience",
+        "did:web:refinery.example",
+    )
+    assert good.returncode == 0, good.stdout
+    replay = run(
+        home,
+        "verify",
+        str(home / "vp.jwt"),
+        "--nonce",
+        "other",
+        "--audience",
+        "did:web:refinery.example",
+        "--json",
+    )
+    assert replay.returncode == 1
+    assert "NONCE_MISMATCH" in {e["code"] for e in json.loads(replay.stdout)["errors"]}
+
+
+def test_bad_subject_refused_naming_the_field(registry: dict[str, Any]) -> None:
+    home = registry["home"]
+    subject = json.loads(json.dumps(registry["subject"]))
+    subject["mineSite"]["coordinates"]["latitude"] = 200
+    bad = home / "bad.json"
+    bad.write_text(json.dumps(subject))
+    result = run(
+        home,
+        "issue",
+        "--issuer",
+        "ministry",
+        "--type",
+        "MiningLicenceCredential",
+        "--subject",
+        str(bad),
+    )
+    line = assert_one_line_error(result, 2)
+    assert "latitude" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (
+            ["issue", "--issuer", "nobody", "--type", "MiningLicenceCredential", "--subject", "-"],
+            "nobody",
+        ),
+        (
+            ["issue", "--issuer", "ministry", "--type", "PizzaCredential", "--subject", "-"],
+            "PizzaCredential",
+        ),
+        (["issuer", "add", "Bad Name!", "--display-name", "x"], "invalid name"),
+        (
+            [
+                "issuer",
+                "add",
+                "ministry",
+                "--display-name",
+                "again",
+                "--did",
+                "did:web:mines.example",
+            ],
+            "already exists",
+        ),
+        (["verify", "/no/such/file.jwt"], "cannot read"),
+        (
+            [
+                "present",
+                "--holder",
+                "kivu",
+                "--credential",
+                "urn:uuid:missing",
+                "--nonce",
+                "n",
+                "--audience",
+                "a",
+            ],
+            "not in",
+        ),
+        (["did", "show", "nobody"], "nobody"),
+    ],
+)
+def test_input_errors_are_one_line_exit_2(
+    registry: dict[str, Any], args: list[str], needle: str
+) -> None:
+    result = run(registry["home"], *args, stdin="{}")
+    line = assert_one_line_error(result, 2)
+    assert needle in line
+
+
+def test_malformed_subject_json_is_exit_2(registry: dict[str, Any]) -> None:
+    result = run(
+        registry["home"],
+        "issue",
+        "--issuer",
+        "ministry",
+        "--type",
+        "MiningLicenceCredential",
+        "--subject",
+        "-",
+        stdin="{not json",
+    )
+    assert "not valid JSON" in assert_one_line_error(result, 2)
+
+
+def test_garbage_token_is_invalid_not_a_crash(registry: dict[str, Any]) -> None:
+    garbage = registry["home"] / "garbage.jwt"
+    garbage.write_text("definitely.not.a-token\n")
+    result = run(registry["home"], "verify", str(garbage), "--json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["errors"][0]["code"] == "MALFORMED_TOKEN"
+
+
+def test_usage_error_is_exit_2(registry: dict[str, Any]) -> None:
+    assert run(registry["home"], "verify").returncode == 2
+
+
+def test_did_show_prints_issuer_document(registry: dict[str, Any]) -> None:
+    result = run(registry["home"], "did", "show", "ministry")
+    document = json.loads(result.stdout)
+    assert document["id"] == "did:web:mines.example"
+    assert document["assertionMethod"] == ["did:web:mines.example#key-1"]
+    assert "d" not in document["verificationMethod"][0]["publicKeyJwk"]
+
+
+def test_private_keys_never_in_the_database(registry: dict[str, Any]) -> None:
+    database = (registry["home"] / "oretrust.db").read_bytes()
+    assert b"PRIVATE KEY" not in database
+    assert b'"d"' not in database

@@ -1,0 +1,156 @@
+"""``oretrust demo --out DIR``: runs the story and leaves artifacts per the scripting contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oretrust.encoding import b64url_decode
+
+
+def _oretrust(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORETRUST_")}
+    return subprocess.run(
+        [sys.executable, "-m", "oretrust", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    result = _oretrust("demo", "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "VALID" in result.stdout
+    return out
+
+
+@pytest.fixture(scope="module")
+def summary(demo: Path) -> dict[str, Any]:
+    return json.loads((demo / "summary.json").read_text())
+
+
+def _header_and_payload(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    header, payload, _ = token.split(".")
+    return json.loads(b64url_decode(header)), json.loads(b64url_decode(payload))
+
+
+def test_home_and_keys_exist(demo: Path) -> None:
+    assert (demo / "oretrust.db").is_file()
+    pems = list((demo / "keys").glob("*.pem"))
+    assert pems
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in pems)
+
+
+def test_summary_shape(summary: dict[str, Any]) -> None:
+    verdicts = {"VALID", "REVOKED", "SUSPENDED", "INVALID"}
+    assert {"credentials", "presentations", "steps"} <= summary.keys()
+    types = {c["type"] for c in summary["credentials"]}
+    assert {
+        "BusinessIdentityCredential",
+        "MiningLicenceCredential",
+        "MineralOriginCertificate",
+    } <= types
+    for credential in summary["credentials"]:
+        assert {
+            "name",
+            "file",
+            "format",
+            "type",
+            "issuer",
+            "holder",
+            "status",
+            "expected",
+        } <= credential.keys()
+        assert credential["format"] == "vc+jwt"
+        assert (
+            credential["expected"]["before"] in verdicts
+            and credential["expected"]["after"] in verdicts
+        )
+    for presentation in summary["presentations"]:
+        assert {"name", "file", "format", "expected"} <= presentation.keys()
+    for step in summary["steps"]:
+        assert {"name", "report", "expected_code"} <= step.keys()
+
+
+def test_credentials_are_vc_jwt_per_standards(demo: Path, summary: dict[str, Any]) -> None:
+    for credential in summary["credentials"]:
+        header, payload = _header_and_payload((demo / credential["file"]).read_text().strip())
+        assert header["typ"] == "vc+jwt" and header["cty"] == "vc"
+        assert header["alg"] in ("EdDSA", "ES256")
+        assert header["kid"].startswith(credential["issuer"] + "#")
+        assert payload["@context"][0] == "https://www.w3.org/ns/credentials/v2"
+        assert "vc" not in payload
+        issuer = payload["issuer"]
+        assert (issuer if isinstance(issuer, str) else issuer["id"]) == credential["issuer"]
+
+
+def test_did_documents_for_every_issuer_and_holder(demo: Path, summary: dict[str, Any]) -> None:
+    documents = {json.loads(p.read_text())["id"] for p in (demo / "did").glob("*.json")}
+    for credential in summary["credentials"]:
+        assert credential["issuer"] in documents
+        assert credential["holder"] in documents
+    ministry = json.loads((demo / "did" / "ministry-of-mines.json").read_text())
+    assert ministry["id"].startswith("did:web:")
+    assert ministry["verificationMethod"][0]["type"] == "JsonWebKey"
+
+
+def test_every_credential_verifies_as_expected_with_the_cli(
+    demo: Path, summary: dict[str, Any]
+) -> None:
+    for credential in summary["credentials"]:
+        result = _oretrust("verify", str(demo / credential["file"]), "--home", str(demo), "--json")
+        report = json.loads(result.stdout)
+        assert report["verdict"] == credential["expected"]["after"], (credential["name"], report)
+        assert result.returncode == (0 if report["verdict"] == "VALID" else 1)
+
+
+def test_presentations_verify_with_their_nonce_and_audience(
+    demo: Path, summary: dict[str, Any]
+) -> None:
+    for presentation in summary["presentations"]:
+        record = json.loads((demo / presentation["file"]).read_text())
+        assert record["format"] == "vp+jwt" and record["nonce"] and record["audience"]
+        header, payload = _header_and_payload(record["presentation"])
+        assert header["typ"] == "vp+jwt"
+        assert payload["nonce"] == record["nonce"] and payload["aud"] == record["audience"]
+        assert all(
+            e["type"] == "EnvelopedVerifiableCredential" for e in payload["verifiableCredential"]
+        )
+        result = _oretrust(
+            "verify", str(demo / presentation["file"]), "--home", str(demo), "--json"
+        )
+        assert json.loads(result.stdout)["verdict"] == presentation["expected"]["after"]
+
+
+def test_reports_match_expected_codes(demo: Path, summary: dict[str, Any]) -> None:
+    names = {step["name"] for step in summary["steps"]}
+    assert "refinery-verifies-trader" in names
+    for step in summary["steps"]:
+        report = json.loads((demo / step["report"]).read_text())
+        assert {"verified", "checks", "errors", "warnings"} <= report.keys()
+        first = report["errors"][0]["code"] if report["errors"] else "OK"
+        assert first == step["expected_code"], step["name"]
+    refinery = json.loads((demo / "reports" / "refinery-verifies-trader.json").read_text())
+    assert refinery["verified"] is True
+
+
+def test_rerun_replaces_previous_demo_but_never_other_folders(demo: Path, tmp_path: Path) -> None:
+    again = _oretrust("demo", "--out", str(demo))
+    assert again.returncode == 0, again.stderr
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("do not delete")
+    refused = _oretrust("demo", "--out", str(precious))
+    assert refused.returncode == 2
+    assert (precious / "thesis.txt").read_text() == "do not delete"

@@ -19,7 +19,8 @@ from rich.table import Table
 
 from oretrust import holder as holder_service
 from oretrust import identities
-from oretrust.credentials import CREDENTIAL_TYPES
+from oretrust.cli_registry import registry_app
+from oretrust.credentials import CREDENTIAL_TYPES, get_credential_type
 from oretrust.errors import InputError, InvalidCredentialError, OreTrustError
 from oretrust.home import Home
 from oretrust.issuer import issue_credential
@@ -43,6 +44,7 @@ app.add_typer(issuer_app, name="issuer")
 app.add_typer(holder_app, name="holder")
 app.add_typer(wallet_app, name="wallet")
 app.add_typer(did_app, name="did")
+app.add_typer(registry_app, name="registry")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -297,6 +299,20 @@ def did_show(name_or_did: str, home: HomeOpt = None) -> None:
         except OreTrustError:
             did = identities.find_holder(opened, name_or_did).did
     _print_json(opened.resolver().resolve(did))
+
+
+@app.command()
+def schema(
+    credential_type: Annotated[
+        str | None, typer.Argument(help="A credential type; omit to list the types.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of a credential type, or list the types."""
+    if credential_type is None:
+        for name, known in CREDENTIAL_TYPES.items():
+            out.print(f"{name}: {known.description}")
+        return
+    _print_json(get_credential_type(credential_type).json_schema())
 
 
 @app.command()

@@ -8,8 +8,10 @@ A home resolves the DIDs it hosts from its own database, never over the network.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import Engine
@@ -19,6 +21,9 @@ from oretrust.did import DefaultDidResolver, DidResolver, HttpsFetcher, build_di
 from oretrust.keys import FileKeyStore
 from oretrust.store.db import create_schema, make_engine
 from oretrust.store.models import HolderRecord, HomeSetting, IssuerRecord, KeyRecord
+
+if TYPE_CHECKING:
+    from oretrust.verifier import Verifier
 
 __all__ = ["Home", "Settings", "did_document_for"]
 
@@ -71,6 +76,11 @@ class Home:
             setting = session.get(HomeSetting, "domain")
         return setting.value if setting else DEFAULT_DOMAIN
 
+    @property
+    def base_url(self) -> str:
+        """``https://`` + the decoded domain: the prefix of this home's status-list URLs."""
+        return "https://" + unquote(self.domain)
+
     def set_domain(self, domain: str) -> None:
         """Record the home's public host for derived did:web identifiers."""
         with self.session() as session:
@@ -91,6 +101,16 @@ class Home:
             fetcher = HttpsFetcher() if allow_network else None
             self._resolver = DefaultDidResolver(fetcher=fetcher, local=self.local_did_document)
         return self._resolver
+
+    def verifier(self, *, now: datetime | None = None, allow_network: bool = True) -> Verifier:
+        """The Verifier every caller with a home uses: DIDs as :meth:`resolver`, plus status.
+
+        Status lists this home hosts are read from its database (signed lazily, at ``now``
+        or the current time); others are fetched over HTTPS when ``allow_network``.
+        """
+        from oretrust.status.home_verifier import home_verifier  # status/ imports home
+
+        return home_verifier(self, now=now, allow_network=allow_network)
 
     def holders(self) -> list[HolderRecord]:
         """Every holder registered in this home."""

@@ -19,6 +19,7 @@ from oretrust.formats.vc_jwt import sign_credential
 from oretrust.formats.vcdm import validate_credential
 from oretrust.home import Home
 from oretrust.identities import find_issuer, signer_for
+from oretrust.status.allocation import allocate_index, credential_status_entries
 from oretrust.store.db import utc_naive
 from oretrust.store.models import IssuedCredentialRecord
 
@@ -48,10 +49,14 @@ def issue_credential(
     holder: str | None = None,
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
+    with_status: bool = True,
 ) -> IssuedCredential:
     """Issue ``type_name`` from ``issuer`` (name or DID) about ``subject``.
 
-    ``holder`` (a DID) becomes the subject's ``id`` when the subject has none. Raises
+    ``holder`` (a DID) becomes the subject's ``id`` when the subject has none. With
+    ``with_status`` (the default) the credential gets a random index in the issuer's status
+    list and carries ``credentialStatus`` (see :mod:`oretrust.status.allocation`), so it can
+    later be revoked (and, for types that allow it, suspended). Raises
     SchemaValidationError naming the bad field, DataModelError, NotFoundError.
     """
     if not isinstance(subject, dict):
@@ -73,6 +78,11 @@ def issue_credential(
         valid_until=valid_until,
         credential_id=credential_id,
     )
+    if with_status:
+        allocation = allocate_index(
+            home, issuer_did=record.did, credential_id=credential_id, type_name=credential_type.name, now=now
+        )
+        document["credentialStatus"] = credential_status_entries(allocation, home.base_url)
     validate_credential(document)
     token = sign_credential(document, signer_for(home, record.did), now=now)
     holder_did = holder or _subject_id(document)

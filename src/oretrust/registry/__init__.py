@@ -1,0 +1,135 @@
+"""The trust registry: who may issue what, where, and since when.
+
+A registry operator (an authority with its own did:web, registered with ``role="registry"``)
+accredits entities (issuer DIDs) to perform actions (``issue:<CredentialType>``) on
+resources (jurisdictions, ISO 3166-1/-2; a country covers its subdivisions) for a period;
+accreditations can be suspended, reinstated, withdrawn (effective possibly in the past) and
+renewed; authorities can recognise other authorities; jurisdictions can be flagged
+conflict-affected or high-risk. Every change is a signed, hash-chained event.
+
+The public surface::
+
+    service      init_registry, accredit, suspend, reinstate, withdraw, renew, recognise,
+                 withdraw_recognition, flag_jurisdiction, unflag_jurisdiction, list_*,
+                 find_accreditation, registry_info, history, verify_log
+    trqp         AuthorizationRequest/Response, RecognitionRequest/Response,
+                 authorization(source, request, now=), recognition(source, request, now=)
+    sources      TrustSource, RegistryTrustSource(home), StaticTrustSource
+    trust_list   export_trust_list, load_trust_list, trust_list_source, TrustListStore,
+                 InMemoryTrustListStore, FileTrustListStore, VerifiedTrustList
+    checks       accreditation_check(source), home_accreditation_check(home), judge_issuer
+    policy       identify_holder(report, source), require_high_risk_evidence(report, source)
+
+``demo_support`` (helpers for ``oretrust demo``) is imported on its own.
+"""
+
+from __future__ import annotations
+
+from oretrust.registry._log import LogVerification, RegistryEvent, history, verify_log
+from oretrust.registry._model import (
+    Accreditation,
+    Decision,
+    JurisdictionFlag,
+    Recognition,
+    Suspension,
+    decide,
+    issue_action,
+    jurisdiction_covers,
+)
+from oretrust.registry.checks import (
+    IssuerJudgement,
+    accreditation_check,
+    home_accreditation_check,
+    judge_issuer,
+)
+from oretrust.registry.policy import HolderIdentity, identify_holder, require_high_risk_evidence
+from oretrust.registry.service import (
+    RegistryInfo,
+    accredit,
+    find_accreditation,
+    flag_jurisdiction,
+    init_registry,
+    list_accreditations,
+    list_flags,
+    list_recognitions,
+    recognise,
+    registry_info,
+    reinstate,
+    renew,
+    suspend,
+    unflag_jurisdiction,
+    withdraw,
+    withdraw_recognition,
+)
+from oretrust.registry.sources import RegistryTrustSource, StaticTrustSource, TrustSource
+from oretrust.registry.trqp import (
+    AuthorizationRequest,
+    AuthorizationResponse,
+    RecognitionRequest,
+    RecognitionResponse,
+    authorization,
+    recognition,
+)
+from oretrust.registry.trust_list import (
+    FileTrustListStore,
+    InMemoryTrustListStore,
+    TrustListStore,
+    VerifiedTrustList,
+    export_trust_list,
+    load_trust_list,
+    trust_list_source,
+)
+
+__all__ = [
+    "Accreditation",
+    "AuthorizationRequest",
+    "AuthorizationResponse",
+    "Decision",
+    "FileTrustListStore",
+    "HolderIdentity",
+    "InMemoryTrustListStore",
+    "IssuerJudgement",
+    "JurisdictionFlag",
+    "LogVerification",
+    "Recognition",
+    "RecognitionRequest",
+    "RecognitionResponse",
+    "RegistryEvent",
+    "RegistryInfo",
+    "RegistryTrustSource",
+    "StaticTrustSource",
+    "Suspension",
+    "TrustListStore",
+    "TrustSource",
+    "VerifiedTrustList",
+    "accredit",
+    "accreditation_check",
+    "authorization",
+    "decide",
+    "export_trust_list",
+    "find_accreditation",
+    "flag_jurisdiction",
+    "history",
+    "home_accreditation_check",
+    "identify_holder",
+    "init_registry",
+    "issue_action",
+    "judge_issuer",
+    "jurisdiction_covers",
+    "list_accreditations",
+    "list_flags",
+    "list_recognitions",
+    "load_trust_list",
+    "recognise",
+    "recognition",
+    "registry_info",
+    "reinstate",
+    "renew",
+    "require_high_risk_evidence",
+    "suspend",
+    "trust_list_source",
+    "unflag_jurisdiction",
+    "verify_log",
+    "withdraw",
+    "withdraw_recognition",
+]

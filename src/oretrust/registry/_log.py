@@ -1,0 +1,298 @@
+"""The registry's signed, hash-chained event log: append, read, verify.
+
+Internal module. :func:`append_event` signs an event with the registry operator's active key
+(a compact JWS, ``typ: registry-event+jws``, whose payload is the event's canonical bytes)
+and stores it after the current head. :func:`verify_log` re-checks everything a stored log
+claims: contiguous ``seq``, each ``prev`` equal to the previous event's hash, each hash equal
+to the SHA-256 of the signed payload, each signature made by the operator's DID key (and not
+after that key was marked compromised), and that replaying the events yields exactly the
+accreditations, recognitions and flags in the tables.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from oretrust.did import DidResolver, signing_jwk
+from oretrust.errors import ConflictError, OreTrustError
+from oretrust.formats.jws import UnverifiedJws, parse_compact, sign_compact, verify_signature
+from oretrust.home import Home
+from oretrust.identities import signer_for
+from oretrust.registry._events import (
+    GENESIS_PREV,
+    RegistryState,
+    apply_event,
+    canonical_bytes,
+    event_hash,
+    new_event,
+)
+from oretrust.registry._model import format_time, parse_time
+from oretrust.registry._store import load_state, registry_did_of
+from oretrust.store.db import as_utc, utc_naive
+from oretrust.store.registry_models import RegistryEventRecord
+
+__all__ = [
+    "EVENT_TYP",
+    "LogVerification",
+    "RegistryEvent",
+    "append_event",
+    "head_of",
+    "history",
+    "verify_log",
+]
+
+EVENT_TYP = "registry-event+jws"
+
+
+@dataclass(frozen=True)
+class RegistryEvent:
+    """One event of the log, as stored (run :func:`verify_log` to check signatures)."""
+
+    seq: int
+    hash: str
+    prev: str
+    kind: str
+    authority_id: str
+    recorded_at: datetime
+    subject: str
+    data: dict[str, Any]
+    reason: str
+    actor: str | None
+    jws: str = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (``history --json``)."""
+        return {
+            "seq": self.seq,
+            "hash": self.hash,
+            "prev": self.prev,
+            "type": self.kind,
+            "authority_id": self.authority_id,
+            "actor": self.actor,
+            "recorded_at": format_time(self.recorded_at),
+            "subject": self.subject,
+            "data": self.data,
+            "reason": self.reason,
+            "jws": self.jws,
+        }
+
+
+@dataclass
+class LogVerification:
+    """The outcome of :func:`verify_log`: ``ok`` only when ``problems`` is empty."""
+
+    events: int
+    head: str | None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the chain, every signature and the tables all agree."""
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (``verify-log --json``)."""
+        return {"ok": self.ok, "events": self.events, "head": self.head, "problems": self.problems}
+
+
+def head_of(session: Session) -> tuple[int, str]:
+    """``(seq, hash)`` of the last event, or ``(0, GENESIS_PREV)`` for an empty log."""
+    row = session.exec(
+        select(RegistryEventRecord).order_by(col(RegistryEventRecord.seq).desc())
+    ).first()
+    return (row.seq, row.hash) if row else (0, GENESIS_PREV)
+
+
+def append_event(
+    home: Home,
+    session: Session,
+    state: RegistryState,
+    *,
+    authority_id: str,
+    kind: str,
+    subject: str,
+    data: dict[str, Any],
+    reason: str,
+    actor: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Apply an event to ``state`` (raising if the lifecycle forbids it), sign and stage it.
+
+    The caller writes the changed projection rows and commits; a concurrent writer that took
+    the same ``seq`` makes the commit fail, which :func:`commit` turns into ConflictError.
+    """
+    seq, prev = head_of(session)
+    event = new_event(
+        seq=seq + 1,
+        prev=prev,
+        kind=kind,
+        authority_id=authority_id,
+        recorded_at=format_time(now),
+        subject=subject,
+        data=data,
+        reason=reason,
+        actor=actor,
+    )
+    apply_event(state, event)
+    payload = canonical_bytes(event)
+    token = sign_compact({"typ": EVENT_TYP}, payload, signer_for(home, authority_id))
+    session.add(
+        RegistryEventRecord(
+            seq=seq + 1,
+            kind=kind,
+            subject=subject,
+            entity_id=data.get("entity_id"),
+            recorded_at=utc_naive(now),
+            prev_hash=prev,
+            hash=event_hash(payload),
+            jws=token,
+        )
+    )
+    return event
+
+
+def commit(session: Session) -> None:
+    """Commit, reporting a lost race for the next ``seq`` as ConflictError."""
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ConflictError("another registry change was recorded at the same time; retry") from exc
+
+
+def history(
+    home: Home, *, entity_id: str | None = None, subject: str | None = None
+) -> list[RegistryEvent]:
+    """The log in order, optionally only events about ``entity_id`` or ``subject``."""
+    with home.session() as session:
+        query = select(RegistryEventRecord).order_by(col(RegistryEventRecord.seq))
+        if entity_id is not None:
+            query = query.where(
+                (RegistryEventRecord.entity_id == entity_id)
+                | (RegistryEventRecord.subject == entity_id)
+            )
+        if subject is not None:
+            query = query.where(RegistryEventRecord.subject == subject)
+        rows = list(session.exec(query))
+    events = []
+    for row in rows:
+        event = json.loads(parse_compact(row.jws).unverified_payload_bytes)
+        events.append(
+            RegistryEvent(
+                seq=row.seq,
+                hash=row.hash,
+                prev=row.prev_hash,
+                kind=row.kind,
+                authority_id=str(event.get("authority_id")),
+                recorded_at=as_utc(row.recorded_at),
+                subject=row.subject,
+                data=dict(event.get("data") or {}),
+                reason=str(event.get("reason", "")),
+                actor=event.get("actor"),
+                jws=row.jws,
+            )
+        )
+    return events
+
+
+def verify_log(home: Home, *, resolver: DidResolver | None = None) -> LogVerification:
+    """Check the whole log and the tables against it; never raises for a bad log."""
+    registry_did = registry_did_of(home)
+    resolver = resolver or home.resolver(allow_network=False)
+    with home.session() as session:
+        rows = list(
+            session.exec(select(RegistryEventRecord).order_by(col(RegistryEventRecord.seq)))
+        )
+        tables = load_state(session, registry_did)
+    result = LogVerification(events=len(rows), head=rows[-1].hash if rows else None)
+    problems = result.problems
+    try:
+        document = resolver.resolve(registry_did)
+    except OreTrustError as exc:
+        problems.append(f"cannot resolve the registry DID {registry_did}: {exc.detail}")
+        return result
+    state = RegistryState()
+    prev = GENESIS_PREV
+    for expected_seq, row in enumerate(rows, start=1):
+        where = f"event {row.seq}"
+        if row.seq != expected_seq:
+            problems.append(f"{where}: expected seq {expected_seq} (an event is missing)")
+        event = _verified_event(row, document, registry_did, problems)
+        if event is not None:
+            if event.get("seq") != row.seq:
+                problems.append(
+                    f"{where}: signed seq {event.get('seq')} differs from the stored one"
+                )
+            if event.get("prev") != prev or row.prev_hash != prev:
+                problems.append(
+                    f"{where}: chain broken (prev does not match the previous event's hash)"
+                )
+            if (event.get("type"), event.get("subject")) != (row.kind, row.subject):
+                problems.append(f"{where}: stored columns differ from the signed event")
+            try:
+                apply_event(state, event)
+            except OreTrustError as exc:
+                problems.append(f"{where}: cannot be replayed: {exc.detail}")
+        prev = row.hash
+    _compare(state, tables, problems)
+    return result
+
+
+def _verified_event(
+    row: RegistryEventRecord, document: dict[str, Any], registry_did: str, problems: list[str]
+) -> dict[str, Any] | None:
+    where = f"event {row.seq}"
+    try:
+        unverified: UnverifiedJws = parse_compact(row.jws)
+        kid = str(unverified.unverified_header.get("kid", ""))
+        if kid.split("#", 1)[0] != registry_did:
+            problems.append(
+                f"{where}: signed by {kid or 'no kid'}, not the registry {registry_did}"
+            )
+            return None
+        payload = verify_signature(unverified, signing_jwk(document, kid, "assertionMethod"))
+    except OreTrustError as exc:
+        problems.append(f"{where}: signature rejected: {exc.detail}")
+        return None
+    if event_hash(payload) != row.hash:
+        problems.append(f"{where}: stored hash is not the hash of the signed event")
+    event = json.loads(payload)
+    if not isinstance(event, dict) or canonical_bytes(event) != payload:
+        problems.append(f"{where}: signed payload is not a canonical event")
+        return None
+    if event.get("authority_id") != registry_did:
+        problems.append(f"{where}: names authority {event.get('authority_id')}, not {registry_did}")
+    _check_key_not_compromised(document, kid, event, problems, where)
+    return event
+
+
+def _check_key_not_compromised(
+    document: dict[str, Any], kid: str, event: dict[str, Any], problems: list[str], where: str
+) -> None:
+    for method in document.get("verificationMethod", []):
+        revoked = method.get("revoked") if isinstance(method, dict) else None
+        if method.get("id") == kid and isinstance(revoked, str):
+            try:
+                if parse_time(str(event.get("recorded_at"))) >= parse_time(revoked):
+                    problems.append(f"{where}: signed with {kid}, compromised as of {revoked}")
+            except OreTrustError:
+                problems.append(f"{where}: unreadable recorded_at")
+
+
+def _compare(replayed: RegistryState, tables: RegistryState, problems: list[str]) -> None:
+    for name in ("accreditations", "recognitions", "flags"):
+        expected: dict[str, Any] = getattr(replayed, name)
+        stored: dict[str, Any] = getattr(tables, name)
+        for key in sorted(set(expected) | set(stored)):
+            if key not in stored:
+                problems.append(f"{name[:-1]} {key} is in the log but missing from the tables")
+            elif key not in expected:
+                problems.append(f"{name[:-1]} {key} is in the tables but not in the log")
+            elif expected[key] != stored[key]:
+                problems.append(f"{name[:-1]} {key} in the tables differs from the log")

@@ -1,0 +1,143 @@
+"""The verifier's ``issuer_accredited`` check, over any :class:`TrustSource`.
+
+A valid signature proves only that *someone* signed. This check asks the trust registry
+whether the credential's issuer held an accreditation for the credential's type and for the
+jurisdiction the credential speaks of (``CredentialType.jurisdiction_of``: country of origin,
+licence jurisdiction, customs territory, register country, facility country) **at the
+credential's issuance time** (JWT ``iat``, else ``validFrom``), not suspended and not withdrawn
+as of then. Failure code: ``ISSUER_NOT_ACCREDITED``.
+
+Wiring::
+
+    Verifier(resolver, extra_checks=[accreditation_check(RegistryTrustSource(home))])
+    Verifier(resolver, extra_checks=[home_accreditation_check(home)])            # same
+    Verifier(resolver, extra_checks=[accreditation_check(trust_list_source(tl))])  # offline
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from oretrust.credentials import CREDENTIAL_TYPES, get_credential_type
+from oretrust.errors import OreTrustError
+from oretrust.formats.vc_jwt import issuer_id
+from oretrust.home import Home
+from oretrust.registry._model import decide, format_time, issue_action
+from oretrust.registry.sources import RegistryTrustSource, TrustSource
+from oretrust.report import VerificationReport
+from oretrust.verification_checks import parse_datetime
+from oretrust.verifier import CredentialCheck
+
+__all__ = [
+    "CHECK_ID",
+    "NOT_ACCREDITED",
+    "IssuerJudgement",
+    "accreditation_check",
+    "home_accreditation_check",
+    "issuance_time",
+    "judge_issuer",
+]
+
+CHECK_ID = "issuer_accredited"
+NOT_ACCREDITED = "ISSUER_NOT_ACCREDITED"
+
+
+@dataclass(frozen=True)
+class IssuerJudgement:
+    """Whether a credential's issuer was accredited for it when it was issued, and why."""
+
+    authorized: bool
+    code: str
+    detail: str
+    issuer: str | None = None
+    credential_type: str | None = None
+    jurisdiction: str | None = None
+    issued_at: datetime | None = None
+
+
+def issuance_time(credential: dict[str, Any]) -> datetime | None:
+    """JWT ``iat`` if numeric, else ``validFrom``; None when neither is readable."""
+    iat = credential.get("iat")
+    if isinstance(iat, int | float) and not isinstance(iat, bool):
+        return datetime.fromtimestamp(iat, tz=UTC)
+    valid_from = credential.get("validFrom")
+    return parse_datetime(valid_from) if isinstance(valid_from, str) else None
+
+
+def judge_issuer(source: TrustSource, credential: dict[str, Any]) -> IssuerJudgement:
+    """Judge a (signature-verified) credential's issuer against ``source``; never raises."""
+    try:
+        issuer = issuer_id(credential)
+    except OreTrustError as exc:
+        return IssuerJudgement(False, NOT_ACCREDITED, exc.detail)
+    types = credential.get("type", [])
+    types = [types] if isinstance(types, str) else types
+    known = [t for t in types if isinstance(t, str) and t in CREDENTIAL_TYPES]
+    if not known:
+        return IssuerJudgement(
+            False, NOT_ACCREDITED, f"{types!r} is no credential type the registry accredits", issuer
+        )
+    issued_at = issuance_time(credential)
+    if issued_at is None:
+        return IssuerJudgement(
+            False, NOT_ACCREDITED, "the credential has no readable iat or validFrom", issuer
+        )
+    for type_name in known:
+        try:
+            jurisdiction = get_credential_type(type_name).jurisdiction_of(
+                credential.get("credentialSubject")
+            )
+        except OreTrustError as exc:
+            return IssuerJudgement(
+                False,
+                NOT_ACCREDITED,
+                f"cannot tell which jurisdiction the {type_name} speaks of: {exc.detail}",
+                issuer,
+                type_name,
+            )
+        decision = decide(
+            source.accreditations(issuer), issuer, issue_action(type_name), jurisdiction, issued_at
+        )
+        if not decision.authorized:
+            return IssuerJudgement(
+                False,
+                NOT_ACCREDITED,
+                f"{decision.message} (issued {format_time(issued_at)}, "
+                f"registry {source.authority_id})",
+                issuer,
+                type_name,
+                jurisdiction,
+                issued_at,
+            )
+    return IssuerJudgement(
+        True,
+        "OK",
+        f"{decision.message}; issued {format_time(issued_at)}",
+        issuer,
+        type_name,
+        jurisdiction,
+        issued_at,
+    )
+
+
+def accreditation_check(source: TrustSource) -> CredentialCheck:
+    """A :data:`~oretrust.verifier.CredentialCheck` recording ``issuer_accredited``."""
+
+    def check(credential: dict[str, Any], report: VerificationReport, _now: datetime) -> None:
+        judgement = judge_issuer(source, credential)
+        if judgement.authorized:
+            report.passed(CHECK_ID, judgement.detail)
+        else:
+            report.failed(CHECK_ID, judgement.code, judgement.detail)
+
+    return check
+
+
+def home_accreditation_check(home: Home) -> CredentialCheck:
+    """``issuer_accredited`` against the home's own registry database.
+
+    Raises NotFoundError ``REGISTRY_NOT_INITIALISED`` when the home has no registry.
+    """
+    return accreditation_check(RegistryTrustSource(home))

@@ -1,0 +1,526 @@
+"""The registry operator's service: initialise, accredit, suspend, withdraw, renew, recognise, flag.
+
+Every change is one signed, hash-chained event (see :mod:`oretrust.registry._events`) stored
+together with the state it produces, in one transaction. Callers get model objects
+(:class:`~oretrust.registry.Accreditation`…), never table rows. The clock is a parameter:
+``now`` is when the change is recorded; ``effective`` is when it takes effect, which may be in
+the past (a withdrawal after fraud is found) or the future.
+
+Errors: InputError (bad DID, type, jurisdiction, period, missing reason), NotFoundError
+(no registry, no such accreditation), ConflictError (the lifecycle forbids the change).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import col, select
+
+from oretrust import identities
+from oretrust.errors import ConflictError, InputError, NotFoundError
+from oretrust.home import Home
+from oretrust.registry._events import RegistryState
+from oretrust.registry._flags import packaged_flag_seeds
+from oretrust.registry._log import append_event, commit
+from oretrust.registry._model import (
+    RISK_LEVELS,
+    Accreditation,
+    JurisdictionFlag,
+    Recognition,
+    check_action,
+    check_did,
+    check_jurisdiction,
+    format_time,
+    issue_action,
+    whole_seconds,
+)
+from oretrust.registry._store import (
+    REGISTRY_SETTING,
+    accreditation_from_row,
+    accreditation_row,
+    flag_from_row,
+    flag_row,
+    recognition_from_row,
+    recognition_row,
+    registry_did_of,
+    registry_display_name,
+)
+from oretrust.store.models import HomeSetting
+from oretrust.store.registry_models import (
+    AccreditationRecord,
+    JurisdictionFlagRecord,
+    RecognitionRecord,
+)
+
+__all__ = [
+    "RegistryInfo",
+    "accredit",
+    "find_accreditation",
+    "flag_jurisdiction",
+    "init_registry",
+    "list_accreditations",
+    "list_flags",
+    "list_recognitions",
+    "recognise",
+    "registry_info",
+    "reinstate",
+    "renew",
+    "suspend",
+    "unflag_jurisdiction",
+    "withdraw",
+    "withdraw_recognition",
+]
+
+
+@dataclass(frozen=True)
+class RegistryInfo:
+    """The registry operator of a home."""
+
+    did: str
+    display_name: str
+
+
+def init_registry(
+    home: Home,
+    *,
+    did: str,
+    display_name: str,
+    now: datetime,
+    name: str = "registry",
+    default_flags: bool = True,
+    actor: str | None = None,
+) -> RegistryInfo:
+    """Create the registry operator (an issuer with ``role="registry"``) and the genesis event.
+
+    With ``default_flags`` the packaged starting set of conflict-affected jurisdictions is
+    flagged too. Raises ConflictError if this home already has a registry.
+    """
+    with home.session() as session:
+        if session.get(HomeSetting, REGISTRY_SETTING) is not None:
+            raise ConflictError("this home already has a trust registry", code="REGISTRY_EXISTS")
+    identities.add_issuer(home, name, display_name=display_name, did=did, now=now, role="registry")
+    with home.session() as session:
+        session.add(HomeSetting(key=REGISTRY_SETTING, value=did))
+        append_event(
+            home,
+            session,
+            RegistryState(),
+            authority_id=did,
+            kind="registry.initialised",
+            subject=did,
+            data={"did": did, "display_name": display_name},
+            reason="registry created",
+            actor=actor,
+            now=now,
+        )
+        commit(session)
+    if default_flags:
+        for seed in packaged_flag_seeds():
+            flag_jurisdiction(
+                home,
+                seed.code,
+                risk=seed.risk,
+                source=seed.source,
+                as_of=seed.as_of,
+                now=now,
+                reason="oretrust starting set",
+                actor=actor,
+            )
+    return RegistryInfo(did, display_name)
+
+
+def registry_info(home: Home) -> RegistryInfo:
+    """The home's registry operator; raise NotFoundError ``REGISTRY_NOT_INITIALISED``."""
+    did = registry_did_of(home)
+    with home.session() as session:
+        return RegistryInfo(did, registry_display_name(session, did))
+
+
+# ---------------------------------------------------------------------------- accreditations
+def accredit(
+    home: Home,
+    entity_id: str,
+    credential_type: str,
+    jurisdiction: str,
+    *,
+    now: datetime,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    reason: str = "",
+    actor: str | None = None,
+) -> Accreditation:
+    """Accredit ``entity_id`` to issue ``credential_type`` for ``jurisdiction`` (covers its parts).
+
+    ``valid_from`` defaults to ``now``; ``valid_until`` None is open-ended. Raises
+    ConflictError if a live accreditation for the same entity, type and jurisdiction exists.
+    """
+    authority = registry_did_of(home)
+    check_did(entity_id)
+    action = issue_action(credential_type)
+    check_jurisdiction(jurisdiction)
+    start = whole_seconds(valid_from or now)
+    until = whole_seconds(valid_until) if valid_until is not None else None
+    if until is not None and until <= start:
+        raise InputError("valid_until must be after valid_from", code="INVALID_VALIDITY_PERIOD")
+    for existing in list_accreditations(home, entity_id=entity_id):
+        if (existing.action, existing.resource) == (action, jurisdiction) and existing.status(
+            whole_seconds(now)
+        ) in ("active", "pending", "suspended"):
+            raise ConflictError(
+                f"{entity_id} already holds {existing.id} for {action} on {jurisdiction} "
+                f"({existing.describe_status(whole_seconds(now))}): "
+                "renew, reinstate or withdraw it",
+                code="ALREADY_ACCREDITED",
+            )
+    accreditation_id = f"urn:uuid:{uuid.uuid4()}"
+    data = {
+        "entity_id": entity_id,
+        "action": action,
+        "resource": jurisdiction,
+        "valid_from": format_time(start),
+        "valid_until": format_time(until) if until else None,
+    }
+    with home.session() as session:
+        state = RegistryState(authority_id=authority)
+        append_event(
+            home,
+            session,
+            state,
+            authority_id=authority,
+            kind="accreditation.granted",
+            subject=accreditation_id,
+            data=data,
+            reason=reason,
+            actor=actor,
+            now=now,
+        )
+        session.add(accreditation_row(state.accreditations[accreditation_id]))
+        commit(session)
+    return state.accreditations[accreditation_id]
+
+
+def suspend(
+    home: Home,
+    accreditation_id: str,
+    *,
+    reason: str,
+    now: datetime,
+    effective: datetime | None = None,
+    actor: str | None = None,
+) -> Accreditation:
+    """Suspend from ``effective`` (default ``now``) until reinstated; ``reason`` is required."""
+    moment = format_time(effective or now)
+    return _change(
+        home,
+        accreditation_id,
+        "accreditation.suspended",
+        {"effective_at": moment},
+        _required(reason),
+        actor,
+        now,
+    )
+
+
+def reinstate(
+    home: Home,
+    accreditation_id: str,
+    *,
+    now: datetime,
+    reason: str = "",
+    effective: datetime | None = None,
+    actor: str | None = None,
+) -> Accreditation:
+    """End the current suspension at ``effective`` (default ``now``)."""
+    moment = format_time(effective or now)
+    return _change(
+        home,
+        accreditation_id,
+        "accreditation.reinstated",
+        {"effective_at": moment},
+        reason,
+        actor,
+        now,
+    )
+
+
+def withdraw(
+    home: Home,
+    accreditation_id: str,
+    *,
+    effective: datetime,
+    reason: str,
+    now: datetime,
+    actor: str | None = None,
+) -> Accreditation:
+    """Withdraw for good as of ``effective``, which may be in the past; ``reason`` is required.
+
+    Credentials the entity issued from ``effective`` on fail ``issuer_accredited``; earlier
+    ones still pass. A second withdrawal may only move the effective time earlier.
+    """
+    data = {"effective_at": format_time(effective)}
+    return _change(
+        home, accreditation_id, "accreditation.withdrawn", data, _required(reason), actor, now
+    )
+
+
+def renew(
+    home: Home,
+    accreditation_id: str,
+    *,
+    valid_until: datetime,
+    now: datetime,
+    reason: str = "",
+    actor: str | None = None,
+) -> Accreditation:
+    """Extend a not yet expired, not withdrawn accreditation to ``valid_until``."""
+    data = {"valid_until": format_time(valid_until)}
+    return _change(home, accreditation_id, "accreditation.renewed", data, reason, actor, now)
+
+
+def find_accreditation(
+    home: Home, entity_id: str, credential_type: str, jurisdiction: str
+) -> Accreditation:
+    """The accreditation of ``entity_id`` for exactly this type and jurisdiction.
+
+    Prefers one not withdrawn, then the most recent. Raises NotFoundError.
+    """
+    action = issue_action(credential_type)
+    matches = [
+        a
+        for a in list_accreditations(home, entity_id=entity_id)
+        if a.action == action and a.resource == jurisdiction
+    ]
+    if not matches:
+        raise NotFoundError(f"{entity_id} has no accreditation for {action} on {jurisdiction}")
+    return max(matches, key=lambda a: (a.withdrawn_at is None, a.valid_from))
+
+
+def list_accreditations(home: Home, *, entity_id: str | None = None) -> list[Accreditation]:
+    """Every accreditation (all states), by entity, action, jurisdiction and start."""
+    with home.session() as session:
+        query = select(AccreditationRecord)
+        if entity_id is not None:
+            query = query.where(AccreditationRecord.entity_id == entity_id)
+        models = [accreditation_from_row(row) for row in session.exec(query)]
+    return sorted(models, key=lambda a: (a.entity_id, a.action, a.resource, a.valid_from))
+
+
+# ---------------------------------------------------------------------------- recognitions
+def recognise(
+    home: Home,
+    entity_id: str,
+    action: str,
+    resource: str,
+    *,
+    now: datetime,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    reason: str = "",
+    actor: str | None = None,
+) -> Recognition:
+    """Record that this registry recognises authority ``entity_id`` for ``action`` on ``resource``.
+
+    E.g. a regional registry recognising a national one for ``accredit:MineralOriginCertificate``
+    on ``CD``. Raises InputError for a malformed DID, action or jurisdiction.
+    """
+    authority = registry_did_of(home)
+    check_did(entity_id)
+    check_action(action)
+    check_jurisdiction(resource)
+    start = whole_seconds(valid_from or now)
+    until = whole_seconds(valid_until) if valid_until is not None else None
+    if until is not None and until <= start:
+        raise InputError("valid_until must be after valid_from", code="INVALID_VALIDITY_PERIOD")
+    recognition_id = f"urn:uuid:{uuid.uuid4()}"
+    data = {
+        "entity_id": entity_id,
+        "action": action,
+        "resource": resource,
+        "valid_from": format_time(start),
+        "valid_until": format_time(until) if until else None,
+    }
+    with home.session() as session:
+        state = RegistryState(authority_id=authority)
+        append_event(
+            home,
+            session,
+            state,
+            authority_id=authority,
+            kind="recognition.granted",
+            subject=recognition_id,
+            data=data,
+            reason=reason,
+            actor=actor,
+            now=now,
+        )
+        session.add(recognition_row(state.recognitions[recognition_id]))
+        commit(session)
+    return state.recognitions[recognition_id]
+
+
+def withdraw_recognition(
+    home: Home,
+    recognition_id: str,
+    *,
+    effective: datetime,
+    reason: str,
+    now: datetime,
+    actor: str | None = None,
+) -> Recognition:
+    """Withdraw a recognition as of ``effective``; ``reason`` is required."""
+    authority = registry_did_of(home)
+    with home.session() as session:
+        row = session.get(RecognitionRecord, recognition_id)
+        if row is None:
+            raise NotFoundError(f"no recognition {recognition_id}")
+        current = recognition_from_row(row)
+        state = RegistryState(authority_id=authority, recognitions={current.id: current})
+        append_event(
+            home,
+            session,
+            state,
+            authority_id=authority,
+            kind="recognition.withdrawn",
+            subject=current.id,
+            data={"entity_id": current.entity_id, "effective_at": format_time(effective)},
+            reason=_required(reason),
+            actor=actor,
+            now=now,
+        )
+        session.merge(recognition_row(state.recognitions[current.id]))
+        commit(session)
+    return state.recognitions[current.id]
+
+
+def list_recognitions(home: Home, *, entity_id: str | None = None) -> list[Recognition]:
+    """Every recognition recorded by this registry."""
+    with home.session() as session:
+        query = select(RecognitionRecord).order_by(col(RecognitionRecord.valid_from))
+        if entity_id is not None:
+            query = query.where(RecognitionRecord.entity_id == entity_id)
+        return [recognition_from_row(row) for row in session.exec(query)]
+
+
+# ---------------------------------------------------------------------------- jurisdiction flags
+def flag_jurisdiction(
+    home: Home,
+    code: str,
+    *,
+    risk: str,
+    source: str,
+    as_of: date,
+    now: datetime,
+    reason: str = "",
+    actor: str | None = None,
+) -> JurisdictionFlag:
+    """Mark ``code`` conflict-affected (``conflict``) or high-risk (``high``), citing ``source``.
+
+    Flagging again replaces the previous flag (the log keeps both).
+    """
+    authority = registry_did_of(home)
+    check_jurisdiction(code)
+    if risk not in RISK_LEVELS:
+        raise InputError(
+            f"risk must be one of {', '.join(RISK_LEVELS)}, got {risk!r}", code="INVALID_RISK"
+        )
+    data = {"risk": risk, "source": _required(source, "source"), "as_of": as_of.isoformat()}
+    with home.session() as session:
+        state = RegistryState(authority_id=authority)
+        append_event(
+            home,
+            session,
+            state,
+            authority_id=authority,
+            kind="jurisdiction.flagged",
+            subject=code,
+            data=data,
+            reason=reason,
+            actor=actor,
+            now=now,
+        )
+        session.merge(flag_row(state.flags[code]))
+        commit(session)
+    return state.flags[code]
+
+
+def unflag_jurisdiction(
+    home: Home, code: str, *, now: datetime, reason: str, actor: str | None = None
+) -> None:
+    """Remove the flag on ``code``; raise NotFoundError if it is not flagged."""
+    authority = registry_did_of(home)
+    with home.session() as session:
+        row = session.get(JurisdictionFlagRecord, code)
+        if row is None:
+            raise NotFoundError(f"{code} is not flagged")
+        state = RegistryState(authority_id=authority, flags={code: flag_from_row(row)})
+        append_event(
+            home,
+            session,
+            state,
+            authority_id=authority,
+            kind="jurisdiction.unflagged",
+            subject=code,
+            data={},
+            reason=_required(reason),
+            actor=actor,
+            now=now,
+        )
+        session.delete(row)
+        commit(session)
+
+
+def list_flags(home: Home) -> list[JurisdictionFlag]:
+    """Every flagged jurisdiction, by code."""
+    with home.session() as session:
+        rows = session.exec(
+            select(JurisdictionFlagRecord).order_by(col(JurisdictionFlagRecord.code))
+        )
+        return [flag_from_row(row) for row in rows]
+
+
+# ---------------------------------------------------------------------------- helpers
+def _change(
+    home: Home,
+    accreditation_id: str,
+    kind: str,
+    data: dict[str, Any],
+    reason: str,
+    actor: str | None,
+    now: datetime,
+) -> Accreditation:
+    authority = registry_did_of(home)
+    with home.session() as session:
+        row = session.get(AccreditationRecord, accreditation_id)
+        if row is None:
+            raise NotFoundError(f"no accreditation {accreditation_id}")
+        current = accreditation_from_row(row)
+        state = RegistryState(authority_id=authority, accreditations={current.id: current})
+        append_event(
+            home,
+            session,
+            state,
+            authority_id=authority,
+            kind=kind,
+            subject=current.id,
+            data={
+                "entity_id": current.entity_id,
+                "action": current.action,
+                "resource": current.resource,
+                **data,
+            },
+            reason=reason,
+            actor=actor,
+            now=now,
+        )
+        session.merge(accreditation_row(state.accreditations[current.id]))
+        commit(session)
+    return state.accreditations[current.id]
+
+
+def _required(value: str, what: str = "reason") -> str:
+    if not value or not value.strip():
+        raise InputError(f"a {what} is required", code=f"{what.upper()}_REQUIRED")
+    return value.strip()

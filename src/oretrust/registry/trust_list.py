@@ -1,0 +1,440 @@
+"""The signed trust list: exported by the registry, cached and checked by verifiers offline.
+
+A compact JWS (header ``typ: trust-list+jwt``, ``kid`` a key of the registry operator's DID)
+whose payload is::
+
+    {"iss": "<registry DID>", "iat": 1795000000, "exp": 1795086400,
+     "log_head": {"seq": 42, "hash": "<sha-256 hex>"},
+     "accreditations": [{"id", "entity_id", "action": "issue:<Type>", "resource": "CD",
+                         "valid_from", "valid_until" (or null), "status", "withdrawn_at"
+                         (or null), "suspensions": [{"from", "until" (or null)}]}],
+     "recognitions": [{"id", "entity_id", "action", "resource", "valid_from",
+                       "valid_until", "withdrawn_at"}],
+     "high_risk_jurisdictions": [{"code", "risk": "high" | "conflict", "source", "as_of"}]}
+
+Every accreditation is listed, withdrawn and expired ones included (``status`` as of
+``iat``), so an offline verifier judges a credential at its issuance time exactly as the
+registry would. :func:`load_trust_list` refuses a list that is not signed by the configured
+registry DID, expired, issued in the future, or older than one already accepted (no
+rollback: a :class:`TrustListStore` keeps the highest ``iat`` seen per registry).
+Errors are :class:`~oretrust.errors.ResolutionError` with codes ``TRUST_LIST_INVALID``,
+``TRUST_LIST_SIGNATURE_INVALID``, ``TRUST_LIST_EXPIRED``, ``TRUST_LIST_NOT_YET_VALID``,
+``TRUST_LIST_ROLLBACK``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from oretrust.did import DidResolver, signing_jwk
+from oretrust.errors import OreTrustError, ResolutionError
+from oretrust.formats.jws import parse_compact, sign_compact, verify_signature
+from oretrust.home import Home
+from oretrust.identities import signer_for
+from oretrust.registry._log import head_of
+from oretrust.registry._model import (
+    Accreditation,
+    JurisdictionFlag,
+    Recognition,
+    Risk,
+    Suspension,
+    format_time,
+    parse_time,
+    whole_seconds,
+)
+from oretrust.registry._store import load_state, registry_did_of
+from oretrust.registry.sources import StaticTrustSource
+from oretrust.store.models import HomeSetting
+
+__all__ = [
+    "TRUST_LIST_TYP",
+    "FileTrustListStore",
+    "InMemoryTrustListStore",
+    "TrustListStore",
+    "VerifiedTrustList",
+    "export_trust_list",
+    "load_trust_list",
+    "trust_list_source",
+]
+
+TRUST_LIST_TYP = "trust-list+jwt"
+DEFAULT_LIFETIME = timedelta(hours=24)
+_LAST_IAT_SETTING = "trust_list_last_iat"
+
+
+# ---------------------------------------------------------------------------- export
+def export_trust_list(home: Home, *, now: datetime, lifetime: timedelta = DEFAULT_LIFETIME) -> str:
+    """Sign the home's current registry state as a trust list valid for ``lifetime``.
+
+    ``iat`` strictly increases from one export to the next (even within one second), so
+    verifiers can refuse an older list. Raises NotFoundError without a registry.
+    """
+    registry_did = registry_did_of(home)
+    if lifetime <= timedelta(0):
+        raise ResolutionError("trust list lifetime must be positive", code="TRUST_LIST_INVALID")
+    with home.session() as session:
+        state = load_state(session, registry_did)
+        seq, head = head_of(session)
+        last = session.get(HomeSetting, _LAST_IAT_SETTING)
+        iat = max(int(now.timestamp()), int(last.value) + 1 if last else 0)
+        session.merge(HomeSetting(key=_LAST_IAT_SETTING, value=str(iat)))
+        session.commit()
+    at = datetime.fromtimestamp(iat, tz=UTC)
+    claims = {
+        "iss": registry_did,
+        "iat": iat,
+        "exp": iat + int(lifetime.total_seconds()),
+        "log_head": {"seq": seq, "hash": head},
+        "accreditations": [
+            _accreditation_claim(a, at)
+            for a in sorted(state.accreditations.values(), key=lambda a: (a.entity_id, a.id))
+        ],
+        "recognitions": [
+            _recognition_claim(r) for r in sorted(state.recognitions.values(), key=lambda r: r.id)
+        ],
+        "high_risk_jurisdictions": [_flag_claim(f) for _, f in sorted(state.flags.items())],
+    }
+    payload = json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode()
+    return sign_compact({"typ": TRUST_LIST_TYP}, payload, signer_for(home, registry_did))
+
+
+def _accreditation_claim(model: Accreditation, at: datetime) -> dict[str, Any]:
+    return {
+        "id": model.id,
+        "entity_id": model.entity_id,
+        "action": model.action,
+        "resource": model.resource,
+        "valid_from": format_time(model.valid_from),
+        "valid_until": _time_or_none(model.valid_until),
+        "status": model.status(at),
+        "withdrawn_at": _time_or_none(model.withdrawn_at),
+        "suspensions": [
+            {"from": format_time(s.start), "until": _time_or_none(s.end)} for s in model.suspensions
+        ],
+    }
+
+
+def _recognition_claim(model: Recognition) -> dict[str, Any]:
+    return {
+        "id": model.id,
+        "entity_id": model.entity_id,
+        "action": model.action,
+        "resource": model.resource,
+        "valid_from": format_time(model.valid_from),
+        "valid_until": _time_or_none(model.valid_until),
+        "withdrawn_at": _time_or_none(model.withdrawn_at),
+    }
+
+
+def _flag_claim(model: JurisdictionFlag) -> dict[str, Any]:
+    return {
+        "code": model.code,
+        "risk": model.risk,
+        "source": model.source,
+        "as_of": model.as_of.isoformat(),
+        "flagged_at": format_time(model.flagged_at),
+    }
+
+
+def _time_or_none(value: datetime | None) -> str | None:
+    return format_time(value) if value is not None else None
+
+
+# ---------------------------------------------------------------------------- rollback store
+class TrustListStore(Protocol):
+    """Remembers, per registry DID, the newest trust list a verifier accepted."""
+
+    def highest(self, registry_did: str) -> tuple[int, str] | None:
+        """``(iat, sha256 hex)`` of the newest accepted list, or None."""
+        ...
+
+    def accept(self, registry_did: str, iat: int, digest: str, token: str) -> None:
+        """Record a newly accepted list."""
+        ...
+
+
+class InMemoryTrustListStore:
+    """A :class:`TrustListStore` for one process (tests, short-lived verifiers)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[int, str, str]] = {}
+
+    def highest(self, registry_did: str) -> tuple[int, str] | None:
+        """The newest accepted ``(iat, digest)``."""
+        seen = self._seen.get(registry_did)
+        return (seen[0], seen[1]) if seen else None
+
+    def accept(self, registry_did: str, iat: int, digest: str, token: str) -> None:
+        """Remember the list."""
+        self._seen[registry_did] = (iat, digest, token)
+
+    def cached_token(self, registry_did: str) -> str | None:
+        """The newest accepted list itself."""
+        seen = self._seen.get(registry_did)
+        return seen[2] if seen else None
+
+
+class FileTrustListStore:
+    """A :class:`TrustListStore` persisted in a folder: ``state.json`` plus the lists themselves.
+
+    The newest list of each registry is kept (``<sha256 of the DID>.jwt``) so a verifier that
+    restarts offline can reload it with :meth:`cached_token`.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def highest(self, registry_did: str) -> tuple[int, str] | None:
+        """The newest accepted ``(iat, digest)`` from ``state.json``."""
+        entry = self._state().get(registry_did)
+        if not isinstance(entry, dict):
+            return None
+        return int(entry["iat"]), str(entry["sha256"])
+
+    def accept(self, registry_did: str, iat: int, digest: str, token: str) -> None:
+        """Persist the list and its ``iat`` atomically (write to a temporary file, rename)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _atomic_write(self._token_path(registry_did), token + "\n")
+        state = self._state()
+        state[registry_did] = {"iat": iat, "sha256": digest}
+        _atomic_write(
+            self.folder / "state.json", json.dumps(state, indent=2, sort_keys=True) + "\n"
+        )
+
+    def cached_token(self, registry_did: str) -> str | None:
+        """The newest accepted list of ``registry_did``, or None."""
+        path = self._token_path(registry_did)
+        return path.read_text(encoding="utf-8").strip() if path.is_file() else None
+
+    def _state(self) -> dict[str, Any]:
+        path = self.folder / "state.json"
+        if not path.is_file():
+            return {}
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ResolutionError(
+                f"trust list state {path} is unreadable: {exc}", code="TRUST_LIST_STATE_INVALID"
+            ) from exc
+        return value if isinstance(value, dict) else {}
+
+    def _token_path(self, registry_did: str) -> Path:
+        return self.folder / f"{hashlib.sha256(registry_did.encode()).hexdigest()[:32]}.jwt"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------------------- load (verifier side)
+@dataclass(frozen=True)
+class VerifiedTrustList:
+    """A trust list whose signature, issuer, freshness and order were all checked."""
+
+    registry_did: str
+    issued_at: datetime
+    expires_at: datetime
+    accreditations: tuple[Accreditation, ...]
+    recognitions: tuple[Recognition, ...]
+    flags: tuple[JurisdictionFlag, ...]
+    log_head: dict[str, Any]
+    token: str
+    sha256: str
+
+
+def load_trust_list(
+    token: str,
+    *,
+    registry_did: str,
+    resolver: DidResolver,
+    now: datetime,
+    store: TrustListStore | None = None,
+    leeway: timedelta = timedelta(seconds=60),
+) -> VerifiedTrustList:
+    """Verify ``token`` as the trust list of ``registry_did`` and record it in ``store``.
+
+    The key is taken from ``registry_did``'s DID document (``assertionMethod``) through
+    ``resolver`` — for offline use a :class:`~oretrust.did.StaticDidResolver` over the
+    registry's saved document, which pins its keys. Raises ResolutionError (codes above).
+    """
+    try:
+        unverified = parse_compact(token)
+    except OreTrustError as exc:
+        raise ResolutionError(
+            f"trust list is not a compact JWS: {exc.detail}", code="TRUST_LIST_INVALID"
+        ) from exc
+    header = unverified.unverified_header
+    if header.get("typ") not in (TRUST_LIST_TYP, f"application/{TRUST_LIST_TYP}"):
+        raise ResolutionError(
+            f"trust list typ is {header.get('typ')!r}, expected {TRUST_LIST_TYP}",
+            code="TRUST_LIST_INVALID",
+        )
+    kid = header.get("kid")
+    if not isinstance(kid, str) or kid.split("#", 1)[0] != registry_did:
+        raise ResolutionError(
+            f"trust list is signed by {kid!r}, not by the registry {registry_did}",
+            code="TRUST_LIST_SIGNATURE_INVALID",
+        )
+    try:
+        jwk = signing_jwk(resolver.resolve(registry_did), kid, "assertionMethod")
+        payload = verify_signature(unverified, jwk)
+    except OreTrustError as exc:
+        raise ResolutionError(
+            f"trust list signature rejected: {exc.detail}", code="TRUST_LIST_SIGNATURE_INVALID"
+        ) from exc
+    claims = unverified.unverified_payload()  # verified from here on
+    if claims.get("iss") != registry_did:
+        raise ResolutionError(
+            f"trust list iss is {claims.get('iss')!r}, not {registry_did}",
+            code="TRUST_LIST_SIGNATURE_INVALID",
+        )
+    iat, exp = claims.get("iat"), claims.get("exp")
+    if not isinstance(iat, int) or not isinstance(exp, int) or isinstance(iat, bool) or exp <= iat:
+        raise ResolutionError(
+            "trust list needs integer iat and exp with exp > iat", code="TRUST_LIST_INVALID"
+        )
+    issued, expires = datetime.fromtimestamp(iat, tz=UTC), datetime.fromtimestamp(exp, tz=UTC)
+    if now - leeway >= expires:
+        raise ResolutionError(
+            f"trust list expired at {format_time(expires)}", code="TRUST_LIST_EXPIRED"
+        )
+    if issued > now + leeway:
+        raise ResolutionError(
+            f"trust list is issued in the future ({format_time(issued)})",
+            code="TRUST_LIST_NOT_YET_VALID",
+        )
+    digest = hashlib.sha256(payload).hexdigest()
+    if store is not None:
+        _check_not_rolled_back(store, registry_did, iat, digest)
+    verified = _parse_claims(claims, registry_did, issued, expires, token, digest)
+    if store is not None:
+        store.accept(registry_did, iat, digest, token)
+    return verified
+
+
+def _check_not_rolled_back(store: TrustListStore, registry_did: str, iat: int, digest: str) -> None:
+    highest = store.highest(registry_did)
+    if highest is None:
+        return
+    seen_iat, seen_digest = highest
+    if iat < seen_iat or (iat == seen_iat and digest != seen_digest):
+        raise ResolutionError(
+            f"trust list issued at {_stamp(iat)} is older than the one already accepted "
+            f"({_stamp(seen_iat)})",
+            code="TRUST_LIST_ROLLBACK",
+        )
+
+
+def _stamp(numeric: int) -> str:
+    return format_time(datetime.fromtimestamp(numeric, tz=UTC))
+
+
+def _parse_claims(
+    claims: dict[str, Any],
+    registry_did: str,
+    issued: datetime,
+    expires: datetime,
+    token: str,
+    digest: str,
+) -> VerifiedTrustList:
+    try:
+        accreditations = tuple(
+            _accreditation(item, registry_did) for item in claims.get("accreditations", [])
+        )
+        recognitions = tuple(
+            _recognition(item, registry_did) for item in claims.get("recognitions", [])
+        )
+        flags = tuple(_flag(item) for item in claims.get("high_risk_jurisdictions", []))
+    except (KeyError, TypeError, ValueError, AttributeError, OreTrustError) as exc:
+        raise ResolutionError(
+            f"trust list entries are malformed: {exc!r}", code="TRUST_LIST_INVALID"
+        ) from exc
+    head = claims.get("log_head")
+    return VerifiedTrustList(
+        registry_did,
+        issued,
+        expires,
+        accreditations,
+        recognitions,
+        flags,
+        head if isinstance(head, dict) else {},
+        token,
+        digest,
+    )
+
+
+def _accreditation(item: dict[str, Any], authority: str) -> Accreditation:
+    return Accreditation(
+        id=str(item.get("id") or f"{item['entity_id']}|{item['action']}|{item['resource']}"),
+        authority_id=authority,
+        entity_id=str(item["entity_id"]),
+        action=str(item["action"]),
+        resource=str(item["resource"]),
+        valid_from=parse_time(item["valid_from"]),
+        valid_until=_optional(item.get("valid_until")),
+        withdrawn_at=_withdrawn_at(item),
+        suspensions=tuple(
+            Suspension(parse_time(s["from"]), _optional(s.get("until")))
+            for s in item.get("suspensions", [])
+        ),
+    )
+
+
+def _withdrawn_at(item: dict[str, Any]) -> datetime | None:
+    withdrawn = _optional(item.get("withdrawn_at"))
+    if withdrawn is None and item.get("status") == "withdrawn":
+        raise ValueError(f"accreditation {item.get('id')} is withdrawn but names no withdrawn_at")
+    return withdrawn
+
+
+def _recognition(item: dict[str, Any], authority: str) -> Recognition:
+    return Recognition(
+        id=str(item.get("id") or item["entity_id"]),
+        authority_id=authority,
+        entity_id=str(item["entity_id"]),
+        action=str(item["action"]),
+        resource=str(item["resource"]),
+        valid_from=parse_time(item["valid_from"]),
+        valid_until=_optional(item.get("valid_until")),
+        withdrawn_at=_optional(item.get("withdrawn_at")),
+    )
+
+
+def _flag(item: dict[str, Any]) -> JurisdictionFlag:
+    risk: Risk = "conflict" if item["risk"] == "conflict" else "high"
+    flagged_at = item.get("flagged_at")
+    as_of = date.fromisoformat(str(item["as_of"]))
+    moment = (
+        parse_time(flagged_at)
+        if flagged_at
+        else whole_seconds(datetime.combine(as_of, datetime.min.time(), UTC))
+    )
+    return JurisdictionFlag(str(item["code"]), risk, str(item["source"]), as_of, moment)
+
+
+def _optional(value: Any) -> datetime | None:
+    return None if value is None else parse_time(value)
+
+
+def trust_list_source(trust_list: VerifiedTrustList) -> StaticTrustSource:
+    """An offline :class:`~oretrust.registry.sources.TrustSource` over a verified trust list."""
+    return StaticTrustSource(
+        trust_list.registry_did,
+        trust_list.accreditations,
+        trust_list.recognitions,
+        trust_list.flags,
+    )

@@ -1,0 +1,217 @@
+"""The verifier's status check: is this credential revoked or suspended right now?
+
+:func:`status_check` builds a :data:`~oretrust.verifier.CredentialCheck` that reads every
+status reference of a signature-verified credential — ``credentialStatus`` entries of type
+``BitstringStatusListEntry`` (vc+jwt) and the SD-JWT VC claim ``status.status_list`` — fetches
+each list through a :class:`~oretrust.status.resolver.StatusListResolver`, verifies it (see
+:mod:`oretrust.status.list_tokens`), checks that **the credential's issuer signed it**, and
+reads the entry. It records one check, id ``status``, with code:
+
+* ``REVOKED`` — a verified revocation list (or token list value 1) says so;
+* ``SUSPENDED`` — otherwise, a verified suspension list (or token list value 2) says so;
+* ``STATUS_RETRIEVAL_ERROR`` — otherwise, some list could not be fetched, verified or read,
+  or a reference is malformed or of an unsupported type: the check fails, never passes
+  silently;
+* ``OK`` — every reference was read and says valid.
+
+A credential with **no** status reference gets a *passed* ``status`` check with detail
+``no status`` (it cannot be revoked; whether that is acceptable is a policy question for the
+caller). Entries with purposes other than revocation/suspension (``message``, ``refresh``)
+are skipped with a warning.
+
+Lists — never verdicts — are cached per URL in a :class:`StatusListCache` until their ``ttl``
+(bounded by their expiry) passes; the cache takes ``now`` as a parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from oretrust.did import DidResolver
+from oretrust.errors import MalformedTokenError, OreTrustError
+from oretrust.formats.vc_jwt import issuer_id
+from oretrust.report import VerificationReport
+from oretrust.status.bitstring import DEFAULT_MAX_BITSTRING_ENTRIES
+from oretrust.status.list_tokens import (
+    VerifiedStatusList,
+    verify_bitstring_status_list,
+    verify_status_list_token,
+)
+from oretrust.status.resolver import STATUS_RETRIEVAL_ERROR, StatusListResolver
+from oretrust.verifier import CredentialCheck
+
+__all__ = ["StatusListCache", "StatusReference", "status_check", "status_references"]
+
+_INDEX = re.compile(r"^[0-9]{1,10}$")
+_CHECKED_PURPOSES = ("revocation", "suspension")
+
+
+@dataclass(frozen=True)
+class StatusReference:
+    """One pointer from a credential into a status list."""
+
+    format: str  # "bitstring" or "token"
+    url: str
+    index: int
+    purpose: str  # "revocation" / "suspension" / other BSL purposes; "status" for token lists
+
+
+class StatusListCache:
+    """Verified status lists by URL, each kept until its ``cache_until``; LRU-bounded."""
+
+    def __init__(self, max_items: int = 256) -> None:
+        self._items: OrderedDict[tuple[str, str], VerifiedStatusList] = OrderedDict()
+        self._max_items = max_items
+
+    def get(self, url: str, format: str, now: datetime) -> VerifiedStatusList | None:
+        """The cached list for ``url`` if still fresh at ``now``, else None (and forget it)."""
+        key = (format, url)
+        item = self._items.get(key)
+        if item is None:
+            return None
+        if now >= item.cache_until:
+            del self._items[key]
+            return None
+        self._items.move_to_end(key)
+        return item
+
+    def put(self, item: VerifiedStatusList) -> None:
+        """Remember a verified list (evicting the least recently used beyond the bound)."""
+        self._items[(item.format, item.url)] = item
+        self._items.move_to_end((item.format, item.url))
+        while len(self._items) > self._max_items:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every list."""
+        self._items.clear()
+
+
+def status_references(credential: dict[str, Any]) -> Iterator[StatusReference]:
+    """Every status reference of ``credential``; raise MalformedTokenError for a bad one."""
+    for entry in _as_list(credential.get("credentialStatus", [])):
+        if not isinstance(entry, dict):
+            raise _malformed("credentialStatus entries must be objects")
+        if "BitstringStatusListEntry" not in _as_list(entry.get("type")):
+            raise _malformed(f"unsupported status entry type {entry.get('type')!r}")
+        index, url, purpose = (
+            entry.get("statusListIndex"), entry.get("statusListCredential"), entry.get("statusPurpose")
+        )  # fmt: skip
+        if not isinstance(index, str) or not _INDEX.match(index):
+            raise _malformed("statusListIndex must be a decimal string")
+        if not isinstance(url, str) or not isinstance(purpose, str):
+            raise _malformed("statusListCredential and statusPurpose must be strings")
+        if entry.get("statusSize", 1) != 1:
+            raise _malformed("only statusSize 1 is supported")
+        yield StatusReference("bitstring", url, int(index), purpose)
+    status = credential.get("status")
+    if isinstance(status, dict) and "status_list" in status:
+        claim = status["status_list"]
+        idx, uri = (claim.get("idx"), claim.get("uri")) if isinstance(claim, dict) else (None, None)
+        if not isinstance(idx, int) or isinstance(idx, bool) or idx < 0 or not isinstance(uri, str):
+            raise _malformed("status.status_list needs an integer idx and a string uri")
+        yield StatusReference("token", uri, idx, "status")
+
+
+def status_check(
+    resolver: StatusListResolver,
+    did_resolver: DidResolver,
+    cache: StatusListCache | None = None,
+    *,
+    max_entries: int = DEFAULT_MAX_BITSTRING_ENTRIES,
+    leeway: timedelta = timedelta(seconds=60),
+) -> CredentialCheck:
+    """A credential check recording ``status`` as the module docstring describes."""
+    lists = cache if cache is not None else StatusListCache()
+
+    def fetch_list(reference: StatusReference, now: datetime) -> VerifiedStatusList:
+        cached = lists.get(reference.url, reference.format, now)
+        if cached is not None:
+            return cached
+        token = resolver.fetch(reference.url)
+        verify = verify_status_list_token if reference.format == "token" else verify_bitstring_status_list
+        verified = verify(token, url=reference.url, did_resolver=did_resolver, now=now, max_entries=max_entries, leeway=leeway)
+        lists.put(verified)
+        return verified
+
+    def check(credential: dict[str, Any], report: VerificationReport, now: datetime) -> None:
+        try:
+            references = list(status_references(credential))
+            issuer = _issuer(credential)
+        except OreTrustError as exc:
+            report.failed("status", STATUS_RETRIEVAL_ERROR, f"{exc.code}: {exc.detail}")
+            return
+        if not references:
+            report.passed("status", "no status")
+            return
+        found: dict[str, list[str]] = {"REVOKED": [], "SUSPENDED": [], "ERROR": [], "OK": []}
+        for reference in references:
+            if reference.format == "bitstring" and reference.purpose not in _CHECKED_PURPOSES:
+                report.warnings.append(f"status entry with purpose {reference.purpose!r} was not checked")
+                continue
+            try:
+                outcome = _read(fetch_list(reference, now), reference, issuer)
+            except OreTrustError as exc:
+                found["ERROR"].append(f"{reference.url}: {exc.code}: {exc.detail}")
+                continue
+            found[outcome].append(f"{reference.purpose} list {reference.url} index {reference.index}")
+        _record(report, found)
+
+    return check
+
+
+def _read(status_list: VerifiedStatusList, reference: StatusReference, issuer: str) -> str:
+    """REVOKED, SUSPENDED or OK for one reference; raise for a list that does not apply."""
+    if status_list.issuer != issuer:
+        raise OreTrustError(
+            f"list is signed by {status_list.issuer}, not by the credential's issuer {issuer}",
+            code="STATUS_LIST_ISSUER_MISMATCH",
+        )
+    if status_list.format == "bitstring" and reference.purpose not in status_list.purposes:
+        raise OreTrustError(
+            f"list is for {', '.join(status_list.purposes)}, not {reference.purpose}",
+            code="STATUS_PURPOSE_MISMATCH",
+        )
+    value = status_list.status_at(reference.index)
+    if status_list.format == "bitstring":
+        if not value:
+            return "OK"
+        return "REVOKED" if reference.purpose == "revocation" else "SUSPENDED"
+    if value in (0, 1, 2):
+        return ("OK", "REVOKED", "SUSPENDED")[value]
+    raise OreTrustError(f"unknown token status value {value}", code="STATUS_VALUE_UNKNOWN")
+
+
+def _record(report: VerificationReport, found: dict[str, list[str]]) -> None:
+    errors = "; ".join(found["ERROR"])
+    for code in ("REVOKED", "SUSPENDED"):
+        if found[code]:
+            extra = f" (also: {errors})" if errors else ""
+            report.failed("status", code, f"{code.lower()}: {'; '.join(found[code])}{extra}")
+            return
+    if errors:
+        report.failed("status", STATUS_RETRIEVAL_ERROR, errors)
+    elif found["OK"]:
+        report.passed("status", "not revoked or suspended: " + "; ".join(found["OK"]))
+    else:
+        report.passed("status", "no status")  # only purposes we do not act on (warned above)
+
+
+def _issuer(credential: dict[str, Any]) -> str:
+    """``issuer`` (VC Data Model) or, for SD-JWT VC payloads, ``iss``."""
+    if "issuer" not in credential and isinstance(credential.get("iss"), str):
+        return str(credential["iss"])
+    return issuer_id(credential)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _malformed(detail: str) -> MalformedTokenError:
+    return MalformedTokenError(detail, code="STATUS_ENTRY_INVALID")

@@ -1,0 +1,255 @@
+"""Revoke, suspend, reinstate: the status changes an issuer makes, each logged and published.
+
+State machine (per credential, starting VALID)::
+
+    revoke     VALID | SUSPENDED -> REVOKED      REVOKED -> no-op (idempotent)
+    suspend    VALID -> SUSPENDED                SUSPENDED -> no-op (idempotent)
+                                                 REVOKED -> ConflictError CREDENTIAL_REVOKED
+    reinstate  SUSPENDED -> VALID                REVOKED -> ConflictError CREDENTIAL_REVOKED
+                                                 VALID -> ConflictError NOT_SUSPENDED
+
+Revocation is permanent. Suspending a type that cannot be suspended (see
+:mod:`oretrust.status.policy`) raises ConflictError ``SUSPENSION_NOT_ALLOWED``.
+
+**Idempotency**: repeating a revoke (or a suspend) is not an error and writes **no** log
+entry; the returned :class:`StatusChange` has ``changed=False`` and ``log_seq=None``. The log
+therefore holds only real transitions, so replaying it reproduces every current status.
+
+Each change commits, in one transaction: the entry's new status (a conditional update, so a
+concurrent change of the same credential makes this one retry on the new state), the list's
+``version + 1`` (the published lists are re-signed on their next read, see
+:mod:`oretrust.status.publication`) and the log entry. Once a call returns, the next read of
+the list shows the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from oretrust.errors import ConflictError, InputError, NotFoundError
+from oretrust.home import Home
+from oretrust.status.log import append_log_entry
+from oretrust.status.policy import (
+    STATUS_NAMES,
+    STATUS_REVOKED,
+    STATUS_SUSPENDED,
+    STATUS_VALID,
+    DocumentKind,
+    document_id,
+    list_url,
+    status_purposes,
+)
+from oretrust.store.db import utc_naive
+from oretrust.store.models import IssuedCredentialRecord
+from oretrust.store.status_models import StatusEntryRecord, StatusListRecord
+
+__all__ = [
+    "Action",
+    "CredentialStatus",
+    "StatusChange",
+    "change_status",
+    "credential_status",
+    "reinstate",
+    "revoke",
+    "suspend",
+]
+
+Action = Literal["revoke", "suspend", "reinstate"]
+
+_MAX_REASON = 1000
+_MAX_ACTOR = 256
+_MAX_ATTEMPTS = 50
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """The outcome of a status operation."""
+
+    credential_id: str
+    list_id: str
+    index: int
+    previous: str
+    status: str
+    changed: bool
+    log_seq: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CredentialStatus:
+    """A credential's current status and where it is published."""
+
+    credential_id: str
+    issuer: str
+    type: str
+    status: str
+    list_id: str
+    index: int
+    status_list_urls: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return asdict(self)
+
+
+def revoke(
+    home: Home, credential_id: str, *, reason: str, now: datetime, actor: str | None = None
+) -> StatusChange:
+    """Revoke permanently (idempotent). Raises NotFoundError, InputError (no reason)."""
+    return change_status(home, credential_id, "revoke", reason=reason, now=now, actor=actor)
+
+
+def suspend(
+    home: Home, credential_id: str, *, reason: str, now: datetime, actor: str | None = None
+) -> StatusChange:
+    """Suspend (idempotent). Raises ConflictError if revoked or not suspendable, NotFoundError."""
+    return change_status(home, credential_id, "suspend", reason=reason, now=now, actor=actor)
+
+
+def reinstate(
+    home: Home, credential_id: str, *, reason: str, now: datetime, actor: str | None = None
+) -> StatusChange:
+    """Lift a suspension. Raises ConflictError if revoked or not suspended, NotFoundError."""
+    return change_status(home, credential_id, "reinstate", reason=reason, now=now, actor=actor)
+
+
+def change_status(
+    home: Home,
+    credential_id: str,
+    action: Action,
+    *,
+    reason: str,
+    now: datetime,
+    actor: str | None = None,
+) -> StatusChange:
+    """Apply ``action`` under the state machine above; see the module docstring.
+
+    ``actor`` (who acts; default: the issuer's DID) and ``reason`` are logged. Raises
+    InputError (empty/too long reason or actor), NotFoundError (unknown credential),
+    ConflictError (refused transition, no status entry, or unresolvable contention).
+    """
+    reason = _text(reason, "reason", _MAX_REASON)
+    for _ in range(_MAX_ATTEMPTS):
+        with home.session() as session:
+            entry = _entry(session, credential_id)
+            target = _target(entry, action)
+            if target is None:
+                return _change(entry, entry.status, entry.status, None)
+            moved = session.execute(
+                update(StatusEntryRecord)
+                .where(col(StatusEntryRecord.id) == entry.id, col(StatusEntryRecord.status) == entry.status)
+                .values(status=target, updated_at=utc_naive(now))
+            )
+            if moved.rowcount != 1:  # type: ignore[attr-defined]  # changed concurrently
+                session.rollback()
+                continue
+            session.execute(
+                update(StatusListRecord)
+                .where(col(StatusListRecord.id) == entry.list_id)
+                .values(version=col(StatusListRecord.version) + 1)
+            )
+            record = append_log_entry(
+                session,
+                entry,
+                action=action,
+                previous=entry.status,
+                new=target,
+                reason=reason,
+                actor=_text(actor or entry.issuer_did, "actor", _MAX_ACTOR),
+                now=now,
+            )
+            try:
+                session.commit()
+            except IntegrityError:  # another change took this log position: start again
+                session.rollback()
+                continue
+            return _change(entry, entry.status, target, record.seq)
+    raise ConflictError(
+        f"{credential_id}: too many concurrent status changes, try again", code="STATUS_CONTENDED"
+    )
+
+
+def credential_status(home: Home, credential_id: str) -> CredentialStatus:
+    """The current status of ``credential_id``; raises NotFoundError / ConflictError."""
+    with home.session() as session:
+        entry = _entry(session, credential_id)
+    kinds: list[DocumentKind] = [*status_purposes(entry.credential_type), "tsl"]
+    urls = [list_url(home.base_url, document_id(entry.list_id, kind)) for kind in kinds]
+    return CredentialStatus(
+        entry.credential_id,
+        entry.issuer_did,
+        entry.credential_type,
+        STATUS_NAMES[entry.status],
+        entry.list_id,
+        entry.list_index,
+        urls,
+    )
+
+
+# ---------------------------------------------------------------------- internals
+def _entry(session: Any, credential_id: str) -> StatusEntryRecord:
+    entry: StatusEntryRecord | None = session.exec(
+        select(StatusEntryRecord).where(StatusEntryRecord.credential_id == credential_id)
+    ).first()
+    if entry is not None:
+        return entry
+    if session.get(IssuedCredentialRecord, credential_id) is not None:
+        raise ConflictError(
+            f"{credential_id} was issued without a status entry and cannot change status",
+            code="NO_STATUS_ENTRY",
+        )
+    raise NotFoundError(f"no credential {credential_id!r} in this home", code="CREDENTIAL_NOT_FOUND")
+
+
+def _target(entry: StatusEntryRecord, action: Action) -> int | None:
+    """The new status, or None for an idempotent repeat; raises ConflictError if refused."""
+    current = entry.status
+    if action == "revoke":
+        return None if current == STATUS_REVOKED else STATUS_REVOKED
+    if action == "suspend" and not entry.suspendable:
+        raise ConflictError(
+            f"{entry.credential_type} credentials cannot be suspended, only revoked",
+            code="SUSPENSION_NOT_ALLOWED",
+        )
+    if current == STATUS_REVOKED:
+        raise ConflictError(
+            f"{entry.credential_id} is revoked; revocation is permanent", code="CREDENTIAL_REVOKED"
+        )
+    if action == "suspend":
+        return None if current == STATUS_SUSPENDED else STATUS_SUSPENDED
+    if current != STATUS_SUSPENDED:
+        raise ConflictError(
+            f"{entry.credential_id} is not suspended; only a suspension can be lifted",
+            code="NOT_SUSPENDED",
+        )
+    return STATUS_VALID
+
+
+def _change(entry: StatusEntryRecord, previous: int, new: int, seq: int | None) -> StatusChange:
+    return StatusChange(
+        entry.credential_id,
+        entry.list_id,
+        entry.list_index,
+        STATUS_NAMES[previous],
+        STATUS_NAMES[new],
+        seq is not None,
+        seq,
+    )
+
+
+def _text(value: str | None, what: str, limit: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InputError(f"a {what} is required", code=f"{what.upper()}_REQUIRED")
+    if len(text) > limit:
+        raise InputError(f"{what} is longer than {limit} characters", code="INVALID_INPUT")
+    return text

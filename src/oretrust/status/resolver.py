@@ -1,0 +1,113 @@
+"""Where the verifier gets status lists from: the :class:`StatusListResolver` seam.
+
+* :class:`HomeStatusListResolver` — a home serves its own lists from its database (signed
+  lazily, see :mod:`oretrust.status.publication`), never over the network: the scripting
+  contract's self-resolution. URLs of other hosts go to an optional ``fallback``.
+* :class:`HttpsStatusListResolver` — over HTTPS with the SSRF-hardened
+  :class:`~oretrust.did.HttpsFetcher` (HTTPS only, no private addresses, no redirects,
+  size and time bounds, no compressed bodies); failures carry ``STATUS_RETRIEVAL_ERROR``.
+* :class:`InMemoryStatusListResolver` — a mapping, for tests and offline bundles.
+
+Every failure is a :class:`~oretrust.errors.ResolutionError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from oretrust.did import DidWebFetcher, HttpsFetcher
+from oretrust.errors import InputError, NotFoundError, ResolutionError
+from oretrust.home import Home
+from oretrust.status.policy import local_document_id
+from oretrust.status.publication import published_status_list
+
+__all__ = [
+    "STATUS_RETRIEVAL_ERROR",
+    "HomeStatusListResolver",
+    "HttpsStatusListResolver",
+    "InMemoryStatusListResolver",
+    "StatusListResolver",
+]
+
+STATUS_RETRIEVAL_ERROR = "STATUS_RETRIEVAL_ERROR"
+
+
+@runtime_checkable
+class StatusListResolver(Protocol):
+    """Returns the status list document (a compact JWS) published at ``url``."""
+
+    def fetch(self, url: str) -> str:
+        """The token at ``url``; raise ResolutionError when it cannot be obtained."""
+        ...
+
+
+class InMemoryStatusListResolver:
+    """Serves tokens from a mapping ``url -> token``; counts fetches (for cache tests)."""
+
+    def __init__(self, lists: Mapping[str, str] | None = None) -> None:
+        self.lists: dict[str, str] = dict(lists or {})
+        self.fetches = 0
+
+    def put(self, url: str, token: str) -> None:
+        """Publish (or replace) ``token`` at ``url``."""
+        self.lists[url] = token
+
+    def fetch(self, url: str) -> str:
+        """The token at ``url``; ResolutionError(``STATUS_RETRIEVAL_ERROR``) if there is none."""
+        self.fetches += 1
+        token = self.lists.get(url)
+        if token is None:
+            raise ResolutionError(f"no status list at {url[:200]}", code=STATUS_RETRIEVAL_ERROR)
+        return token
+
+
+class HttpsStatusListResolver:
+    """Fetches lists over HTTPS through an SSRF-hardened fetcher (created on first use)."""
+
+    def __init__(self, fetcher: DidWebFetcher | None = None) -> None:
+        self._fetcher = fetcher
+
+    def fetch(self, url: str) -> str:
+        """GET ``url`` and return the body as text; raise ResolutionError / UnsafeUrlError."""
+        if self._fetcher is None:
+            self._fetcher = HttpsFetcher(error_code=STATUS_RETRIEVAL_ERROR)
+        body = self._fetcher.fetch(url)
+        try:
+            return body.decode("ascii").strip()
+        except UnicodeDecodeError as exc:
+            raise ResolutionError(f"{url[:200]} is not a compact JWS", code=STATUS_RETRIEVAL_ERROR) from exc
+
+
+class HomeStatusListResolver:
+    """This home's lists from its database; other URLs through ``fallback`` (if any).
+
+    ``clock`` gives the time at which a list that needs re-signing is signed.
+    """
+
+    def __init__(
+        self,
+        home: Home,
+        *,
+        clock: Callable[[], datetime],
+        fallback: StatusListResolver | None = None,
+    ) -> None:
+        self._home = home
+        self._base_url = home.base_url
+        self._clock = clock
+        self._fallback = fallback
+
+    def fetch(self, url: str) -> str:
+        """The home's signed list at ``url``, or the fallback's answer for foreign URLs."""
+        published_id = local_document_id(self._base_url, url)
+        if published_id is None:
+            if self._fallback is None:
+                raise ResolutionError(
+                    f"{url[:200]} is not hosted here and fetching is off", code=STATUS_RETRIEVAL_ERROR
+                )
+            return self._fallback.fetch(url)
+        try:
+            return published_status_list(self._home, published_id, now=self._clock()).token
+        except (InputError, NotFoundError) as exc:
+            raise ResolutionError(f"{url[:200]}: {exc.detail}", code=STATUS_RETRIEVAL_ERROR) from exc

@@ -1,4 +1,4 @@
-"""SD-JWT building blocks shared by issuer, holder and verifier (internal; RFC 9901 §4–5).
+"""SD-JWT building blocks shared by issuer, holder and verifier (internal; RFC 9901 §4-5).
 
 Disclosures, digests, claim paths, size limits and the parser that splits
 ``<issuer-signed JWT>~<Disclosure>~...~<KB-JWT or empty>`` (or the JWS JSON serialization of
@@ -211,9 +211,9 @@ def parse_sd_jwt(token: str, *, limits: SdJwtLimits = DEFAULT_LIMITS) -> Unverif
             code="TOKEN_TOO_LARGE",
         )
     token = token.strip()
-    if not token.isascii() or "~" not in token:
+    if not _COMPACT.fullmatch(token) or "~" not in token:
         raise MalformedTokenError(
-            "an SD-JWT is <JWT>~<disclosures>~ in ASCII", code="SD_JWT_MALFORMED"
+            "an SD-JWT is <JWT>~<Disclosure>~...~ in base64url", code="SD_JWT_MALFORMED"
         )
     jwt_part, *encoded, kb_part = token.split("~")
     if len(encoded) > limits.max_disclosures:
@@ -228,7 +228,9 @@ def parse_sd_jwt(token: str, *, limits: SdJwtLimits = DEFAULT_LIMITS) -> Unverif
     except MalformedTokenError as exc:
         raise MalformedTokenError(f"issuer-signed JWT: {exc}", code="SD_JWT_MALFORMED") from exc
     payload = loads_strict(
-        jws.unverified_payload_bytes, "JWT payload", max_depth=limits.max_depth,
+        jws.unverified_payload_bytes,
+        "JWT payload",
+        max_depth=limits.max_depth,
         code="SD_JWT_MALFORMED",
     )
     if not isinstance(payload, dict):
@@ -266,16 +268,19 @@ def parse_sd_jwt_json(
     if "signatures" in document:
         signatures = document["signatures"]
         if not isinstance(signatures, list) or not signatures:
-            raise MalformedTokenError("'signatures' must be a non-empty array", code="SD_JWT_MALFORMED")
+            raise MalformedTokenError(
+                "'signatures' must be a non-empty array", code="SD_JWT_MALFORMED"
+            )
         signature = signatures[0]
     if not isinstance(signature, Mapping):
         raise MalformedTokenError("a JWS signature entry is not an object", code="SD_JWT_MALFORMED")
     header = signature.get("header", {})
-    parts = (signature.get("protected"), document.get("payload"), signature.get("signature"))
+    parts = [signature.get("protected"), document.get("payload"), signature.get("signature")]
     disclosures = header.get("disclosures", []) if isinstance(header, Mapping) else None
     kb_jwt = header.get("kb_jwt", "") if isinstance(header, Mapping) else None
+    jws_parts = [part for part in parts if isinstance(part, str)]
     if (
-        not all(isinstance(part, str) for part in parts)
+        len(jws_parts) != 3
         or not isinstance(disclosures, list)
         or not all(isinstance(d, str) for d in disclosures)
         or not isinstance(kb_jwt, str)
@@ -284,7 +289,7 @@ def parse_sd_jwt_json(
             "SD-JWT JSON needs protected, payload, signature and header.disclosures strings",
             code="SD_JWT_MALFORMED",
         )
-    compact = ".".join(parts) + "~" + "".join(d + "~" for d in disclosures) + kb_jwt
+    compact = ".".join(jws_parts) + "~" + "".join(d + "~" for d in disclosures) + kb_jwt
     return parse_sd_jwt(compact, limits=limits)
 
 
@@ -303,6 +308,7 @@ def check_claim_path(path: Sequence[str | int | None]) -> ClaimPath:
     return tuple(path)
 
 
+_COMPACT = re.compile(r"[A-Za-z0-9_\-.~]*")
 _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 

@@ -1,4 +1,4 @@
-"""SD-JWT issuance (RFC 9901 §4–5) and the SD-JWT VC profile on top of it (internal).
+"""SD-JWT issuance (RFC 9901 §4-5) and the SD-JWT VC profile on top of it (internal).
 
 The caller names the selectively disclosable claims by claim path; a path under another
 disclosable claim nests its disclosure inside the parent's (recursive disclosure, §6.3).
@@ -96,8 +96,13 @@ def issue_sd_jwt(
     payload = builder.object(dict(claims), (), 1)
     payload[SD_ALG_KEY] = SD_ALG
     header = {"typ": typ} if typ is not None else {}
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    issued = IssuedSdJwt(sign_compact(header, body, signer), tuple(builder.disclosed), payload)
+    try:
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"claims are not JSON: {exc}", code="CLAIMS_NOT_JSON") from exc
+    issued = IssuedSdJwt(
+        sign_compact(header, body.encode(), signer), tuple(builder.disclosed), payload
+    )
     if len(issued.compact) > limits.max_bytes:
         raise InputError("the SD-JWT would exceed the size limit", code="TOKEN_TOO_LARGE")
     return issued
@@ -140,7 +145,9 @@ def issue_sd_jwt_vc(
         registered["status"] = {"status_list": {"idx": status.idx, "uri": status.uri}}
     clash = (registered.keys() | {"nbf", "exp", "cnf", "status"}) & claims.keys()
     if clash:
-        raise InputError(f"claims {sorted(clash)} are set by the issuer", code="RESERVED_CLAIM_NAME")
+        raise InputError(
+            f"claims {sorted(clash)} are set by the issuer", code="RESERVED_CLAIM_NAME"
+        )
     return issue_sd_jwt(
         {**registered, **claims},
         signer,

@@ -111,7 +111,9 @@ class _Walker:
             if name in (SD_KEY, ELLIPSIS) or (not path and name == SD_ALG_KEY):
                 _reject("DISCLOSURE_RESERVED_NAME", f"a disclosure may not be named {name!r}")
             if not path and name in self.never_disclosable:
-                _reject("CLAIM_NOT_DISCLOSABLE", f"claim {name!r} must not be selectively disclosed")
+                _reject(
+                    "CLAIM_NOT_DISCLOSABLE", f"claim {name!r} must not be selectively disclosed"
+                )
             if name in out:
                 _reject("DISCLOSURE_OVERWRITES_CLAIM", f"a disclosure would overwrite {name!r}")
             self.disclosed.append(DisclosedClaim((*path, name), disclosure))
@@ -132,7 +134,9 @@ class _Walker:
             if disclosure is None:
                 continue
             if disclosure.name is not None:
-                _reject("DISCLOSURE_MALFORMED", "a property disclosure is listed as an array element")
+                _reject(
+                    "DISCLOSURE_MALFORMED", "a property disclosure is listed as an array element"
+                )
             self.disclosed.append(DisclosedClaim((*path, len(out)), disclosure))
             out.append(self.value(disclosure.value, (*path, len(out)), depth + 1))
         return out

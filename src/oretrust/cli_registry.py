@@ -21,6 +21,7 @@ from rich.table import Table
 from oretrust import registry
 from oretrust.errors import InputError
 from oretrust.home import Home
+from oretrust.registry._claims import accreditation_claim
 from oretrust.registry._model import Accreditation, format_time, issue_action, parse_time
 
 __all__ = ["registry_app"]
@@ -46,7 +47,11 @@ ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept in the signe
 ActorOpt = Annotated[
     str | None, typer.Option("--actor", help="Who performs the change (kept in the signed log).")
 ]
-TimeOpt = Annotated[str | None, typer.Option(help="ISO 8601 date-time with a zone.")]
+OptionalReason = Annotated[str, typer.Option("--reason", help="Why (kept in the signed log).")]
+TargetType = Annotated[str, typer.Option("--type", help="Credential type of the accreditation.")]
+TargetJurisdiction = Annotated[
+    str, typer.Option("--jurisdiction", help="Jurisdiction of the accreditation.")
+]
 
 
 def _now() -> datetime:
@@ -69,26 +74,9 @@ def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-def _accreditation_json(model: Accreditation, now: datetime) -> dict[str, Any]:
-    return {
-        "id": model.id,
-        "entity_id": model.entity_id,
-        "action": model.action,
-        "resource": model.resource,
-        "valid_from": format_time(model.valid_from),
-        "valid_until": format_time(model.valid_until) if model.valid_until else None,
-        "status": model.status(now),
-        "withdrawn_at": format_time(model.withdrawn_at) if model.withdrawn_at else None,
-        "suspensions": [
-            {"from": format_time(s.start), "until": format_time(s.end) if s.end else None}
-            for s in model.suspensions
-        ],
-    }
-
-
 def _show(model: Accreditation, now: datetime, as_json: bool, verb: str) -> None:
     if as_json:
-        _print_json(_accreditation_json(model, now))
+        _print_json(accreditation_claim(model, now))
     else:
         out.print(
             f"{verb} {model.entity_id}: {model.action} on {model.resource} — "
@@ -99,6 +87,8 @@ def _show(model: Accreditation, now: datetime, as_json: bool, verb: str) -> None
 def _target(home: Home, entity: str, type_name: str, jurisdiction: str, ident: str | None) -> str:
     if ident:
         return ident
+    if not type_name or not jurisdiction:
+        raise InputError("give --type and --jurisdiction, or --id", code="INVALID_TARGET")
     return registry.find_accreditation(home, entity, type_name, jurisdiction).id
 
 
@@ -144,7 +134,7 @@ def accredit(
     jurisdiction: JurisdictionOpt,
     valid_from: Annotated[str | None, typer.Option("--from", help="Start (default: now).")] = None,
     until: Annotated[str | None, typer.Option("--until", help="End (default: none).")] = None,
-    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the log).")] = "",
+    reason: OptionalReason = "",
     actor: ActorOpt = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
@@ -169,8 +159,8 @@ def accredit(
 def suspend(
     entity: EntityArg,
     reason: ReasonOpt,
-    type_name: Annotated[str, typer.Option("--type", help="Credential type.")] = "",
-    jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="Jurisdiction.")] = "",
+    type_name: TargetType = "",
+    jurisdiction: TargetJurisdiction = "",
     ident: IdOpt = None,
     effective: Annotated[str | None, typer.Option(help="From when (default: now).")] = None,
     actor: ActorOpt = None,
@@ -194,11 +184,11 @@ def suspend(
 @registry_app.command("reinstate")
 def reinstate(
     entity: EntityArg,
-    type_name: Annotated[str, typer.Option("--type", help="Credential type.")] = "",
-    jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="Jurisdiction.")] = "",
+    type_name: TargetType = "",
+    jurisdiction: TargetJurisdiction = "",
     ident: IdOpt = None,
     effective: Annotated[str | None, typer.Option(help="From when (default: now).")] = None,
-    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the log).")] = "",
+    reason: OptionalReason = "",
     actor: ActorOpt = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
@@ -222,8 +212,8 @@ def withdraw(
     entity: EntityArg,
     effective: Annotated[str, typer.Option(help="Effective time; may be in the past.")],
     reason: ReasonOpt,
-    type_name: Annotated[str, typer.Option("--type", help="Credential type.")] = "",
-    jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="Jurisdiction.")] = "",
+    type_name: TargetType = "",
+    jurisdiction: TargetJurisdiction = "",
     ident: IdOpt = None,
     actor: ActorOpt = None,
     home: HomeOpt = None,
@@ -242,10 +232,10 @@ def withdraw(
 def renew(
     entity: EntityArg,
     until: Annotated[str, typer.Option("--until", help="The new end of validity.")],
-    type_name: Annotated[str, typer.Option("--type", help="Credential type.")] = "",
-    jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="Jurisdiction.")] = "",
+    type_name: TargetType = "",
+    jurisdiction: TargetJurisdiction = "",
     ident: IdOpt = None,
-    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the log).")] = "",
+    reason: OptionalReason = "",
     actor: ActorOpt = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
@@ -266,7 +256,7 @@ def recognise(
     resource: Annotated[str, typer.Option(help="Jurisdiction, e.g. CD.")],
     valid_from: Annotated[str | None, typer.Option("--from", help="Start (default: now).")] = None,
     until: Annotated[str | None, typer.Option("--until", help="End (default: none).")] = None,
-    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the log).")] = "",
+    reason: OptionalReason = "",
     actor: ActorOpt = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
@@ -340,7 +330,7 @@ def list_(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     now = _now()
     models = registry.list_accreditations(Home.open(home))
     if as_json:
-        _print_json([_accreditation_json(m, now) for m in models])
+        _print_json([accreditation_claim(m, now) for m in models])
         return
     table = Table("entity", "action", "resource", "status")
     for model in models:
@@ -410,7 +400,7 @@ def flag_jurisdiction(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Date of the source (YYYY-MM-DD).")
     ] = None,
-    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the log).")] = "",
+    reason: OptionalReason = "",
     actor: ActorOpt = None,
     home: HomeOpt = None,
 ) -> None:

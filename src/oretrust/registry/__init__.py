@@ -9,14 +9,15 @@ conflict-affected or high-risk. Every change is a signed, hash-chained event.
 
 The public surface::
 
-    service      init_registry, accredit, suspend, reinstate, withdraw, renew, recognise,
-                 withdraw_recognition, flag_jurisdiction, unflag_jurisdiction, list_*,
-                 find_accreditation, registry_info, history, verify_log
+    service      init_registry, registry_info, accredit, suspend, reinstate, withdraw, renew,
+                 find_accreditation, list_accreditations; history, verify_log (the log)
+    recognitions recognise, withdraw_recognition, list_recognitions
+    flags        flag_jurisdiction, unflag_jurisdiction, list_flags (+ packaged seeds)
     trqp         AuthorizationRequest/Response, RecognitionRequest/Response,
                  authorization(source, request, now=), recognition(source, request, now=)
     sources      TrustSource, RegistryTrustSource(home), StaticTrustSource
-    trust_list   export_trust_list, load_trust_list, trust_list_source, TrustListStore,
-                 InMemoryTrustListStore, FileTrustListStore, VerifiedTrustList
+    trust_list   export_trust_list, load_trust_list, trust_list_source, VerifiedTrustList
+    trust_list_store  TrustListStore, InMemoryTrustListStore, FileTrustListStore
     checks       accreditation_check(source), home_accreditation_check(home), judge_issuer
     policy       identify_holder(report, source), require_high_risk_evidence(report, source)
 
@@ -42,24 +43,20 @@ from oretrust.registry.checks import (
     home_accreditation_check,
     judge_issuer,
 )
+from oretrust.registry.flags import flag_jurisdiction, list_flags, unflag_jurisdiction
 from oretrust.registry.policy import HolderIdentity, identify_holder, require_high_risk_evidence
+from oretrust.registry.recognitions import list_recognitions, recognise, withdraw_recognition
 from oretrust.registry.service import (
     RegistryInfo,
     accredit,
     find_accreditation,
-    flag_jurisdiction,
     init_registry,
     list_accreditations,
-    list_flags,
-    list_recognitions,
-    recognise,
     registry_info,
     reinstate,
     renew,
     suspend,
-    unflag_jurisdiction,
     withdraw,
-    withdraw_recognition,
 )
 from oretrust.registry.sources import RegistryTrustSource, StaticTrustSource, TrustSource
 from oretrust.registry.trqp import (
@@ -71,13 +68,15 @@ from oretrust.registry.trqp import (
     recognition,
 )
 from oretrust.registry.trust_list import (
-    FileTrustListStore,
-    InMemoryTrustListStore,
-    TrustListStore,
     VerifiedTrustList,
     export_trust_list,
     load_trust_list,
     trust_list_source,
+)
+from oretrust.registry.trust_list_store import (
+    FileTrustListStore,
+    InMemoryTrustListStore,
+    TrustListStore,
 )
 
 __all__ = [

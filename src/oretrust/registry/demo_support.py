@@ -24,7 +24,8 @@ from oretrust.home import Home
 from oretrust.issuer import issue_credential
 from oretrust.registry._model import Accreditation
 from oretrust.registry.checks import accreditation_check
-from oretrust.registry.service import accredit, flag_jurisdiction, init_registry
+from oretrust.registry.flags import flag_jurisdiction
+from oretrust.registry.service import accredit, init_registry
 from oretrust.registry.trust_list import export_trust_list, load_trust_list, trust_list_source
 from oretrust.verifier import CredentialCheck
 
@@ -62,11 +63,14 @@ def setup_demo_registry(
     auditor: str | None = None,
     jurisdiction: str = "CD",
     flag_high_risk: Sequence[str] = (),
+    trust_list_lifetime: timedelta = timedelta(days=30),
 ) -> DemoRegistry:
     """Create the registry, accredit each issuer DID for ``jurisdiction``, export the trust list.
 
     Accreditations run from a year before ``now`` to five years after. ``flag_high_risk``
     lists jurisdictions to flag ``high`` (the demo's refinery then needs conformity evidence).
+    The trust list stays valid for ``trust_list_lifetime`` so the artifacts can be checked
+    offline for a while after the demo ran.
     """
     init_registry(
         home, did=DEMO_REGISTRY_DID, display_name=DEMO_REGISTRY_NAME, now=now, name="registry"
@@ -108,7 +112,9 @@ def setup_demo_registry(
     did_path.parent.mkdir(parents=True, exist_ok=True)
     did_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     list_path = out_dir / "trust-list.jwt"
-    list_path.write_text(export_trust_list(home, now=now) + "\n", encoding="utf-8")
+    list_path.write_text(
+        export_trust_list(home, now=now, lifetime=trust_list_lifetime) + "\n", encoding="utf-8"
+    )
     return DemoRegistry(DEMO_REGISTRY_DID, list_path, did_path, made)
 
 

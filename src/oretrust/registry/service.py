@@ -1,4 +1,4 @@
-"""The registry operator's service: initialise, accredit, suspend, withdraw, renew, recognise, flag.
+"""The registry operator's service: initialise, then accredit, suspend, reinstate, withdraw, renew.
 
 Every change is one signed, hash-chained event (see :mod:`oretrust.registry._events`) stored
 together with the state it produces, in one transaction. Callers get model objects
@@ -14,23 +14,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import select
 
 from oretrust import identities
 from oretrust.errors import ConflictError, InputError, NotFoundError
 from oretrust.home import Home
 from oretrust.registry._events import RegistryState
-from oretrust.registry._flags import packaged_flag_seeds
 from oretrust.registry._log import append_event, commit
 from oretrust.registry._model import (
-    RISK_LEVELS,
     Accreditation,
-    JurisdictionFlag,
-    Recognition,
-    check_action,
     check_did,
     check_jurisdiction,
     format_time,
@@ -41,37 +36,24 @@ from oretrust.registry._store import (
     REGISTRY_SETTING,
     accreditation_from_row,
     accreditation_row,
-    flag_from_row,
-    flag_row,
-    recognition_from_row,
-    recognition_row,
     registry_did_of,
     registry_display_name,
 )
+from oretrust.registry.flags import flag_jurisdiction, packaged_flag_seeds
 from oretrust.store.models import HomeSetting
-from oretrust.store.registry_models import (
-    AccreditationRecord,
-    JurisdictionFlagRecord,
-    RecognitionRecord,
-)
+from oretrust.store.registry_models import AccreditationRecord
 
 __all__ = [
     "RegistryInfo",
     "accredit",
     "find_accreditation",
-    "flag_jurisdiction",
     "init_registry",
     "list_accreditations",
-    "list_flags",
-    "list_recognitions",
-    "recognise",
     "registry_info",
     "reinstate",
     "renew",
     "suspend",
-    "unflag_jurisdiction",
     "withdraw",
-    "withdraw_recognition",
 ]
 
 
@@ -306,179 +288,6 @@ def list_accreditations(home: Home, *, entity_id: str | None = None) -> list[Acc
             query = query.where(AccreditationRecord.entity_id == entity_id)
         models = [accreditation_from_row(row) for row in session.exec(query)]
     return sorted(models, key=lambda a: (a.entity_id, a.action, a.resource, a.valid_from))
-
-
-# ---------------------------------------------------------------------------- recognitions
-def recognise(
-    home: Home,
-    entity_id: str,
-    action: str,
-    resource: str,
-    *,
-    now: datetime,
-    valid_from: datetime | None = None,
-    valid_until: datetime | None = None,
-    reason: str = "",
-    actor: str | None = None,
-) -> Recognition:
-    """Record that this registry recognises authority ``entity_id`` for ``action`` on ``resource``.
-
-    E.g. a regional registry recognising a national one for ``accredit:MineralOriginCertificate``
-    on ``CD``. Raises InputError for a malformed DID, action or jurisdiction.
-    """
-    authority = registry_did_of(home)
-    check_did(entity_id)
-    check_action(action)
-    check_jurisdiction(resource)
-    start = whole_seconds(valid_from or now)
-    until = whole_seconds(valid_until) if valid_until is not None else None
-    if until is not None and until <= start:
-        raise InputError("valid_until must be after valid_from", code="INVALID_VALIDITY_PERIOD")
-    recognition_id = f"urn:uuid:{uuid.uuid4()}"
-    data = {
-        "entity_id": entity_id,
-        "action": action,
-        "resource": resource,
-        "valid_from": format_time(start),
-        "valid_until": format_time(until) if until else None,
-    }
-    with home.session() as session:
-        state = RegistryState(authority_id=authority)
-        append_event(
-            home,
-            session,
-            state,
-            authority_id=authority,
-            kind="recognition.granted",
-            subject=recognition_id,
-            data=data,
-            reason=reason,
-            actor=actor,
-            now=now,
-        )
-        session.add(recognition_row(state.recognitions[recognition_id]))
-        commit(session)
-    return state.recognitions[recognition_id]
-
-
-def withdraw_recognition(
-    home: Home,
-    recognition_id: str,
-    *,
-    effective: datetime,
-    reason: str,
-    now: datetime,
-    actor: str | None = None,
-) -> Recognition:
-    """Withdraw a recognition as of ``effective``; ``reason`` is required."""
-    authority = registry_did_of(home)
-    with home.session() as session:
-        row = session.get(RecognitionRecord, recognition_id)
-        if row is None:
-            raise NotFoundError(f"no recognition {recognition_id}")
-        current = recognition_from_row(row)
-        state = RegistryState(authority_id=authority, recognitions={current.id: current})
-        append_event(
-            home,
-            session,
-            state,
-            authority_id=authority,
-            kind="recognition.withdrawn",
-            subject=current.id,
-            data={"entity_id": current.entity_id, "effective_at": format_time(effective)},
-            reason=_required(reason),
-            actor=actor,
-            now=now,
-        )
-        session.merge(recognition_row(state.recognitions[current.id]))
-        commit(session)
-    return state.recognitions[current.id]
-
-
-def list_recognitions(home: Home, *, entity_id: str | None = None) -> list[Recognition]:
-    """Every recognition recorded by this registry."""
-    with home.session() as session:
-        query = select(RecognitionRecord).order_by(col(RecognitionRecord.valid_from))
-        if entity_id is not None:
-            query = query.where(RecognitionRecord.entity_id == entity_id)
-        return [recognition_from_row(row) for row in session.exec(query)]
-
-
-# ---------------------------------------------------------------------------- jurisdiction flags
-def flag_jurisdiction(
-    home: Home,
-    code: str,
-    *,
-    risk: str,
-    source: str,
-    as_of: date,
-    now: datetime,
-    reason: str = "",
-    actor: str | None = None,
-) -> JurisdictionFlag:
-    """Mark ``code`` conflict-affected (``conflict``) or high-risk (``high``), citing ``source``.
-
-    Flagging again replaces the previous flag (the log keeps both).
-    """
-    authority = registry_did_of(home)
-    check_jurisdiction(code)
-    if risk not in RISK_LEVELS:
-        raise InputError(
-            f"risk must be one of {', '.join(RISK_LEVELS)}, got {risk!r}", code="INVALID_RISK"
-        )
-    data = {"risk": risk, "source": _required(source, "source"), "as_of": as_of.isoformat()}
-    with home.session() as session:
-        state = RegistryState(authority_id=authority)
-        append_event(
-            home,
-            session,
-            state,
-            authority_id=authority,
-            kind="jurisdiction.flagged",
-            subject=code,
-            data=data,
-            reason=reason,
-            actor=actor,
-            now=now,
-        )
-        session.merge(flag_row(state.flags[code]))
-        commit(session)
-    return state.flags[code]
-
-
-def unflag_jurisdiction(
-    home: Home, code: str, *, now: datetime, reason: str, actor: str | None = None
-) -> None:
-    """Remove the flag on ``code``; raise NotFoundError if it is not flagged."""
-    authority = registry_did_of(home)
-    with home.session() as session:
-        row = session.get(JurisdictionFlagRecord, code)
-        if row is None:
-            raise NotFoundError(f"{code} is not flagged")
-        state = RegistryState(authority_id=authority, flags={code: flag_from_row(row)})
-        append_event(
-            home,
-            session,
-            state,
-            authority_id=authority,
-            kind="jurisdiction.unflagged",
-            subject=code,
-            data={},
-            reason=_required(reason),
-            actor=actor,
-            now=now,
-        )
-        session.delete(row)
-        commit(session)
-
-
-def list_flags(home: Home) -> list[JurisdictionFlag]:
-    """Every flagged jurisdiction, by code."""
-    with home.session() as session:
-        rows = session.exec(
-            select(JurisdictionFlagRecord).order_by(col(JurisdictionFlagRecord.code))
-        )
-        return [flag_from_row(row) for row in rows]
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -26,38 +26,32 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from oretrust.did import DidResolver, signing_jwk
 from oretrust.errors import OreTrustError, ResolutionError
 from oretrust.formats.jws import parse_compact, sign_compact, verify_signature
 from oretrust.home import Home
 from oretrust.identities import signer_for
-from oretrust.registry._log import head_of
-from oretrust.registry._model import (
-    Accreditation,
-    JurisdictionFlag,
-    Recognition,
-    Risk,
-    Suspension,
-    format_time,
-    parse_time,
-    whole_seconds,
+from oretrust.registry._claims import (
+    accreditation_claim,
+    accreditation_from_claim,
+    flag_claim,
+    flag_from_claim,
+    recognition_claim,
+    recognition_from_claim,
 )
+from oretrust.registry._log import head_of
+from oretrust.registry._model import Accreditation, JurisdictionFlag, Recognition, format_time
 from oretrust.registry._store import load_state, registry_did_of
 from oretrust.registry.sources import StaticTrustSource
+from oretrust.registry.trust_list_store import TrustListStore
 from oretrust.store.models import HomeSetting
 
 __all__ = [
     "TRUST_LIST_TYP",
-    "FileTrustListStore",
-    "InMemoryTrustListStore",
-    "TrustListStore",
     "VerifiedTrustList",
     "export_trust_list",
     "load_trust_list",
@@ -93,151 +87,16 @@ def export_trust_list(home: Home, *, now: datetime, lifetime: timedelta = DEFAUL
         "exp": iat + int(lifetime.total_seconds()),
         "log_head": {"seq": seq, "hash": head},
         "accreditations": [
-            _accreditation_claim(a, at)
+            accreditation_claim(a, at)
             for a in sorted(state.accreditations.values(), key=lambda a: (a.entity_id, a.id))
         ],
         "recognitions": [
-            _recognition_claim(r) for r in sorted(state.recognitions.values(), key=lambda r: r.id)
+            recognition_claim(r) for r in sorted(state.recognitions.values(), key=lambda r: r.id)
         ],
-        "high_risk_jurisdictions": [_flag_claim(f) for _, f in sorted(state.flags.items())],
+        "high_risk_jurisdictions": [flag_claim(f) for _, f in sorted(state.flags.items())],
     }
     payload = json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode()
     return sign_compact({"typ": TRUST_LIST_TYP}, payload, signer_for(home, registry_did))
-
-
-def _accreditation_claim(model: Accreditation, at: datetime) -> dict[str, Any]:
-    return {
-        "id": model.id,
-        "entity_id": model.entity_id,
-        "action": model.action,
-        "resource": model.resource,
-        "valid_from": format_time(model.valid_from),
-        "valid_until": _time_or_none(model.valid_until),
-        "status": model.status(at),
-        "withdrawn_at": _time_or_none(model.withdrawn_at),
-        "suspensions": [
-            {"from": format_time(s.start), "until": _time_or_none(s.end)} for s in model.suspensions
-        ],
-    }
-
-
-def _recognition_claim(model: Recognition) -> dict[str, Any]:
-    return {
-        "id": model.id,
-        "entity_id": model.entity_id,
-        "action": model.action,
-        "resource": model.resource,
-        "valid_from": format_time(model.valid_from),
-        "valid_until": _time_or_none(model.valid_until),
-        "withdrawn_at": _time_or_none(model.withdrawn_at),
-    }
-
-
-def _flag_claim(model: JurisdictionFlag) -> dict[str, Any]:
-    return {
-        "code": model.code,
-        "risk": model.risk,
-        "source": model.source,
-        "as_of": model.as_of.isoformat(),
-        "flagged_at": format_time(model.flagged_at),
-    }
-
-
-def _time_or_none(value: datetime | None) -> str | None:
-    return format_time(value) if value is not None else None
-
-
-# ---------------------------------------------------------------------------- rollback store
-class TrustListStore(Protocol):
-    """Remembers, per registry DID, the newest trust list a verifier accepted."""
-
-    def highest(self, registry_did: str) -> tuple[int, str] | None:
-        """``(iat, sha256 hex)`` of the newest accepted list, or None."""
-        ...
-
-    def accept(self, registry_did: str, iat: int, digest: str, token: str) -> None:
-        """Record a newly accepted list."""
-        ...
-
-
-class InMemoryTrustListStore:
-    """A :class:`TrustListStore` for one process (tests, short-lived verifiers)."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, tuple[int, str, str]] = {}
-
-    def highest(self, registry_did: str) -> tuple[int, str] | None:
-        """The newest accepted ``(iat, digest)``."""
-        seen = self._seen.get(registry_did)
-        return (seen[0], seen[1]) if seen else None
-
-    def accept(self, registry_did: str, iat: int, digest: str, token: str) -> None:
-        """Remember the list."""
-        self._seen[registry_did] = (iat, digest, token)
-
-    def cached_token(self, registry_did: str) -> str | None:
-        """The newest accepted list itself."""
-        seen = self._seen.get(registry_did)
-        return seen[2] if seen else None
-
-
-class FileTrustListStore:
-    """A :class:`TrustListStore` persisted in a folder: ``state.json`` plus the lists themselves.
-
-    The newest list of each registry is kept (``<sha256 of the DID>.jwt``) so a verifier that
-    restarts offline can reload it with :meth:`cached_token`.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def highest(self, registry_did: str) -> tuple[int, str] | None:
-        """The newest accepted ``(iat, digest)`` from ``state.json``."""
-        entry = self._state().get(registry_did)
-        if not isinstance(entry, dict):
-            return None
-        return int(entry["iat"]), str(entry["sha256"])
-
-    def accept(self, registry_did: str, iat: int, digest: str, token: str) -> None:
-        """Persist the list and its ``iat`` atomically (write to a temporary file, rename)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        _atomic_write(self._token_path(registry_did), token + "\n")
-        state = self._state()
-        state[registry_did] = {"iat": iat, "sha256": digest}
-        _atomic_write(
-            self.folder / "state.json", json.dumps(state, indent=2, sort_keys=True) + "\n"
-        )
-
-    def cached_token(self, registry_did: str) -> str | None:
-        """The newest accepted list of ``registry_did``, or None."""
-        path = self._token_path(registry_did)
-        return path.read_text(encoding="utf-8").strip() if path.is_file() else None
-
-    def _state(self) -> dict[str, Any]:
-        path = self.folder / "state.json"
-        if not path.is_file():
-            return {}
-        try:
-            value = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ResolutionError(
-                f"trust list state {path} is unreadable: {exc}", code="TRUST_LIST_STATE_INVALID"
-            ) from exc
-        return value if isinstance(value, dict) else {}
-
-    def _token_path(self, registry_did: str) -> Path:
-        return self.folder / f"{hashlib.sha256(registry_did.encode()).hexdigest()[:32]}.jwt"
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # ---------------------------------------------------------------------------- load (verifier side)
@@ -353,12 +212,13 @@ def _parse_claims(
 ) -> VerifiedTrustList:
     try:
         accreditations = tuple(
-            _accreditation(item, registry_did) for item in claims.get("accreditations", [])
+            accreditation_from_claim(item, registry_did)
+            for item in claims.get("accreditations", [])
         )
         recognitions = tuple(
-            _recognition(item, registry_did) for item in claims.get("recognitions", [])
+            recognition_from_claim(item, registry_did) for item in claims.get("recognitions", [])
         )
-        flags = tuple(_flag(item) for item in claims.get("high_risk_jurisdictions", []))
+        flags = tuple(flag_from_claim(item) for item in claims.get("high_risk_jurisdictions", []))
     except (KeyError, TypeError, ValueError, AttributeError, OreTrustError) as exc:
         raise ResolutionError(
             f"trust list entries are malformed: {exc!r}", code="TRUST_LIST_INVALID"
@@ -375,59 +235,6 @@ def _parse_claims(
         token,
         digest,
     )
-
-
-def _accreditation(item: dict[str, Any], authority: str) -> Accreditation:
-    return Accreditation(
-        id=str(item.get("id") or f"{item['entity_id']}|{item['action']}|{item['resource']}"),
-        authority_id=authority,
-        entity_id=str(item["entity_id"]),
-        action=str(item["action"]),
-        resource=str(item["resource"]),
-        valid_from=parse_time(item["valid_from"]),
-        valid_until=_optional(item.get("valid_until")),
-        withdrawn_at=_withdrawn_at(item),
-        suspensions=tuple(
-            Suspension(parse_time(s["from"]), _optional(s.get("until")))
-            for s in item.get("suspensions", [])
-        ),
-    )
-
-
-def _withdrawn_at(item: dict[str, Any]) -> datetime | None:
-    withdrawn = _optional(item.get("withdrawn_at"))
-    if withdrawn is None and item.get("status") == "withdrawn":
-        raise ValueError(f"accreditation {item.get('id')} is withdrawn but names no withdrawn_at")
-    return withdrawn
-
-
-def _recognition(item: dict[str, Any], authority: str) -> Recognition:
-    return Recognition(
-        id=str(item.get("id") or item["entity_id"]),
-        authority_id=authority,
-        entity_id=str(item["entity_id"]),
-        action=str(item["action"]),
-        resource=str(item["resource"]),
-        valid_from=parse_time(item["valid_from"]),
-        valid_until=_optional(item.get("valid_until")),
-        withdrawn_at=_optional(item.get("withdrawn_at")),
-    )
-
-
-def _flag(item: dict[str, Any]) -> JurisdictionFlag:
-    risk: Risk = "conflict" if item["risk"] == "conflict" else "high"
-    flagged_at = item.get("flagged_at")
-    as_of = date.fromisoformat(str(item["as_of"]))
-    moment = (
-        parse_time(flagged_at)
-        if flagged_at
-        else whole_seconds(datetime.combine(as_of, datetime.min.time(), UTC))
-    )
-    return JurisdictionFlag(str(item["code"]), risk, str(item["source"]), as_of, moment)
-
-
-def _optional(value: Any) -> datetime | None:
-    return None if value is None else parse_time(value)
 
 
 def trust_list_source(trust_list: VerifiedTrustList) -> StaticTrustSource:

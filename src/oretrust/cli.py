@@ -20,6 +20,7 @@ from rich.table import Table
 from oretrust import holder as holder_service
 from oretrust import identities
 from oretrust.cli_registry import registry_app
+from oretrust.cli_status import register_status_commands
 from oretrust.credentials import CREDENTIAL_TYPES, get_credential_type
 from oretrust.errors import InputError, InvalidCredentialError, OreTrustError
 from oretrust.home import Home
@@ -36,8 +37,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-issuer_app = typer.Typer(help="Institutions that issue credentials (did:web).", no_args_is_help=True)
-holder_app = typer.Typer(help="Holders (mine operators, traders…) with did:jwk keys.", no_args_is_help=True)
+issuer_app = typer.Typer(
+    help="Institutions that issue credentials (did:web).", no_args_is_help=True
+)
+holder_app = typer.Typer(
+    help="Holders (mine operators, traders…) with did:jwk keys.", no_args_is_help=True
+)
 wallet_app = typer.Typer(help="A holder's stored credentials.", no_args_is_help=True)
 did_app = typer.Typer(help="DID documents.", no_args_is_help=True)
 app.add_typer(issuer_app, name="issuer")
@@ -80,14 +85,18 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
         return None
     parsed = parse_datetime(value)
     if parsed is None:
-        raise InputError(f"{option}: {value!r} is not a date-time with a zone, e.g. 2027-01-01T00:00:00Z")
+        raise InputError(
+            f"{option}: {value!r} is not a date-time with a zone, e.g. 2027-01-01T00:00:00Z"
+        )
     return parsed
 
 
 @app.command()
 def init(
     home: HomeOpt = None,
-    domain: Annotated[str | None, typer.Option(help="Public host for derived did:web DIDs.")] = None,
+    domain: Annotated[
+        str | None, typer.Option(help="Public host for derived did:web DIDs.")
+    ] = None,
 ) -> None:
     """Create a registry home (database and keys/ folder)."""
     opened = _open(home)
@@ -99,14 +108,18 @@ def init(
 @issuer_app.command("add")
 def issuer_add(
     name: str,
-    display_name: Annotated[str, typer.Option("--display-name", help="Legal name of the institution.")],
+    display_name: Annotated[
+        str, typer.Option("--display-name", help="Legal name of the institution.")
+    ],
     did: Annotated[str | None, typer.Option(help="An explicit did:web (default: derived).")] = None,
     alg: Annotated[str, typer.Option(help="EdDSA (default) or ES256.")] = "EdDSA",
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Register an issuer and create its first signing key."""
-    issuer = identities.add_issuer(_open(home), name, display_name=display_name, did=did, algorithm=alg, now=_now())
+    issuer = identities.add_issuer(
+        _open(home), name, display_name=display_name, did=did, algorithm=alg, now=_now()
+    )
     if as_json:
         _print_json(issuer.__dict__)
     else:
@@ -155,7 +168,9 @@ def holder_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Register a holder with a new did:jwk key."""
-    created = identities.add_holder(_open(home), name, display_name=display_name, now=_now(), algorithm=alg)
+    created = identities.add_holder(
+        _open(home), name, display_name=display_name, now=_now(), algorithm=alg
+    )
     if as_json:
         _print_json(created.__dict__)
     else:
@@ -167,7 +182,9 @@ def holder_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """List the holders of this home."""
     holders = _open(home).holders()
     if as_json:
-        _print_json([{"name": h.name, "did": h.did, "display_name": h.display_name} for h in holders])
+        _print_json(
+            [{"name": h.name, "did": h.did, "display_name": h.display_name} for h in holders]
+        )
         return
     table = Table("name", "display name", "DID")
     for record in holders:
@@ -178,11 +195,21 @@ def holder_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 @app.command()
 def issue(
     issuer: Annotated[str, typer.Option(help="Issuer name or DID.")],
-    credential_type: Annotated[str, typer.Option("--type", help="Credential type, e.g. MiningLicenceCredential.")],
-    subject: Annotated[str, typer.Option(help="JSON file with the credentialSubject ('-' for stdin).")],
-    holder: Annotated[str | None, typer.Option(help="Holder name or DID (becomes subject id).")] = None,
-    valid_until: Annotated[str | None, typer.Option("--valid-until", help="ISO 8601 end of validity.")] = None,
-    store: Annotated[bool, typer.Option(help="Also put it in the holder's wallet (local holders).")] = True,
+    credential_type: Annotated[
+        str, typer.Option("--type", help="Credential type, e.g. MiningLicenceCredential.")
+    ],
+    subject: Annotated[
+        str, typer.Option(help="JSON file with the credentialSubject ('-' for stdin).")
+    ],
+    holder: Annotated[
+        str | None, typer.Option(help="Holder name or DID (becomes subject id).")
+    ] = None,
+    valid_until: Annotated[
+        str | None, typer.Option("--valid-until", help="ISO 8601 end of validity.")
+    ] = None,
+    store: Annotated[
+        bool, typer.Option(help="Also put it in the holder's wallet (local holders).")
+    ] = True,
     output: Annotated[Path | None, typer.Option("--out", help="Write the vc+jwt here.")] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
@@ -193,7 +220,9 @@ def issue(
         subject_json = json.loads(_read_text(subject))
     except json.JSONDecodeError as exc:
         raise InputError(f"--subject is not valid JSON: {exc.msg} at line {exc.lineno}") from exc
-    holder_record = identities.find_holder(opened, holder) if holder and not holder.startswith("did:") else None
+    holder_record = (
+        identities.find_holder(opened, holder) if holder and not holder.startswith("did:") else None
+    )
     holder_did = holder_record.did if holder_record else holder
     now = _now()
     issued = issue_credential(
@@ -210,7 +239,15 @@ def issue(
     if output:
         output.write_text(issued.token + "\n", encoding="utf-8")
     if as_json:
-        _print_json({"id": issued.id, "type": issued.type, "issuer": issued.issuer, "holder": issued.holder, "token": issued.token})
+        _print_json(
+            {
+                "id": issued.id,
+                "type": issued.type,
+                "issuer": issued.issuer,
+                "holder": issued.holder,
+                "token": issued.token,
+            }
+        )
     elif output is None:
         sys.stdout.write(issued.token + "\n")
     else:
@@ -224,12 +261,18 @@ def wallet_receive(
     home: HomeOpt = None,
 ) -> None:
     """Verify a credential and keep it in a holder's wallet."""
-    entry = holder_service.receive_credential(_open(home), holder, _read_text(file).strip(), now=_now())
+    entry = holder_service.receive_credential(
+        _open(home), holder, _read_text(file).strip(), now=_now()
+    )
     out.print(f"stored {entry.type} {entry.credential_id}")
 
 
 @wallet_app.command("list")
-def wallet_list(holder: Annotated[str, typer.Option(help="Holder name or DID.")], home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+def wallet_list(
+    holder: Annotated[str, typer.Option(help="Holder name or DID.")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """List the credentials in a holder's wallet."""
     entries = holder_service.list_wallet(_open(home), holder)
     if as_json:
@@ -244,14 +287,18 @@ def wallet_list(holder: Annotated[str, typer.Option(help="Holder name or DID.")]
 @app.command()
 def present(
     holder: Annotated[str, typer.Option(help="Holder name or DID.")],
-    credential: Annotated[list[str], typer.Option("--credential", help="Credential id (repeatable).")],
+    credential: Annotated[
+        list[str], typer.Option("--credential", help="Credential id (repeatable).")
+    ],
     nonce: Annotated[str, typer.Option(help="The verifier's challenge.")],
     audience: Annotated[str, typer.Option(help="The verifier's identifier (aud).")],
     output: Annotated[Path | None, typer.Option("--out", help="Write the vp+jwt here.")] = None,
     home: HomeOpt = None,
 ) -> None:
     """Build a vp+jwt presentation bound to a verifier's nonce and audience."""
-    token = holder_service.present(_open(home), holder, credential, nonce=nonce, audience=audience, now=_now())
+    token = holder_service.present(
+        _open(home), holder, credential, nonce=nonce, audience=audience, now=_now()
+    )
     if output:
         output.write_text(token + "\n", encoding="utf-8")
         out.print(f"presentation written to {output}")
@@ -261,16 +308,25 @@ def present(
 
 @app.command()
 def verify(
-    file: Annotated[str, typer.Argument(help="vc+jwt or vp+jwt file, or a demo presentation .json ('-' for stdin).")],
+    file: Annotated[
+        str,
+        typer.Argument(help="vc+jwt or vp+jwt file, or a demo presentation .json ('-' for stdin)."),
+    ],
     nonce: Annotated[str | None, typer.Option(help="Expected presentation nonce.")] = None,
     audience: Annotated[str | None, typer.Option(help="Expected presentation audience.")] = None,
-    at: Annotated[str | None, typer.Option(help="Verify as of this time (ISO 8601) instead of now.")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="Verify as of this time (ISO 8601) instead of now.")
+    ] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Verify a credential or presentation. Exit 0 valid, 1 invalid, 2 usage error."""
     report = verify_token(
-        _open(home), _read_text(file), nonce=nonce, audience=audience, now=_parse_time(at, "--at") or _now()
+        _open(home),
+        _read_text(file),
+        nonce=nonce,
+        audience=audience,
+        now=_parse_time(at, "--at") or _now(),
     )
     if as_json:
         _print_json(report.to_dict())
@@ -280,9 +336,14 @@ def verify(
         for check in report.checks:
             out.print(f"  {'✔' if check.passed else '✘'} {check.id}: {check.code} {check.detail}")
         for nested in report.credentials:
-            out.print(f"  credential {nested.credential_id}: [{('green' if nested.verified else 'red')}]{nested.verdict}[/]")
+            out.print(
+                f"  credential {nested.credential_id}: "
+                f"[{'green' if nested.verified else 'red'}]{nested.verdict}[/]"
+            )
             for check in nested.checks:
-                out.print(f"    {'✔' if check.passed else '✘'} {check.id}: {check.code} {check.detail}")
+                out.print(
+                    f"    {'✔' if check.passed else '✘'} {check.id}: {check.code} {check.detail}"
+                )
         for warning in report.to_dict()["warnings"]:
             out.print(f"  [yellow]warning[/] {warning}")
     raise typer.Exit(0 if report.verified else 1)
@@ -317,7 +378,9 @@ def schema(
 
 @app.command()
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo home and its artifacts.")] = Path("demo"),
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the demo home and its artifacts.")
+    ] = Path("demo"),
     as_json: JsonOpt = False,
 ) -> None:
     """Run the whole story end to end and leave its artifacts in --out."""
@@ -326,6 +389,9 @@ def demo(
     summary = run_demo(out_dir, now=_now(), echo=None if as_json else out.print)
     if as_json:
         _print_json(summary)
+
+
+register_status_commands(app)  # revoke, suspend, reinstate, revocations …, status …
 
 
 def _fail(message: str, code: int) -> NoReturn:

@@ -41,10 +41,12 @@ class WalletCredential:
 def receive_credential(home: Home, holder: str, token: str, *, now: datetime) -> WalletCredential:
     """Verify ``token`` and store it in ``holder``'s wallet; raise InvalidCredentialError."""
     owner = find_holder(home, holder)
-    verified = Verifier(home.resolver()).verify_credential(token, now=now)
+    verified = home.verifier(now=now).verify_credential(token, now=now)
     credential_id = str(verified.credential.get("id", ""))
     if not credential_id:
-        raise InputError("a wallet keeps only credentials that have an id", code="CREDENTIAL_ID_MISSING")
+        raise InputError(
+            "a wallet keeps only credentials that have an id", code="CREDENTIAL_ID_MISSING"
+        )
     types = [t for t in verified.report.types if t != "VerifiableCredential"]
     entry = WalletEntry(
         holder_did=owner.did,
@@ -86,36 +88,58 @@ def present(
 ) -> str:
     """A ``vp+jwt`` of the chosen wallet credentials for one verifier challenge.
 
-    Refuses credentials not in the wallet and ones the holder can see are expired.
+    Refuses credentials not in the wallet and ones the holder can see are expired, revoked
+    or suspended (their status is checked as a verifier would).
     """
     if not credential_ids:
         raise InputError("choose at least one credential to present", code="NOTHING_TO_PRESENT")
     if not nonce or not audience:
-        raise InputError("a presentation needs the verifier's nonce and audience", code="CHALLENGE_REQUIRED")
+        raise InputError(
+            "a presentation needs the verifier's nonce and audience", code="CHALLENGE_REQUIRED"
+        )
     owner = find_holder(home, holder)
     wallet = {entry.credential_id: entry for entry in list_wallet(home, owner.did)}
     tokens: list[str] = []
+    verifier = home.verifier(now=now)
     for credential_id in credential_ids:
         entry = wallet.get(credential_id)
         if entry is None:
             raise NotFoundError(f"{credential_id} is not in {owner.name}'s wallet")
-        _refuse_expired(home, entry, now)
+        _refuse_unusable(verifier, entry, now)
         tokens.append(entry.token)
     return sign_presentation(
-        tokens, signer_for(home, owner.did), holder=owner.did, nonce=nonce, audience=audience, now=now,
+        tokens,
+        signer_for(home, owner.did),
+        holder=owner.did,
+        nonce=nonce,
+        audience=audience,
+        now=now,
         lifetime_seconds=int(lifetime.total_seconds()),
     )
 
 
-def _refuse_expired(home: Home, entry: WalletCredential, now: datetime) -> None:
-    report = Verifier(home.resolver()).check_credential(entry.token, now=now)
+def _refuse_unusable(verifier: Verifier, entry: WalletCredential, now: datetime) -> None:
+    """Refuse what the holder can see is expired (InputError), revoked or suspended (Conflict)."""
+    report = verifier.check_credential(entry.token, now=now)
     valid_until = (report.claims or {}).get("validUntil")
     end = parse_datetime(str(valid_until)) if valid_until else None
     if end is not None and end <= now:
-        raise InputError(f"{entry.credential_id} expired at {valid_until}", code="CREDENTIAL_EXPIRED")
+        raise InputError(
+            f"{entry.credential_id} expired at {valid_until}", code="CREDENTIAL_EXPIRED"
+        )
+    if report.verdict in ("REVOKED", "SUSPENDED"):
+        raise ConflictError(
+            f"{entry.credential_id} is {report.verdict.lower()} by its issuer",
+            code=f"CREDENTIAL_{report.verdict}",
+        )
 
 
 def _public(entry: WalletEntry) -> WalletCredential:
     return WalletCredential(
-        entry.credential_id, entry.type, entry.format, entry.issuer_did, entry.token, as_utc(entry.received_at)
+        entry.credential_id,
+        entry.type,
+        entry.format,
+        entry.issuer_did,
+        entry.token,
+        as_utc(entry.received_at),
     )

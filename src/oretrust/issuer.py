@@ -80,7 +80,11 @@ def issue_credential(
     )
     if with_status:
         allocation = allocate_index(
-            home, issuer_did=record.did, credential_id=credential_id, type_name=credential_type.name, now=now
+            home,
+            issuer_did=record.did,
+            credential_id=credential_id,
+            type_name=credential_type.name,
+            now=now,
         )
         document["credentialStatus"] = credential_status_entries(allocation, home.base_url)
     validate_credential(document)

@@ -13,7 +13,6 @@ from oretrust.errors import InputError, OreTrustError
 from oretrust.formats.jws import parse_compact
 from oretrust.home import Home
 from oretrust.report import VerificationReport
-from oretrust.verifier import Verifier
 
 __all__ = ["verify_token"]
 
@@ -27,13 +26,17 @@ def verify_token(
         try:
             wrapper = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"not a token and not valid JSON: {exc.msg}", code="MALFORMED_INPUT") from exc
+            raise InputError(
+                f"not a token and not valid JSON: {exc.msg}", code="MALFORMED_INPUT"
+            ) from exc
         if not isinstance(wrapper, dict) or not isinstance(wrapper.get("presentation"), str):
-            raise InputError("a presentation file needs a string 'presentation'", code="MALFORMED_INPUT")
+            raise InputError(
+                "a presentation file needs a string 'presentation'", code="MALFORMED_INPUT"
+            )
         text = wrapper["presentation"]
         nonce = nonce if nonce is not None else wrapper.get("nonce")
         audience = audience if audience is not None else wrapper.get("audience")
-    verifier = Verifier(home.resolver())
+    verifier = home.verifier(now=now)
     try:
         typ = parse_compact(text).unverified_header.get("typ")
     except OreTrustError:

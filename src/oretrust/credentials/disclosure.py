@@ -99,7 +99,9 @@ def sd_jwt_vc_claims(type_name: str, subject: Mapping[str, Any]) -> dict[str, An
     normalised = get_credential_type(type_name).validate_subject(dict(subject))
     clashes = {"iss", "vct", "cnf", "status", "exp", "nbf", "iat", "sub"} & normalised.keys()
     if clashes:
-        raise InputError(f"subject uses reserved claim names {sorted(clashes)}", code="INVALID_SUBJECT")
+        raise InputError(
+            f"subject uses reserved claim names {sorted(clashes)}", code="INVALID_SUBJECT"
+        )
     claims = {key: value for key, value in normalised.items() if key != "id"}
     if "id" in normalised:
         claims["sub"] = normalised["id"]

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from oretrust.errors import ConflictError
@@ -90,13 +90,12 @@ def allocate_index(
             index = randbelow(current.size)
             if _try_insert(home, current, index, credential_id, type_name, now):
                 return _allocation(credential_id, issuer_did, current.id, index, type_name)
-        free = _free_indices(home, current)
-        if not free:
+        free_index = _pick_free(home, current, randbelow)
+        if free_index is None:
             _mark_full(home, current.id)
             continue
-        index = free[randbelow(len(free))]
-        if _try_insert(home, current, index, credential_id, type_name, now):
-            return _allocation(credential_id, issuer_did, current.id, index, type_name)
+        if _try_insert(home, current, free_index, credential_id, type_name, now):
+            return _allocation(credential_id, issuer_did, current.id, free_index, type_name)
     raise ConflictError(
         f"could not allocate a status index for {credential_id}", code="STATUS_ALLOCATION_FAILED"
     )
@@ -110,7 +109,13 @@ def find_allocation(home: Home, credential_id: str) -> Allocation | None:
         ).first()
     if entry is None:
         return None
-    return _allocation(entry.credential_id, entry.issuer_did, entry.list_id, entry.list_index, entry.credential_type)
+    return _allocation(
+        entry.credential_id,
+        entry.issuer_did,
+        entry.list_id,
+        entry.list_index,
+        entry.credential_type,
+    )
 
 
 def credential_status_entries(allocation: Allocation, base_url: str) -> list[dict[str, Any]]:
@@ -137,7 +142,9 @@ def token_status_reference(allocation: Allocation, base_url: str) -> dict[str, A
 
 
 # ---------------------------------------------------------------------- internals
-def _allocation(credential_id: str, issuer_did: str, list_id: str, index: int, type_name: str) -> Allocation:
+def _allocation(
+    credential_id: str, issuer_did: str, list_id: str, index: int, type_name: str
+) -> Allocation:
     return Allocation(credential_id, issuer_did, list_id, index, status_purposes(type_name))
 
 
@@ -151,6 +158,7 @@ def _current_list(
                 select(StatusListRecord)
                 .where(StatusListRecord.issuer_did == issuer_did)
                 .order_by(col(StatusListRecord.seq).desc())
+                .limit(1)
             ).first()
             if newest is not None and not newest.full:
                 return newest
@@ -171,7 +179,12 @@ def _current_list(
 
 
 def _try_insert(
-    home: Home, current: StatusListRecord, index: int, credential_id: str, type_name: str, now: datetime
+    home: Home,
+    current: StatusListRecord,
+    index: int,
+    credential_id: str,
+    type_name: str,
+    now: datetime,
 ) -> bool:
     with home.session() as session:
         session.add(
@@ -198,14 +211,27 @@ def _try_insert(
     return False
 
 
-def _free_indices(home: Home, current: StatusListRecord) -> list[int]:
+def _pick_free(home: Home, current: StatusListRecord, randbelow: Randbelow) -> int | None:
+    """A uniformly random index among those not yet taken, or None when the list is full."""
     with home.session() as session:
-        taken = set(
-            session.exec(
-                select(StatusEntryRecord.list_index).where(StatusEntryRecord.list_id == current.id)
+        taken = sorted(
+            set(
+                session.exec(
+                    select(StatusEntryRecord.list_index).where(
+                        StatusEntryRecord.list_id == current.id
+                    )
+                )
             )
         )
-    return [index for index in range(current.size) if index not in taken]
+    free = current.size - len(taken)
+    if free <= 0:
+        return None
+    index = randbelow(free)  # the index-th free slot: step over every taken slot at or below it
+    for slot in taken:
+        if slot > index:
+            break
+        index += 1
+    return index
 
 
 def _mark_full(home: Home, list_id: str) -> None:

@@ -99,9 +99,8 @@ def status_references(credential: dict[str, Any]) -> Iterator[StatusReference]:
             raise _malformed("credentialStatus entries must be objects")
         if "BitstringStatusListEntry" not in _as_list(entry.get("type")):
             raise _malformed(f"unsupported status entry type {entry.get('type')!r}")
-        index, url, purpose = (
-            entry.get("statusListIndex"), entry.get("statusListCredential"), entry.get("statusPurpose")
-        )  # fmt: skip
+        index = entry.get("statusListIndex")
+        url, purpose = entry.get("statusListCredential"), entry.get("statusPurpose")
         if not isinstance(index, str) or not _INDEX.match(index):
             raise _malformed("statusListIndex must be a decimal string")
         if not isinstance(url, str) or not isinstance(purpose, str):
@@ -134,8 +133,19 @@ def status_check(
         if cached is not None:
             return cached
         token = resolver.fetch(reference.url)
-        verify = verify_status_list_token if reference.format == "token" else verify_bitstring_status_list
-        verified = verify(token, url=reference.url, did_resolver=did_resolver, now=now, max_entries=max_entries, leeway=leeway)
+        verify = (
+            verify_status_list_token
+            if reference.format == "token"
+            else verify_bitstring_status_list
+        )
+        verified = verify(
+            token,
+            url=reference.url,
+            did_resolver=did_resolver,
+            now=now,
+            max_entries=max_entries,
+            leeway=leeway,
+        )
         lists.put(verified)
         return verified
 
@@ -152,14 +162,18 @@ def status_check(
         found: dict[str, list[str]] = {"REVOKED": [], "SUSPENDED": [], "ERROR": [], "OK": []}
         for reference in references:
             if reference.format == "bitstring" and reference.purpose not in _CHECKED_PURPOSES:
-                report.warnings.append(f"status entry with purpose {reference.purpose!r} was not checked")
+                report.warnings.append(
+                    f"status entry with purpose {reference.purpose!r} was not checked"
+                )
                 continue
             try:
                 outcome = _read(fetch_list(reference, now), reference, issuer)
             except OreTrustError as exc:
                 found["ERROR"].append(f"{reference.url}: {exc.code}: {exc.detail}")
                 continue
-            found[outcome].append(f"{reference.purpose} list {reference.url} index {reference.index}")
+            found[outcome].append(
+                f"{reference.purpose} list {reference.url} index {reference.index}"
+            )
         _record(report, found)
 
     return check

@@ -98,7 +98,9 @@ def verify_bitstring_status_list(
     if "BitstringStatusListCredential" not in _as_list(payload.get("type")):
         raise _invalid("not a BitstringStatusListCredential", "STATUS_LIST_TYPE_INVALID")
     if payload.get("id") != url:
-        raise _invalid(f"list id {payload.get('id')!r} is not the URL it came from", "STATUS_LIST_ID_MISMATCH")
+        raise _invalid(
+            f"list id {payload.get('id')!r} is not the URL it came from", "STATUS_LIST_ID_MISMATCH"
+        )
     subject = payload.get("credentialSubject")
     if not isinstance(subject, dict) or subject.get("type") != "BitstringStatusList":
         raise _invalid("subject is not a single BitstringStatusList", "STATUS_LIST_TYPE_INVALID")
@@ -112,7 +114,9 @@ def verify_bitstring_status_list(
     expiry = _check_not_expired(ends, now, leeway)
     ttl = _ttl(subject.get("ttl"), timedelta(milliseconds=1))
     entries = decode_bitstring(encoded, max_entries=max_entries)
-    return VerifiedStatusList(url, issuer, "bitstring", purposes, entries, _cache_until(now, ttl, expiry))
+    return VerifiedStatusList(
+        url, issuer, "bitstring", purposes, entries, _cache_until(now, ttl, expiry)
+    )
 
 
 def verify_status_list_token(
@@ -138,7 +142,10 @@ def verify_status_list_token(
     if payload.get("iss", issuer) != issuer:
         raise _invalid("'iss' is not the DID of the signing key", "ISSUER_MISMATCH")
     if payload.get("sub") != url:
-        raise _invalid(f"list sub {payload.get('sub')!r} is not the URI it came from", "STATUS_LIST_ID_MISMATCH")
+        raise _invalid(
+            f"list sub {payload.get('sub')!r} is not the URI it came from",
+            "STATUS_LIST_ID_MISMATCH",
+        )
     if not _is_number(payload.get("iat")):
         raise _malformed("a status list token needs a numeric 'iat'")
     exp = payload.get("exp")
@@ -189,7 +196,9 @@ def _check_key_not_compromised(document: dict[str, Any], kid: str, payload: dict
             raise _invalid(f"{kid} was compromised before this list was signed", "KEY_COMPROMISED")
 
 
-def _check_not_expired(ends: Sequence[datetime | None], now: datetime, leeway: timedelta) -> datetime | None:
+def _check_not_expired(
+    ends: Sequence[datetime | None], now: datetime, leeway: timedelta
+) -> datetime | None:
     if any(end is None for end in ends):
         raise _malformed("the status list's validUntil is unreadable")
     known = [end for end in ends if end is not None]

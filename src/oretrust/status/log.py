@@ -113,7 +113,7 @@ def append_log_entry(
     later commit fail, and the caller retries.
     """
     head = session.exec(
-        select(RevocationLogRecord).order_by(col(RevocationLogRecord.seq).desc())
+        select(RevocationLogRecord).order_by(col(RevocationLogRecord.seq).desc()).limit(1)
     ).first()
     record = RevocationLogRecord(
         seq=(head.seq + 1) if head else 1,
@@ -150,7 +150,9 @@ def verify_log(home: Home) -> LogVerification:
     is wrong (None when the chain holds but a current status disagrees with it).
     """
     with home.session() as session:
-        records = list(session.exec(select(RevocationLogRecord).order_by(col(RevocationLogRecord.seq))))
+        records = list(
+            session.exec(select(RevocationLogRecord).order_by(col(RevocationLogRecord.seq)))
+        )
         statuses = {
             entry.credential_id: entry.status for entry in session.exec(select(StatusEntryRecord))
         }
@@ -158,7 +160,10 @@ def verify_log(home: Home) -> LogVerification:
     replayed: dict[str, str] = {}
     for position, record in enumerate(records, start=1):
         problem = _chain_problem(record, position, previous_hash)
-        if problem is None and replayed.get(record.credential_id, "VALID") != record.previous_status:
+        if (
+            problem is None
+            and replayed.get(record.credential_id, "VALID") != record.previous_status
+        ):
             problem = (
                 f"says {record.credential_id} was {record.previous_status}, but the log before "
                 f"it leaves it {replayed.get(record.credential_id, 'VALID')}"

@@ -141,12 +141,17 @@ def change_status(
     for _ in range(_MAX_ATTEMPTS):
         with home.session() as session:
             entry = _entry(session, credential_id)
+            who = _text(actor or entry.issuer_did, "actor", _MAX_ACTOR)
             target = _target(entry, action)
             if target is None:
                 return _change(entry, entry.status, entry.status, None)
+            previous = entry.status  # the ORM update below also refreshes ``entry``
             moved = session.execute(
                 update(StatusEntryRecord)
-                .where(col(StatusEntryRecord.id) == entry.id, col(StatusEntryRecord.status) == entry.status)
+                .where(
+                    col(StatusEntryRecord.id) == entry.id,
+                    col(StatusEntryRecord.status) == previous,
+                )
                 .values(status=target, updated_at=utc_naive(now))
             )
             if moved.rowcount != 1:  # type: ignore[attr-defined]  # changed concurrently
@@ -161,10 +166,10 @@ def change_status(
                 session,
                 entry,
                 action=action,
-                previous=entry.status,
+                previous=previous,
                 new=target,
                 reason=reason,
-                actor=_text(actor or entry.issuer_did, "actor", _MAX_ACTOR),
+                actor=who,
                 now=now,
             )
             try:
@@ -172,7 +177,7 @@ def change_status(
             except IntegrityError:  # another change took this log position: start again
                 session.rollback()
                 continue
-            return _change(entry, entry.status, target, record.seq)
+            return _change(entry, previous, target, record.seq)
     raise ConflictError(
         f"{credential_id}: too many concurrent status changes, try again", code="STATUS_CONTENDED"
     )
@@ -207,7 +212,9 @@ def _entry(session: Any, credential_id: str) -> StatusEntryRecord:
             f"{credential_id} was issued without a status entry and cannot change status",
             code="NO_STATUS_ENTRY",
         )
-    raise NotFoundError(f"no credential {credential_id!r} in this home", code="CREDENTIAL_NOT_FOUND")
+    raise NotFoundError(
+        f"no credential {credential_id!r} in this home", code="CREDENTIAL_NOT_FOUND"
+    )
 
 
 def _target(entry: StatusEntryRecord, action: Action) -> int | None:

@@ -48,7 +48,11 @@ TSL_BITS: Final = 2
 STATUS_VALID: Final = 0
 STATUS_REVOKED: Final = 1
 STATUS_SUSPENDED: Final = 2
-STATUS_NAMES: Final = {STATUS_VALID: "VALID", STATUS_REVOKED: "REVOKED", STATUS_SUSPENDED: "SUSPENDED"}
+STATUS_NAMES: Final = {
+    STATUS_VALID: "VALID",
+    STATUS_REVOKED: "REVOKED",
+    STATUS_SUSPENDED: "SUSPENDED",
+}
 
 Purpose = Literal["revocation", "suspension"]
 DocumentKind = Literal["revocation", "suspension", "tsl"]
@@ -84,7 +88,9 @@ def split_document_id(published_id: str) -> tuple[str, DocumentKind]:
     for known in DOCUMENT_KINDS:
         if kind == known and list_id:
             return list_id, known
-    raise InputError(f"{published_id[:80]!r} is not a status list identifier", code="INVALID_STATUS_LIST_ID")
+    raise InputError(
+        f"{published_id[:80]!r} is not a status list identifier", code="INVALID_STATUS_LIST_ID"
+    )
 
 
 def list_url(base_url: str, published_id: str) -> str:

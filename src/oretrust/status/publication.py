@@ -38,7 +38,6 @@ from oretrust.status.policy import (
     STATUS_REVOKED,
     STATUS_SUSPENDED,
     TSL_BITS,
-    DocumentKind,
     Purpose,
     document_id,
     list_url,
@@ -46,6 +45,7 @@ from oretrust.status.policy import (
 )
 from oretrust.status.token_status_list import TokenStatusList, encode_status_list
 from oretrust.store.db import as_utc, utc_naive
+from oretrust.store.models import KeyRecord
 from oretrust.store.status_models import (
     StatusEntryRecord,
     StatusListDocumentRecord,
@@ -91,16 +91,28 @@ def published_status_list(
     """The current signed document for ``published_id`` (e.g. ``"<list>-revocation"``).
 
     Re-signs (and stores) it when the list changed since it was signed, when it is past half
-    its validity, or when ``now`` is before it was issued. Raises InputError for a malformed
+    its validity, when ``now`` is before it was issued, or when the home's URL or the issuer's
+    active key changed. Raises InputError for a malformed
     id, NotFoundError (``STATUS_LIST_NOT_FOUND``) for an unknown list.
     """
     list_id, kind = split_document_id(published_id)
+    url = list_url(home.base_url, published_id)
     with home.session() as session:
         status_list = session.get(StatusListRecord, list_id)
         if status_list is None:
             raise NotFoundError(f"no status list {published_id!r}", code="STATUS_LIST_NOT_FOUND")
         stored = session.get(StatusListDocumentRecord, published_id)
-        if stored is not None and stored.version == status_list.version and _fresh(stored, now, validity):
+        active_kid = session.exec(
+            select(KeyRecord.kid).where(
+                KeyRecord.owner_did == status_list.issuer_did, col(KeyRecord.active).is_(True)
+            )
+        ).first()
+        if (
+            stored is not None
+            and stored.version == status_list.version
+            and (stored.url, stored.kid) == (url, active_kid)
+            and _fresh(stored, now, validity)
+        ):
             return PublishedStatusList(stored.media_type, stored.token, stored.version)
         version = status_list.version  # read before the entries: a later change re-signs again
         changed = list(
@@ -110,26 +122,47 @@ def published_status_list(
                 )
             )
         )
-    url = list_url(home.base_url, published_id)
     signer = signer_for(home, status_list.issuer_did)
     size = max(status_list.size, MIN_BITSTRING_ENTRIES)
     statuses = [(int(index), int(status)) for index, status in changed]
     if kind == "tsl":
-        media_type, token = STATUS_LIST_JWT_MEDIA_TYPE, _sign_tsl(
-            status_list.issuer_did, url, size, statuses, signer, now, validity, ttl
+        media_type, token = (
+            STATUS_LIST_JWT_MEDIA_TYPE,
+            _sign_tsl(status_list.issuer_did, url, size, statuses, signer, now, validity, ttl),
         )
     else:
-        media_type, token = VC_JWT_MEDIA_TYPE, _sign_bsl(
-            status_list.issuer_did, url, kind, size, statuses, signer, now, validity, ttl
+        media_type, token = (
+            VC_JWT_MEDIA_TYPE,
+            _sign_bsl(
+                status_list.issuer_did, url, kind, size, statuses, signer, now, validity, ttl
+            ),
         )
-    _store(home, published_id, list_id, kind, media_type, version, token, now, validity)
+    document = StatusListDocumentRecord(
+        id=published_id,
+        list_id=list_id,
+        kind=kind,
+        url=url,
+        kid=signer.kid,
+        media_type=media_type,
+        version=version,
+        token=token,
+        issued_at=utc_naive(now),
+        expires_at=utc_naive(now + validity),
+    )
+    _store(home, document)
     return PublishedStatusList(media_type, token, version)
 
 
 def status_document_ids(home: Home) -> list[str]:
     """Every published id of every list in this home, oldest list first."""
     with home.session() as session:
-        lists = list(session.exec(select(StatusListRecord).order_by(col(StatusListRecord.created_at), col(StatusListRecord.seq))))
+        lists = list(
+            session.exec(
+                select(StatusListRecord).order_by(
+                    col(StatusListRecord.created_at), col(StatusListRecord.seq)
+                )
+            )
+        )
     return [document_id(record.id, kind) for record in lists for kind in DOCUMENT_KINDS]
 
 
@@ -139,7 +172,9 @@ def publish_all(home: Home, folder: Path, *, now: datetime) -> list[Path]:
     written: list[Path] = []
     for published_id in status_document_ids(home):
         path = folder / f"{published_id}.jwt"
-        path.write_text(published_status_list(home, published_id, now=now).token + "\n", encoding="utf-8")
+        path.write_text(
+            published_status_list(home, published_id, now=now).token + "\n", encoding="utf-8"
+        )
         written.append(path)
     return written
 
@@ -211,7 +246,13 @@ def _sign_bsl(
         if status == wanted:
             bits.set(index)
     document = build_bitstring_status_list_credential(
-        issuer=issuer, url=url, purpose=purpose, status_list=bits, now=now, validity=validity, ttl=ttl
+        issuer=issuer,
+        url=url,
+        purpose=purpose,
+        status_list=bits,
+        now=now,
+        validity=validity,
+        ttl=ttl,
     )
     return sign_credential(document, signer, now=now)
 
@@ -241,31 +282,12 @@ def _fresh(stored: StatusListDocumentRecord, now: datetime, validity: timedelta)
     return issued - _CLOCK_SKEW <= now < expires - validity / 2
 
 
-def _store(
-    home: Home,
-    published_id: str,
-    list_id: str,
-    kind: DocumentKind,
-    media_type: str,
-    version: int,
-    token: str,
-    now: datetime,
-    validity: timedelta,
-) -> None:
+def _store(home: Home, document: StatusListDocumentRecord) -> None:
     with home.session() as session:
-        stored = session.get(StatusListDocumentRecord, published_id)
-        if stored is None:
-            stored = StatusListDocumentRecord(
-                id=published_id, list_id=list_id, kind=kind, media_type=media_type,
-                version=version, token=token, issued_at=utc_naive(now),
-                expires_at=utc_naive(now + validity),
-            )  # fmt: skip
-        elif stored.version > version:
+        stored = session.get(StatusListDocumentRecord, document.id)
+        if stored is not None and stored.version > document.version:
             return  # a reader that saw a newer version got there first
-        else:
-            stored.version, stored.token = version, token
-            stored.issued_at, stored.expires_at = utc_naive(now), utc_naive(now + validity)
-        session.add(stored)
+        session.merge(document)
         try:
             session.commit()
         except IntegrityError:  # a concurrent reader inserted it first; theirs is as good

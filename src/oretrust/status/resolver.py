@@ -77,7 +77,9 @@ class HttpsStatusListResolver:
         try:
             return body.decode("ascii").strip()
         except UnicodeDecodeError as exc:
-            raise ResolutionError(f"{url[:200]} is not a compact JWS", code=STATUS_RETRIEVAL_ERROR) from exc
+            raise ResolutionError(
+                f"{url[:200]} is not a compact JWS", code=STATUS_RETRIEVAL_ERROR
+            ) from exc
 
 
 class HomeStatusListResolver:
@@ -104,10 +106,13 @@ class HomeStatusListResolver:
         if published_id is None:
             if self._fallback is None:
                 raise ResolutionError(
-                    f"{url[:200]} is not hosted here and fetching is off", code=STATUS_RETRIEVAL_ERROR
+                    f"{url[:200]} is not hosted here and fetching is off",
+                    code=STATUS_RETRIEVAL_ERROR,
                 )
             return self._fallback.fetch(url)
         try:
             return published_status_list(self._home, published_id, now=self._clock()).token
         except (InputError, NotFoundError) as exc:
-            raise ResolutionError(f"{url[:200]}: {exc.detail}", code=STATUS_RETRIEVAL_ERROR) from exc
+            raise ResolutionError(
+                f"{url[:200]}: {exc.detail}", code=STATUS_RETRIEVAL_ERROR
+            ) from exc

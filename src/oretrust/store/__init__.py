@@ -1,1 +1,1 @@
-"""Persistence: SQLModel tables and engines. Nothing outside store/ and the services imports tables."""
+"""Persistence: SQLModel tables and engines. Only store/ and the services import tables."""

@@ -9,8 +9,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, create_engine
 
-from oretrust.store import models, status_models  # noqa: F401  (registers the tables)
-from oretrust.store import registry_models  # noqa: F401  (registers the registry's tables)
+from oretrust.store import (  # noqa: F401  (registers the tables)
+    models,
+    registry_models,
+    status_models,
+)
 
 __all__ = ["as_utc", "create_schema", "make_engine", "utc_naive"]
 

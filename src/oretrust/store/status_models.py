@@ -6,7 +6,8 @@
 * :class:`StatusEntryRecord` — one credential's slot. ``(list_id, list_index)`` is unique:
   the database, not the allocator, guarantees that an index is never handed out twice.
 * :class:`StatusListDocumentRecord` — the signed document currently published for one of the
-  list's URLs, with the list ``version`` it was signed at (re-signed when that lags).
+  list's URLs, with the list ``version``, URL and key it was signed at/with (re-signed when
+  any of them is no longer current).
 * :class:`RevocationLogRecord` — the append-only, hash-chained history of status changes.
   ``seq`` (primary key) and ``prev_hash`` are both unique, so two concurrent appends cannot
   fork the chain: the second one fails and retries on top of the first.
@@ -45,9 +46,7 @@ class StatusEntryRecord(SQLModel, table=True):
     """The slot allocated to one credential, and that credential's current status."""
 
     __tablename__ = "status_entry"
-    __table_args__ = (
-        UniqueConstraint("list_id", "list_index", name="uq_status_entry_list_index"),
-    )
+    __table_args__ = (UniqueConstraint("list_id", "list_index", name="uq_status_entry_list_index"),)
     id: int | None = Field(default=None, primary_key=True)
     list_id: str = Field(foreign_key="status_list.id", max_length=64)
     list_index: int
@@ -67,6 +66,8 @@ class StatusListDocumentRecord(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=96)
     list_id: str = Field(foreign_key="status_list.id", index=True, max_length=64)
     kind: str = Field(max_length=16)
+    url: str = Field(max_length=600)
+    kid: str = Field(max_length=2600)
     media_type: str = Field(max_length=64)
     version: int
     token: str = Field(sa_column=Column(Text, nullable=False))

@@ -145,6 +145,48 @@ def test_reports_match_expected_codes(demo: Path, summary: dict[str, Any]) -> No
     assert refinery["verified"] is True
 
 
+def test_status_lists_follow_the_contract(demo: Path, summary: dict[str, Any]) -> None:
+    with_status = [c for c in summary["credentials"] if c["status"]]
+    assert with_status, "credentials carry status entries"
+    for credential in with_status:
+        entries = (
+            credential["status"]
+            if isinstance(credential["status"], list)
+            else [credential["status"]]
+        )
+        for entry in entries:
+            assert entry["type"] == "BitstringStatusListEntry"
+            assert entry["statusListIndex"].isdigit()
+            url = entry["statusListCredential"]
+            listed = demo / "status" / f"{url.rsplit('/', 1)[-1]}.jwt"
+            header, payload = _header_and_payload(listed.read_text().strip())
+            assert header["typ"] == "vc+jwt"
+            assert payload["id"] == url
+            assert payload["credentialSubject"]["statusPurpose"] == entry["statusPurpose"]
+            assert "BitstringStatusListCredential" in payload["type"]
+
+
+def test_trust_list_follows_the_contract(demo: Path) -> None:
+    _, payload = _header_and_payload((demo / "trust-list.jwt").read_text().strip())
+    registry = json.loads((demo / "did" / "registry.json").read_text())
+    assert payload["iss"] == registry["id"]
+    assert isinstance(payload["iat"], int) and isinstance(payload["exp"], int)
+    required = {"entity_id", "action", "resource", "valid_from", "valid_until", "status"}
+    assert payload["accreditations"]
+    for accreditation in payload["accreditations"]:
+        assert required <= accreditation.keys()
+        assert accreditation["action"].startswith("issue:")
+
+
+def test_story_covers_accreditation_and_revocation(summary: dict[str, Any]) -> None:
+    codes = {step["name"]: step["expected_code"] for step in summary["steps"]}
+    assert codes["refinery-rejects-unaccredited-ministry"] == "ISSUER_NOT_ACCREDITED"
+    assert codes["refinery-sees-revoked-origin"] == "REVOKED"
+    origin = next(c for c in summary["credentials"] if c["name"] == "origin-lot-0457")
+    assert origin["expected"] == {"before": "VALID", "after": "REVOKED"}
+
+
+# Runs last: it replaces the module's demo folder.
 def test_rerun_replaces_previous_demo_but_never_other_folders(demo: Path, tmp_path: Path) -> None:
     again = _oretrust("demo", "--out", str(demo))
     assert again.returncode == 0, again.stderr

@@ -1,15 +1,17 @@
 """``oretrust demo``: the whole story end to end, leaving artifacts anyone can check.
 
-A business register issues identity anchors; the Ministry of Mines (did:web) issues a mining
-licence and an origin certificate for a lot of cobalt hydroxide to Kivu Minerals; customs
-grants the trader AEO status. Kivu presents to the trader, the trader to the refinery, and the
-refinery gets VALID; a replayed and a tampered presentation are rejected. Artifacts follow the
-scripting contract in ARCHITECTURE.md.
+A regional registry accredits the DRC's business register, Ministry of Mines, customs and an
+auditor; the register issues identity anchors, the ministry (did:web) a mining licence and an
+origin certificate for a lot of cobalt hydroxide to Kivu Minerals, customs AEO status to the
+trader. Kivu presents to the trader, the trader to the refinery: VALID. The refinery then
+catches a replay, a doubled tonnage and a look-alike unaccredited ministry; finally the
+ministry revokes the origin certificate and the refinery's second check says REVOKED.
+Artifacts follow the scripting contract in ARCHITECTURE.md (``summary.json``: "before" and
+"after" mean before and after that revocation).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import secrets
 import shutil
@@ -18,80 +20,249 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from oretrust import demo_data as cast
 from oretrust import holder as wallet
 from oretrust import identities
-from oretrust.credentials import EXAMPLES
-from oretrust.encoding import b64url_decode, b64url_encode
 from oretrust.errors import InputError
 from oretrust.home import Home
 from oretrust.issuer import issue_credential
-from oretrust.report import VerificationReport
+from oretrust.registry.demo_support import issue_from_unaccredited_ministry, setup_demo_registry
+from oretrust.report import Verdict, VerificationReport
+from oretrust.status.operations import revoke
+from oretrust.status.publication import publish_all
 from oretrust.verifier import Verifier
 
 __all__ = ["run_demo"]
 
 Echo = Callable[[str], None]
-
-ISSUERS = {
-    "business-register": (
-        "did:web:guichet-unique.gouv.cd.example",
-        "Guichet Unique de Création d'Entreprise (RCCM)",
-    ),
-    "ministry-of-mines": (
-        "did:web:mines.gouv.cd.example",
-        "Ministère des Mines, République Démocratique du Congo",
-    ),
-    "customs": ("did:web:douanes.gouv.cd.example", "Direction Générale des Douanes et Accises"),
-}
-HOLDERS = {
-    "kivu-minerals": ("Kivu Minerals SARL", "CD/KLZ/RCCM/14-B-1234"),
-    "lualaba-trading": ("Lualaba Metals Trading SARL", "CD/LSH/RCCM/19-B-0871"),
-    "baltic-refinery": ("Baltic Cathode Refining Oy", "FI-3124567-8"),
-}
+YEAR = timedelta(days=365)
+_FOLDERS = ("did", "credentials", "presentations", "reports", "status")
 
 
 def run_demo(out_dir: Path, *, now: datetime, echo: Echo | None = None) -> dict[str, Any]:
     """Run the story in a fresh home at ``out_dir``; return (and write) ``summary.json``."""
-    say: Echo = echo or (lambda _line: None)
     _prepare(out_dir)
-    home = Home.open(out_dir, database_url=f"sqlite:///{out_dir.resolve() / 'oretrust.db'}")
-    summary: dict[str, Any] = {"credentials": [], "presentations": [], "steps": []}
+    story = _Story(out_dir, now, echo or (lambda _line: None))
+    story.cast()
+    story.issue_all()
+    story.verify_chain()
+    story.catch_fraud()
+    story.revoke_origin()
+    _write_json(out_dir / "summary.json", story.summary)
+    story.say(
+        f"[bold]Artifacts in {out_dir}[/]: summary.json, trust-list.jwt, "
+        + ", ".join(f"{f}/" for f in _FOLDERS)
+    )
+    return story.summary
 
-    say("[bold]1. Institutions and companies get their identifiers[/]")
-    for name, (did, display) in ISSUERS.items():
-        identities.add_issuer(home, name, display_name=display, did=did, now=now)
-        say(f"   {display}: {did}")
-    holders = {
-        name: identities.add_holder(home, name, display_name=display, now=now)
-        for name, (display, _) in HOLDERS.items()
-    }
-    for record in holders.values():
-        say(f"   {record.display_name}: did:jwk…{record.did[-12:]}")
-    _write_did_documents(home, out_dir, holders)
 
-    say("[bold]2. Issuers issue credentials[/]")
-    year = timedelta(days=365)
+class _Story:
+    """The demo's state: one home, its cast, and the summary being written."""
 
-    def issue(
+    def __init__(self, out_dir: Path, now: datetime, say: Echo) -> None:
+        self.out = out_dir
+        self.now = now
+        self.say = say
+        self.home = Home.open(
+            out_dir, database_url=f"sqlite:///{out_dir.resolve() / 'oretrust.db'}"
+        )
+        self.home.set_domain(cast.DOMAIN)
+        self.summary: dict[str, Any] = {"credentials": [], "presentations": [], "steps": []}
+        self.holders: cast.Holders = {}
+        self.ids: dict[str, str] = {}
+        self.presented: dict[str, dict[str, Any]] = {}
+
+    # ------------------------------------------------------------------ acts
+    def cast(self) -> None:
+        self.say("[bold]1. The registry accredits issuers; companies get their identifiers[/]")
+        for name, (did, display) in cast.ISSUERS.items():
+            identities.add_issuer(self.home, name, display_name=display, did=did, now=self.now)
+            self._write_json(
+                f"did/{name}.json", self.home.resolver(allow_network=False).resolve(did)
+            )
+        registry = setup_demo_registry(
+            self.home,
+            self.out,
+            now=self.now,
+            ministry=cast.ISSUERS["ministry-of-mines"][0],
+            customs=cast.ISSUERS["customs"][0],
+            business_register=cast.ISSUERS["business-register"][0],
+            auditor=cast.AUDITOR,
+        )
+        self.say(
+            f"   registry {registry.did}: {len(registry.accreditations)} accreditations for CD"
+        )
+        for accreditation in registry.accreditations:
+            self.say(f"     {accreditation.entity_id} may {accreditation.action}")
+        for name, (display, _) in cast.HOLDERS.items():
+            record = identities.add_holder(self.home, name, display_name=display, now=self.now)
+            self.holders[name] = record
+            self._write_json(
+                f"did/{name}.json", self.home.resolver(allow_network=False).resolve(record.did)
+            )
+            self.say(f"   {display}: did:jwk…{record.did[-12:]}")
+
+    def issue_all(self) -> None:
+        self.say("[bold]2. Issuers issue credentials[/]")
+        h = self.holders
+        self._issue(
+            "anchor-kivu",
+            "business-register",
+            "BusinessIdentityCredential",
+            cast.anchor(h, "kivu-minerals"),
+            "kivu-minerals",
+            5 * YEAR,
+        )
+        self._issue(
+            "anchor-trader",
+            "business-register",
+            "BusinessIdentityCredential",
+            cast.anchor(h, "lualaba-trading"),
+            "lualaba-trading",
+            5 * YEAR,
+        )
+        self._issue(
+            "licence-kivu",
+            "ministry-of-mines",
+            "MiningLicenceCredential",
+            cast.licence(h),
+            "kivu-minerals",
+            20 * YEAR,
+        )
+        self._issue(
+            "origin-lot-0457",
+            "ministry-of-mines",
+            "MineralOriginCertificate",
+            cast.origin(h, self.now),
+            "kivu-minerals",
+            YEAR,
+            after="REVOKED",
+        )
+        self._issue(
+            "aeo-trader",
+            "customs",
+            "AuthorisedEconomicOperatorCredential",
+            cast.aeo(h, self.now),
+            "lualaba-trading",
+            3 * YEAR,
+        )
+
+    def verify_chain(self) -> None:
+        self.say("[bold]3. Kivu Minerals presents to the trader[/]")
+        self._present(
+            "kivu-to-trader",
+            "kivu-minerals",
+            "lualaba-trading",
+            ["anchor-kivu", "licence-kivu", "origin-lot-0457"],
+        )
+        self._step(
+            "trader-verifies-kivu",
+            self._check_presented("kivu-to-trader"),
+            "OK",
+            "trader verifies licence, origin certificate and identity",
+        )
+        for name in (
+            "licence-kivu",
+            "origin-lot-0457",
+        ):  # the trader keeps the supplier's documents
+            wallet.receive_credential(self.home, "lualaba-trading", self._token(name), now=self.now)
+        self.say("[bold]4. The trader presents to the refinery[/]")
+        self._present(
+            "trader-to-refinery",
+            "lualaba-trading",
+            "baltic-refinery",
+            ["anchor-trader", "aeo-trader", "licence-kivu", "origin-lot-0457"],
+        )
+        self._step(
+            "refinery-verifies-trader",
+            self._check_presented("trader-to-refinery"),
+            "OK",
+            "refinery verifies the chain",
+        )
+
+    def catch_fraud(self) -> None:
+        self.say("[bold]5. Fraud the refinery catches[/]")
+        replay = self._verifier().check_presentation(
+            self.presented["kivu-to-trader"]["presentation"],
+            nonce=secrets.token_urlsafe(16),
+            audience=self.holders["baltic-refinery"].did,
+            now=self.now,
+        )
+        self._step(
+            "refinery-rejects-replay",
+            replay,
+            "NONCE_MISMATCH",
+            "a presentation made for the trader, replayed to the refinery",
+        )
+        forged = cast.inflate_mass(self._token("origin-lot-0457"))
+        self._record_extra("origin-lot-0457-forged", forged, self.summary["credentials"][3])
+        self._step(
+            "refinery-rejects-inflated-tonnage",
+            self._verifier().check_credential(forged, now=self.now),
+            "SIGNATURE_INVALID",
+            "the origin certificate with its tonnage doubled",
+        )
+        rogue = issue_from_unaccredited_ministry(
+            self.home,
+            subject=cast.origin(self.holders, self.now),
+            holder=self.holders["kivu-minerals"].did,
+            now=self.now,
+            valid_until=self.now + YEAR,
+            out_dir=self.out,
+        )
+        self._record_extra("origin-lot-0457-unaccredited", rogue, self.summary["credentials"][3])
+        self._step(
+            "refinery-rejects-unaccredited-ministry",
+            self._verifier().check_credential(rogue, now=self.now),
+            "ISSUER_NOT_ACCREDITED",
+            "a well-signed certificate from a look-alike ministry",
+        )
+
+    def revoke_origin(self) -> None:
+        self.say("[bold]6. The ministry revokes the origin certificate[/]")
+        revoke(
+            self.home,
+            self.ids["origin-lot-0457"],
+            reason="lot re-graded: assay certificate withdrawn",
+            actor="ministry-of-mines",
+            now=self.now,
+        )
+        written = publish_all(self.home, self.out / "status", now=self.now)
+        self.say(f"   {len(written)} signed status lists written to status/")
+        self._step(
+            "refinery-sees-revoked-origin",
+            self._check_presented("trader-to-refinery"),
+            "REVOKED",
+            "the refinery checks the trader's presentation again",
+        )
+
+    # ------------------------------------------------------------------ helpers
+    def _verifier(self) -> Verifier:
+        return self.home.verifier(now=self.now, allow_network=False)
+
+    def _issue(
+        self,
         name: str,
         issuer: str,
         type_name: str,
         subject: dict[str, Any],
         holder: str,
-        until: datetime,
-    ) -> str:
+        term: timedelta,
+        after: Verdict = "VALID",
+    ) -> None:
         issued = issue_credential(
-            home,
+            self.home,
             issuer=issuer,
             type_name=type_name,
             subject=subject,
-            holder=holders[holder].did,
-            now=now,
-            valid_until=until,
+            holder=self.holders[holder].did,
+            now=self.now,
+            valid_until=self.now + term,
         )
-        wallet.receive_credential(home, holder, issued.token, now=now)
-        (out_dir / "credentials" / f"{name}.jwt").write_text(issued.token + "\n", encoding="utf-8")
-        summary["credentials"].append(
+        wallet.receive_credential(self.home, holder, issued.token, now=self.now)
+        self.ids[name] = issued.id
+        (self.out / "credentials" / f"{name}.jwt").write_text(issued.token + "\n", encoding="utf-8")
+        self.summary["credentials"].append(
             {
                 "name": name,
                 "file": f"credentials/{name}.jwt",
@@ -100,87 +271,59 @@ def run_demo(out_dir: Path, *, now: datetime, echo: Echo | None = None) -> dict[
                 "id": issued.id,
                 "issuer": issued.issuer,
                 "holder": issued.holder,
-                "status": None,
-                "expected": {"before": "VALID", "after": "VALID"},
+                "status": issued.credential.get("credentialStatus"),
+                "expected": {"before": "VALID", "after": after},
             }
         )
-        say(f"   {ISSUERS[issuer][1]} → {HOLDERS[holder][0]}: {type_name}")
-        return issued.id
+        self.say(f"   {cast.ISSUERS[issuer][1]} → {cast.HOLDERS[holder][0]}: {type_name}")
 
-    ids = {
-        "anchor-kivu": issue(
-            "anchor-kivu",
-            "business-register",
-            "BusinessIdentityCredential",
-            _anchor(holders, "kivu-minerals"),
-            "kivu-minerals",
-            now + 5 * year,
-        ),
-        "anchor-trader": issue(
-            "anchor-trader",
-            "business-register",
-            "BusinessIdentityCredential",
-            _anchor(holders, "lualaba-trading"),
-            "lualaba-trading",
-            now + 5 * year,
-        ),
-        "licence-kivu": issue(
-            "licence-kivu",
-            "ministry-of-mines",
-            "MiningLicenceCredential",
-            _licence(holders),
-            "kivu-minerals",
-            now + 20 * year,
-        ),
-        "origin-lot-0457": issue(
-            "origin-lot-0457",
-            "ministry-of-mines",
-            "MineralOriginCertificate",
-            _origin(holders, now),
-            "kivu-minerals",
-            now + year,
-        ),
-        "aeo-trader": issue(
-            "aeo-trader",
-            "customs",
-            "AuthorisedEconomicOperatorCredential",
-            _aeo(holders, now),
-            "lualaba-trading",
-            now + 3 * year,
-        ),
-    }
+    def _record_extra(self, name: str, token: str, template: dict[str, Any]) -> None:
+        (self.out / "credentials" / f"{name}.jwt").write_text(token + "\n", encoding="utf-8")
+        self.summary["credentials"].append(
+            {
+                **template,
+                "name": name,
+                "file": f"credentials/{name}.jwt",
+                "issuer": _issuer_of(token),
+                "expected": {"before": "INVALID", "after": "INVALID"},
+            }
+        )
 
-    verifier = Verifier(home.resolver(allow_network=False))
-
-    def present(
-        name: str, holder: str, audience_holder: str, credential_names: list[str]
-    ) -> dict[str, Any]:
-        nonce = secrets.token_urlsafe(16)
-        audience = holders[audience_holder].did
+    def _present(
+        self, name: str, holder: str, audience_holder: str, credentials: list[str]
+    ) -> None:
+        nonce, audience = secrets.token_urlsafe(16), self.holders[audience_holder].did
         token = wallet.present(
-            home,
+            self.home,
             holder,
-            [ids[c] for c in credential_names],
+            [self.ids[c] for c in credentials],
             nonce=nonce,
             audience=audience,
-            now=now,
+            now=self.now,
             lifetime=timedelta(days=1),  # long enough for the artifacts to be checked afterwards
         )
         record = {"presentation": token, "format": "vp+jwt", "nonce": nonce, "audience": audience}
-        _write_json(out_dir / "presentations" / f"{name}.json", record)
-        summary["presentations"].append(
+        self.presented[name] = record
+        self._write_json(f"presentations/{name}.json", record)
+        after = "REVOKED" if "origin-lot-0457" in credentials else "VALID"
+        self.summary["presentations"].append(
             {
                 "name": name,
                 "file": f"presentations/{name}.json",
                 "format": "vp+jwt",
-                "expected": {"before": "VALID", "after": "VALID"},
+                "expected": {"before": "VALID", "after": after},
             }
         )
-        return record
 
-    def step(name: str, report: VerificationReport, expected_code: str, story: str) -> None:
-        _write_json(out_dir / "reports" / f"{name}.json", report.to_dict())
-        summary["steps"].append(
+    def _check_presented(self, name: str) -> VerificationReport:
+        record = self.presented[name]
+        return self._verifier().check_presentation(
+            record["presentation"], nonce=record["nonce"], audience=record["audience"], now=self.now
+        )
+
+    def _step(self, name: str, report: VerificationReport, expected_code: str, story: str) -> None:
+        self._write_json(f"reports/{name}.json", report.to_dict())
+        self.summary["steps"].append(
             {"name": name, "report": f"reports/{name}.json", "expected_code": expected_code}
         )
         if report.code != expected_code:
@@ -188,90 +331,20 @@ def run_demo(out_dir: Path, *, now: datetime, echo: Echo | None = None) -> dict[
                 f"demo step {name} gave {report.code}, expected {expected_code}", code="DEMO_FAILED"
             )
         colour = "green" if report.verified else "red"
-        say(f"   {story}: [bold {colour}]{report.verdict}[/] ({report.code})")
+        self.say(f"   {story}: [bold {colour}]{report.verdict}[/] ({report.code})")
 
-    say("[bold]3. Kivu Minerals presents to the trader[/]")
-    to_trader = present(
-        "kivu-to-trader",
-        "kivu-minerals",
-        "lualaba-trading",
-        ["anchor-kivu", "licence-kivu", "origin-lot-0457"],
-    )
-    step(
-        "trader-verifies-kivu",
-        verifier.check_presentation(
-            to_trader["presentation"],
-            nonce=to_trader["nonce"],
-            audience=to_trader["audience"],
-            now=now,
-        ),
-        "OK",
-        "trader verifies licence, origin certificate and identity",
-    )
+    def _token(self, name: str) -> str:
+        return (self.out / "credentials" / f"{name}.jwt").read_text(encoding="utf-8").strip()
 
-    for name in ("licence-kivu", "origin-lot-0457"):  # the trader keeps the supplier's documents
-        wallet.receive_credential(
-            home,
-            "lualaba-trading",
-            (out_dir / "credentials" / f"{name}.jwt").read_text().strip(),
-            now=now,
-        )
+    def _write_json(self, relative: str, value: Any) -> None:
+        _write_json(self.out / relative, value)
 
-    say("[bold]4. The trader presents to the refinery[/]")
-    to_refinery = present(
-        "trader-to-refinery",
-        "lualaba-trading",
-        "baltic-refinery",
-        ["anchor-trader", "aeo-trader", "licence-kivu", "origin-lot-0457"],
-    )
-    step(
-        "refinery-verifies-trader",
-        verifier.check_presentation(
-            to_refinery["presentation"],
-            nonce=to_refinery["nonce"],
-            audience=to_refinery["audience"],
-            now=now,
-        ),
-        "OK",
-        "refinery verifies the chain",
-    )
 
-    say("[bold]5. Fraud the refinery catches[/]")
-    challenge = secrets.token_urlsafe(16)
-    replay = verifier.check_presentation(
-        to_trader["presentation"], nonce=challenge, audience=holders["baltic-refinery"].did, now=now
-    )
-    step(
-        "refinery-rejects-replay",
-        replay,
-        "NONCE_MISMATCH",
-        "a presentation made for the trader, replayed to the refinery",
-    )
-    forged = _inflate_mass((out_dir / "credentials" / "origin-lot-0457.jwt").read_text().strip())
-    (out_dir / "credentials" / "origin-lot-0457-forged.jwt").write_text(
-        forged + "\n", encoding="utf-8"
-    )
-    summary["credentials"].append(
-        {
-            **summary["credentials"][3],
-            "name": "origin-lot-0457-forged",
-            "file": "credentials/origin-lot-0457-forged.jwt",
-            "expected": {"before": "INVALID", "after": "INVALID"},
-        }
-    )
-    step(
-        "refinery-rejects-inflated-tonnage",
-        verifier.check_credential(forged, now=now),
-        "SIGNATURE_INVALID",
-        "the origin certificate with its tonnage doubled",
-    )
+def _issuer_of(token: str) -> str:
+    from oretrust.formats.jws import parse_compact
+    from oretrust.formats.vc_jwt import issuer_id
 
-    _write_json(out_dir / "summary.json", summary)
-    say(
-        f"[bold]Artifacts in {out_dir}[/]: "
-        "summary.json, did/, credentials/, presentations/, reports/"
-    )
-    return summary
+    return issuer_id(parse_compact(token).unverified_payload())
 
 
 def _prepare(out_dir: Path) -> None:
@@ -283,59 +356,9 @@ def _prepare(out_dir: Path) -> None:
                 code="OUTPUT_NOT_EMPTY",
             )
         shutil.rmtree(out_dir)
-    for sub in ("did", "credentials", "presentations", "reports"):
+    for sub in _FOLDERS:
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
 
 
 def _write_json(path: Path, value: Any) -> None:
     path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _write_did_documents(
-    home: Home, out_dir: Path, holders: dict[str, identities.HolderPublic]
-) -> None:
-    resolver = home.resolver(allow_network=False)
-    for name, (did, _) in ISSUERS.items():
-        _write_json(out_dir / "did" / f"{name}.json", resolver.resolve(did))
-    for name, record in holders.items():
-        _write_json(out_dir / "did" / f"{name}.json", resolver.resolve(record.did))
-
-
-def _party(holders: dict[str, identities.HolderPublic], name: str) -> dict[str, str]:
-    display, registered = HOLDERS[name]
-    return {"id": holders[name].did, "name": display, "registeredId": registered}
-
-
-def _anchor(holders: dict[str, identities.HolderPublic], name: str) -> dict[str, Any]:
-    subject = copy.deepcopy(EXAMPLES["BusinessIdentityCredential"])
-    display, registered = HOLDERS[name]
-    subject.update({"id": holders[name].did, "name": display, "registeredId": registered})
-    return subject
-
-
-def _licence(holders: dict[str, identities.HolderPublic]) -> dict[str, Any]:
-    subject = copy.deepcopy(EXAMPLES["MiningLicenceCredential"])
-    subject["holder"] = _party(holders, "kivu-minerals")
-    return subject
-
-
-def _origin(holders: dict[str, identities.HolderPublic], now: datetime) -> dict[str, Any]:
-    subject = copy.deepcopy(EXAMPLES["MineralOriginCertificate"])
-    subject["exporter"] = _party(holders, "kivu-minerals")
-    subject["buyer"] = {"id": holders["lualaba-trading"].did, "name": HOLDERS["lualaba-trading"][0]}
-    subject["exportDate"] = now.date().isoformat()
-    return subject
-
-
-def _aeo(holders: dict[str, identities.HolderPublic], now: datetime) -> dict[str, Any]:
-    subject = copy.deepcopy(EXAMPLES["AuthorisedEconomicOperatorCredential"])
-    subject["operator"] = _party(holders, "lualaba-trading")
-    return subject
-
-
-def _inflate_mass(token: str) -> str:
-    """Reuse one origin document for more tonnage: edit the payload, keep the signature."""
-    header, payload, signature = token.split(".")
-    claims = json.loads(b64url_decode(payload))
-    claims["credentialSubject"]["mass"]["value"] *= 2
-    return f"{header}.{b64url_encode(json.dumps(claims).encode())}.{signature}"

@@ -3,17 +3,22 @@
 DIDs resolve as :meth:`oretrust.home.Home.resolver` does (the home's own from its database,
 others over HTTPS when allowed); status lists the home hosts come from its database, others
 over HTTPS when allowed; every credential gets the ``status`` check of
-:mod:`oretrust.status.check`.
+:mod:`oretrust.status.check`, and — when the home runs a trust registry — the
+``issuer_accredited`` check against it. A home without a registry says so in a warning
+rather than passing the check silently.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from oretrust.errors import NotFoundError
 from oretrust.home import Home
+from oretrust.report import VerificationReport
 from oretrust.status.check import StatusListCache, status_check
 from oretrust.status.resolver import HomeStatusListResolver, HttpsStatusListResolver
-from oretrust.verifier import Verifier
+from oretrust.verifier import CredentialCheck, Verifier
 
 __all__ = ["home_verifier"]
 
@@ -36,4 +41,20 @@ def home_verifier(
         clock=(lambda: now) if now is not None else (lambda: datetime.now(UTC)),
         fallback=HttpsStatusListResolver() if allow_network else None,
     )
-    return Verifier(did_resolver, extra_checks=[status_check(status_lists, did_resolver, cache)])
+    checks = [status_check(status_lists, did_resolver, cache), _accreditation_or_warning(home)]
+    return Verifier(did_resolver, extra_checks=checks)
+
+
+def _accreditation_or_warning(home: Home) -> CredentialCheck:
+    from oretrust.registry.checks import home_accreditation_check  # registry imports status
+
+    try:
+        return home_accreditation_check(home)
+    except NotFoundError:
+
+        def warn(_credential: dict[str, Any], report: VerificationReport, _now: datetime) -> None:
+            report.warnings.append(
+                "no trust registry in this home: issuer accreditation not checked"
+            )
+
+        return warn

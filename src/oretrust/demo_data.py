@@ -1,0 +1,88 @@
+"""The demo's cast and data: institutions, companies and the credential subjects they get."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import datetime
+from typing import Any
+
+from oretrust.credentials import EXAMPLES
+from oretrust.encoding import b64url_decode, b64url_encode
+from oretrust.identities import HolderPublic
+
+__all__ = [
+    "AUDITOR",
+    "DOMAIN",
+    "HOLDERS",
+    "ISSUERS",
+    "aeo",
+    "anchor",
+    "inflate_mass",
+    "licence",
+    "origin",
+]
+
+#: The registry operator's host: status lists are published under it.
+DOMAIN = "registry.minerals-trust.example"
+
+ISSUERS = {
+    "business-register": (
+        "did:web:guichet-unique.gouv.cd.example",
+        "Guichet Unique de Création d'Entreprise (RCCM)",
+    ),
+    "ministry-of-mines": (
+        "did:web:mines.gouv.cd.example",
+        "Ministère des Mines, République Démocratique du Congo",
+    ),
+    "customs": ("did:web:douanes.gouv.cd.example", "Direction Générale des Douanes et Accises"),
+    "auditor": ("did:web:mulumba-assurance.example", "Mulumba Assurance SARL (accredited auditor)"),
+}
+AUDITOR = ISSUERS["auditor"][0]
+HOLDERS = {
+    "kivu-minerals": ("Kivu Minerals SARL", "CD/KLZ/RCCM/14-B-1234"),
+    "lualaba-trading": ("Lualaba Metals Trading SARL", "CD/LSH/RCCM/19-B-0871"),
+    "baltic-refinery": ("Baltic Cathode Refining Oy", "FI-3124567-8"),
+}
+
+Holders = dict[str, HolderPublic]
+
+
+def party(holders: Holders, name: str) -> dict[str, str]:
+    display, registered = HOLDERS[name]
+    return {"id": holders[name].did, "name": display, "registeredId": registered}
+
+
+def anchor(holders: Holders, name: str) -> dict[str, Any]:
+    subject = copy.deepcopy(EXAMPLES["BusinessIdentityCredential"])
+    display, registered = HOLDERS[name]
+    subject.update({"id": holders[name].did, "name": display, "registeredId": registered})
+    return subject
+
+
+def licence(holders: Holders) -> dict[str, Any]:
+    subject = copy.deepcopy(EXAMPLES["MiningLicenceCredential"])
+    subject["holder"] = party(holders, "kivu-minerals")
+    return subject
+
+
+def origin(holders: Holders, now: datetime) -> dict[str, Any]:
+    subject = copy.deepcopy(EXAMPLES["MineralOriginCertificate"])
+    subject["exporter"] = party(holders, "kivu-minerals")
+    subject["buyer"] = {"id": holders["lualaba-trading"].did, "name": HOLDERS["lualaba-trading"][0]}
+    subject["exportDate"] = now.date().isoformat()
+    return subject
+
+
+def aeo(holders: Holders, now: datetime) -> dict[str, Any]:
+    subject = copy.deepcopy(EXAMPLES["AuthorisedEconomicOperatorCredential"])
+    subject["operator"] = party(holders, "lualaba-trading")
+    return subject
+
+
+def inflate_mass(token: str) -> str:
+    """Reuse one origin document for more tonnage: edit the payload, keep the signature."""
+    header, payload, signature = token.split(".")
+    claims = json.loads(b64url_decode(payload))
+    claims["credentialSubject"]["mass"]["value"] *= 2
+    return f"{header}.{b64url_encode(json.dumps(claims).encode())}.{signature}"

@@ -24,6 +24,8 @@ from oretrust import demo_data as cast
 from oretrust import holder as wallet
 from oretrust import identities
 from oretrust.errors import InputError
+from oretrust.formats.jws import parse_compact
+from oretrust.formats.vc_jwt import issuer_id
 from oretrust.home import Home
 from oretrust.issuer import issue_credential
 from oretrust.registry.demo_support import issue_from_unaccredited_ministry, setup_demo_registry
@@ -285,6 +287,7 @@ class _Story:
                 "name": name,
                 "file": f"credentials/{name}.jwt",
                 "issuer": _issuer_of(token),
+                "status": _payload_of(token).get("credentialStatus"),
                 "expected": {"before": "INVALID", "after": "INVALID"},
             }
         )
@@ -340,11 +343,13 @@ class _Story:
         _write_json(self.out / relative, value)
 
 
-def _issuer_of(token: str) -> str:
-    from oretrust.formats.jws import parse_compact
-    from oretrust.formats.vc_jwt import issuer_id
+def _payload_of(token: str) -> dict[str, Any]:
+    """The payload of a token this demo made itself (shown, not trusted)."""
+    return parse_compact(token).unverified_payload()
 
-    return issuer_id(parse_compact(token).unverified_payload())
+
+def _issuer_of(token: str) -> str:
+    return issuer_id(_payload_of(token))
 
 
 def _prepare(out_dir: Path) -> None:

@@ -47,11 +47,13 @@ ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept in the signe
 ActorOpt = Annotated[
     str | None, typer.Option("--actor", help="Who performs the change (kept in the signed log).")
 ]
-OptionalReason = Annotated[str, typer.Option("--reason", help="Why (kept in the signed log).")]
 TargetType = Annotated[str, typer.Option("--type", help="Credential type of the accreditation.")]
 TargetJurisdiction = Annotated[
     str, typer.Option("--jurisdiction", help="Jurisdiction of the accreditation.")
 ]
+FromOpt = Annotated[str | None, typer.Option("--from", help="Start (default: now).")]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="End (default: none).")]
+EffectiveOpt = Annotated[str | None, typer.Option(help="From when (default: now).")]
 
 
 def _now() -> datetime:
@@ -84,12 +86,16 @@ def _show(model: Accreditation, now: datetime, as_json: bool, verb: str) -> None
         )
 
 
-def _target(home: Home, entity: str, type_name: str, jurisdiction: str, ident: str | None) -> str:
+def _target(
+    home: Path | None, entity: str, type_name: str, jurisdiction: str, ident: str | None
+) -> tuple[Home, datetime, str]:
+    """The opened home, now, and the accreditation named by --id or by --type/--jurisdiction."""
+    opened, now = Home.open(home), _now()
     if ident:
-        return ident
+        return opened, now, ident
     if not type_name or not jurisdiction:
         raise InputError("give --type and --jurisdiction, or --id", code="INVALID_TARGET")
-    return registry.find_accreditation(home, entity, type_name, jurisdiction).id
+    return opened, now, registry.find_accreditation(opened, entity, type_name, jurisdiction).id
 
 
 EntityArg = Annotated[str, typer.Argument(help="The accredited entity (issuer DID).")]
@@ -132,9 +138,9 @@ def accredit(
     entity: EntityArg,
     type_name: TypeOpt,
     jurisdiction: JurisdictionOpt,
-    valid_from: Annotated[str | None, typer.Option("--from", help="Start (default: now).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="End (default: none).")] = None,
-    reason: OptionalReason = "",
+    valid_from: FromOpt = None,
+    until: UntilOpt = None,
+    reason: ReasonOpt = "",
     actor: ActorOpt = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
@@ -162,14 +168,13 @@ def suspend(
     type_name: TargetType = "",
     jurisdiction: TargetJurisdiction = "",
     ident: IdOpt = None,
-    effective: Annotated[str | None, typer.Option(help="From when (default: now).")] = None,
+    effective: EffectiveOpt = None,
     actor: ActorOpt = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Suspend an accreditation until it is reinstated."""
-    opened, now = Home.open(home), _now()
-    target = _target(opened, entity, type_name, jurisdiction, ident)
+    opened, now, target = _target(home, entity, type_name, jurisdiction, ident)
     model = registry.suspend(
         opened,
         target,
@@ -187,15 +192,14 @@ def reinstate(
     type_name: TargetType = "",
     jurisdiction: TargetJurisdiction = "",
     ident: IdOpt = None,
-    effective: Annotated[str | None, typer.Option(help="From when (default: now).")] = None,
-    reason: OptionalReason = "",
+    effective: EffectiveOpt = None,
+    reason: ReasonOpt = "",
     actor: ActorOpt = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """End the suspension of an accreditation."""
-    opened, now = Home.open(home), _now()
-    target = _target(opened, entity, type_name, jurisdiction, ident)
+    opened, now, target = _target(home, entity, type_name, jurisdiction, ident)
     model = registry.reinstate(
         opened,
         target,
@@ -220,8 +224,7 @@ def withdraw(
     as_json: JsonOpt = False,
 ) -> None:
     """Withdraw an accreditation for good: what ENTITY issued from --effective on is rejected."""
-    opened, now = Home.open(home), _now()
-    target = _target(opened, entity, type_name, jurisdiction, ident)
+    opened, now, target = _target(home, entity, type_name, jurisdiction, ident)
     moment = _time(effective, "--effective")
     assert moment is not None
     model = registry.withdraw(opened, target, effective=moment, reason=reason, now=now, actor=actor)
@@ -235,14 +238,13 @@ def renew(
     type_name: TargetType = "",
     jurisdiction: TargetJurisdiction = "",
     ident: IdOpt = None,
-    reason: OptionalReason = "",
+    reason: ReasonOpt = "",
     actor: ActorOpt = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Extend an accreditation that has not expired or been withdrawn."""
-    opened, now = Home.open(home), _now()
-    target = _target(opened, entity, type_name, jurisdiction, ident)
+    opened, now, target = _target(home, entity, type_name, jurisdiction, ident)
     moment = _time(until, "--until")
     assert moment is not None
     model = registry.renew(opened, target, valid_until=moment, now=now, reason=reason, actor=actor)
@@ -254,9 +256,9 @@ def recognise(
     authority: Annotated[str, typer.Argument(help="The recognised authority's DID.")],
     action: Annotated[str, typer.Option(help="E.g. accredit:MineralOriginCertificate.")],
     resource: Annotated[str, typer.Option(help="Jurisdiction, e.g. CD.")],
-    valid_from: Annotated[str | None, typer.Option("--from", help="Start (default: now).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="End (default: none).")] = None,
-    reason: OptionalReason = "",
+    valid_from: FromOpt = None,
+    until: UntilOpt = None,
+    reason: ReasonOpt = "",
     actor: ActorOpt = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
@@ -400,7 +402,7 @@ def flag_jurisdiction(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Date of the source (YYYY-MM-DD).")
     ] = None,
-    reason: OptionalReason = "",
+    reason: ReasonOpt = "",
     actor: ActorOpt = None,
     home: HomeOpt = None,
 ) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -63,58 +64,42 @@ def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-def _change(
-    action: operations.Action,
-    credential_id: str,
-    reason: str,
-    by: str | None,
-    home: Path | None,
-    as_json: bool,
-) -> None:
-    change = operations.change_status(
-        Home.open(home), credential_id, action, reason=reason, actor=by, now=_now()
-    )
-    if as_json:
-        _print_json(change.to_dict())
-    elif change.changed:
-        out.print(
-            f"{change.credential_id}: {change.previous} → {change.status} (log #{change.log_seq})"
+def _status_command(action: operations.Action, doc: str) -> Callable[..., None]:
+    """The ``oretrust <action>`` command: change a credential's status and say what changed."""
+
+    def command(
+        credential_id: CredentialArg,
+        reason: ReasonOpt,
+        by: ByOpt = None,
+        home: HomeOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        change = operations.change_status(
+            Home.open(home), credential_id, action, reason=reason, actor=by, now=_now()
         )
-    else:
-        out.print(f"{change.credential_id} is already {change.status}; nothing changed")
+        if as_json:
+            _print_json(change.to_dict())
+        elif change.changed:
+            out.print(
+                f"{change.credential_id}: {change.previous} → {change.status} "
+                f"(log #{change.log_seq})"
+            )
+        else:
+            out.print(f"{change.credential_id} is already {change.status}; nothing changed")
+
+    command.__doc__ = doc
+    return command
 
 
-def revoke(
-    credential_id: CredentialArg,
-    reason: ReasonOpt,
-    by: ByOpt = None,
-    home: HomeOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Revoke a credential permanently (repeating it changes nothing)."""
-    _change("revoke", credential_id, reason, by, home, as_json)
-
-
-def suspend(
-    credential_id: CredentialArg,
-    reason: ReasonOpt,
-    by: ByOpt = None,
-    home: HomeOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Suspend a credential (licences, AEO status, conformity attestations)."""
-    _change("suspend", credential_id, reason, by, home, as_json)
-
-
-def reinstate(
-    credential_id: CredentialArg,
-    reason: ReasonOpt,
-    by: ByOpt = None,
-    home: HomeOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Lift a suspension (a revoked credential cannot be reinstated)."""
-    _change("reinstate", credential_id, reason, by, home, as_json)
+revoke = _status_command(
+    "revoke", "Revoke a credential permanently (repeating it changes nothing)."
+)
+suspend = _status_command(
+    "suspend", "Suspend a credential (licences, AEO status, conformity attestations)."
+)
+reinstate = _status_command(
+    "reinstate", "Lift a suspension (a revoked credential cannot be reinstated)."
+)
 
 
 @revocations_app.command("log")

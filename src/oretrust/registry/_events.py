@@ -33,6 +33,7 @@ from oretrust.registry._model import (
     Suspension,
     format_time,
     parse_time,
+    whole_seconds,
 )
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "apply_event",
     "canonical_bytes",
     "event_hash",
+    "grant_data",
     "new_event",
 ]
 
@@ -112,6 +114,32 @@ def new_event(
     return event
 
 
+def grant_data(
+    entity_id: str,
+    action: str,
+    resource: str,
+    *,
+    now: datetime,
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+) -> dict[str, Any]:
+    """The data of a ``*.granted`` event; ``valid_from`` defaults to ``now``, None until is open.
+
+    Raises InputError ``INVALID_VALIDITY_PERIOD`` unless the period ends after it starts.
+    """
+    start = whole_seconds(valid_from or now)
+    until = whole_seconds(valid_until) if valid_until is not None else None
+    if until is not None and until <= start:
+        raise InputError("valid_until must be after valid_from", code="INVALID_VALIDITY_PERIOD")
+    return {
+        "entity_id": entity_id,
+        "action": action,
+        "resource": resource,
+        "valid_from": format_time(start),
+        "valid_until": format_time(until) if until else None,
+    }
+
+
 def apply_event(state: RegistryState, event: dict[str, Any]) -> None:
     """Change ``state`` as ``event`` says; raise ConflictError if the lifecycle forbids it.
 
@@ -146,15 +174,7 @@ def _granted(
 ) -> None:
     if subject in state.accreditations:
         raise ConflictError(f"accreditation {subject} already exists")
-    state.accreditations[subject] = Accreditation(
-        id=subject,
-        authority_id=str(event["authority_id"]),
-        entity_id=str(data["entity_id"]),
-        action=str(data["action"]),
-        resource=str(data["resource"]),
-        valid_from=parse_time(data["valid_from"]),
-        valid_until=_optional_time(data.get("valid_until")),
-    )
+    state.accreditations[subject] = Accreditation(**_grant_fields(event, subject, data))
 
 
 def _accreditation(state: RegistryState, subject: str) -> Accreditation:
@@ -239,15 +259,19 @@ def _recognition_granted(
 ) -> None:
     if subject in state.recognitions:
         raise ConflictError(f"recognition {subject} already exists")
-    state.recognitions[subject] = Recognition(
-        id=subject,
-        authority_id=str(event["authority_id"]),
-        entity_id=str(data["entity_id"]),
-        action=str(data["action"]),
-        resource=str(data["resource"]),
-        valid_from=parse_time(data["valid_from"]),
-        valid_until=_optional_time(data.get("valid_until")),
-    )
+    state.recognitions[subject] = Recognition(**_grant_fields(event, subject, data))
+
+
+def _grant_fields(event: dict[str, Any], subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": subject,
+        "authority_id": str(event["authority_id"]),
+        "entity_id": str(data["entity_id"]),
+        "action": str(data["action"]),
+        "resource": str(data["resource"]),
+        "valid_from": parse_time(data["valid_from"]),
+        "valid_until": _optional_time(data.get("valid_until")),
+    }
 
 
 def _recognition_withdrawn(

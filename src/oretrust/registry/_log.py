@@ -2,7 +2,8 @@
 
 Internal module. :func:`append_event` signs an event with the registry operator's active key
 (a compact JWS, ``typ: registry-event+jws``, whose payload is the event's canonical bytes)
-and stores it after the current head. :func:`verify_log` re-checks everything a stored log
+and stores it after the current head; :func:`registry_change` wraps one event and the rows it
+changes in one transaction. :func:`verify_log` re-checks everything a stored log
 claims: contiguous ``seq``, each ``prev`` equal to the previous event's hash, each hash equal
 to the SHA-256 of the signed payload, each signature made by the operator's DID key (and not
 after that key was marked compromised), and that replaying the events yields exactly the
@@ -12,6 +13,8 @@ accreditations, recognitions and flags in the tables.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,17 +36,19 @@ from oretrust.registry._events import (
     new_event,
 )
 from oretrust.registry._model import format_time, parse_time
-from oretrust.registry._store import load_state, registry_did_of
+from oretrust.registry._store import load_state, load_subject, registry_did_of, store_subject
 from oretrust.store.db import as_utc, utc_naive
 from oretrust.store.registry_models import RegistryEventRecord
 
 __all__ = [
     "EVENT_TYP",
     "LogVerification",
+    "RegistryChange",
     "RegistryEvent",
     "append_event",
     "head_of",
     "history",
+    "registry_change",
     "verify_log",
 ]
 
@@ -164,6 +169,50 @@ def commit(session: Session) -> None:
     except IntegrityError as exc:
         session.rollback()
         raise ConflictError("another registry change was recorded at the same time; retry") from exc
+
+
+@dataclass
+class RegistryChange:
+    """One change about ``subject`` inside its transaction (see :func:`registry_change`)."""
+
+    home: Home
+    session: Session
+    authority_id: str
+    subject: str
+    state: RegistryState
+
+    def record(
+        self, kind: str, data: dict[str, Any], *, reason: str, actor: str | None, now: datetime
+    ) -> None:
+        """Apply, sign and stage the event, and the rows of ``subject`` it changes."""
+        append_event(
+            self.home,
+            self.session,
+            self.state,
+            authority_id=self.authority_id,
+            kind=kind,
+            subject=self.subject,
+            data=data,
+            reason=reason,
+            actor=actor,
+            now=now,
+        )
+        store_subject(self.session, self.state, self.subject)
+
+
+@contextmanager
+def registry_change(home: Home, subject: str) -> Iterator[RegistryChange]:
+    """A transaction for one event about ``subject``, committed when the block ends.
+
+    ``change.state`` starts with what the tables hold under ``subject``, so the lifecycle rules
+    of :func:`~oretrust.registry._events.apply_event` judge the event against it. Raises
+    NotFoundError if the home has no registry, ConflictError if the commit lost a race.
+    """
+    authority = registry_did_of(home)
+    with home.session() as session:
+        state = load_subject(session, authority, subject)
+        yield RegistryChange(home, session, authority, subject, state)
+        commit(session)
 
 
 def history(

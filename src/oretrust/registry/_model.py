@@ -31,6 +31,7 @@ __all__ = [
     "RISK_LEVELS",
     "Accreditation",
     "Decision",
+    "Grant",
     "JurisdictionFlag",
     "Recognition",
     "Risk",
@@ -45,6 +46,7 @@ __all__ = [
     "jurisdiction_covers",
     "parse_time",
     "recognised",
+    "require_text",
     "whole_seconds",
 ]
 
@@ -107,6 +109,13 @@ def check_action(value: str) -> str:
     return value
 
 
+def require_text(value: str, what: str = "reason") -> str:
+    """``value`` stripped; raise InputError ``<WHAT>_REQUIRED`` if it is blank."""
+    if not value or not value.strip():
+        raise InputError(f"a {what} is required", code=f"{what.upper()}_REQUIRED")
+    return value.strip()
+
+
 def issue_action(credential_type: str) -> str:
     """``issue:<CredentialType>`` for one of oretrust's credential types; raise InputError."""
     if credential_type.startswith(ISSUE_PREFIX):
@@ -139,8 +148,9 @@ class Suspension:
 
 
 @dataclass(frozen=True)
-class Accreditation:
-    """An accreditation and its whole lifecycle (the registry never forgets a past state)."""
+class Grant:
+    """What accreditations and recognitions share: ``authority_id`` lets ``entity_id`` do
+    ``action`` on ``resource`` from ``valid_from`` until ``valid_until`` or ``withdrawn_at``."""
 
     id: str
     authority_id: str
@@ -150,6 +160,12 @@ class Accreditation:
     valid_from: datetime
     valid_until: datetime | None = None
     withdrawn_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Accreditation(Grant):
+    """An accreditation and its whole lifecycle (the registry never forgets a past state)."""
+
     suspensions: tuple[Suspension, ...] = ()
 
     def covers(self, action: str, resource: str) -> bool:
@@ -193,17 +209,8 @@ class Accreditation:
 
 
 @dataclass(frozen=True)
-class Recognition:
+class Recognition(Grant):
     """An authority's recognition of another authority (TRQP recognition)."""
-
-    id: str
-    authority_id: str
-    entity_id: str
-    action: str
-    resource: str
-    valid_from: datetime
-    valid_until: datetime | None = None
-    withdrawn_at: datetime | None = None
 
     def in_force_at(self, at: datetime) -> bool:
         """True if the recognition held at ``at``."""

@@ -1,10 +1,12 @@
-"""Between registry tables and the pure model: row conversions and whole-state loading.
+"""Between registry tables and the pure model: row conversions, loading and storing state.
 
 Internal module; table rows never leave the registry package.
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -14,6 +16,7 @@ from oretrust.home import Home
 from oretrust.registry._events import RegistryState
 from oretrust.registry._model import (
     Accreditation,
+    Grant,
     JurisdictionFlag,
     Recognition,
     Risk,
@@ -21,7 +24,7 @@ from oretrust.registry._model import (
     format_time,
     parse_time,
 )
-from oretrust.store.db import as_utc, utc_naive
+from oretrust.store.db import as_utc
 from oretrust.store.models import HomeSetting, IssuerRecord
 from oretrust.store.registry_models import (
     AccreditationRecord,
@@ -36,9 +39,11 @@ __all__ = [
     "flag_from_row",
     "flag_row",
     "load_state",
+    "load_subject",
     "recognition_from_row",
     "recognition_row",
     "registry_did_of",
+    "store_subject",
 ]
 
 REGISTRY_SETTING = "registry_did"
@@ -62,17 +67,16 @@ def registry_display_name(session: Session, did: str) -> str:
     return record.display_name if record else did
 
 
+def _grant_fields(source: Grant | AccreditationRecord | RecognitionRecord) -> dict[str, Any]:
+    """The :class:`Grant` fields of a model or a row, times in UTC (rows and models alike)."""
+    values = {field.name: getattr(source, field.name) for field in fields(Grant)}
+    return {name: as_utc(v) if isinstance(v, datetime) else v for name, v in values.items()}
+
+
 def accreditation_from_row(row: AccreditationRecord) -> Accreditation:
     """The model of a stored accreditation."""
     return Accreditation(
-        id=row.id,
-        authority_id=row.authority_id,
-        entity_id=row.entity_id,
-        action=row.action,
-        resource=row.resource,
-        valid_from=as_utc(row.valid_from),
-        valid_until=as_utc(row.valid_until) if row.valid_until else None,
-        withdrawn_at=as_utc(row.withdrawn_at) if row.withdrawn_at else None,
+        **_grant_fields(row),
         suspensions=tuple(
             Suspension(parse_time(s["from"]), parse_time(s["until"]) if s.get("until") else None)
             for s in row.suspensions
@@ -86,45 +90,17 @@ def accreditation_row(model: Accreditation) -> AccreditationRecord:
         {"from": format_time(s.start), "until": format_time(s.end) if s.end else None}
         for s in model.suspensions
     ]
-    return AccreditationRecord(
-        id=model.id,
-        authority_id=model.authority_id,
-        entity_id=model.entity_id,
-        action=model.action,
-        resource=model.resource,
-        valid_from=utc_naive(model.valid_from),
-        valid_until=utc_naive(model.valid_until) if model.valid_until else None,
-        withdrawn_at=utc_naive(model.withdrawn_at) if model.withdrawn_at else None,
-        suspensions=suspensions,
-    )
+    return AccreditationRecord(**_grant_fields(model), suspensions=suspensions)
 
 
 def recognition_from_row(row: RecognitionRecord) -> Recognition:
     """The model of a stored recognition."""
-    return Recognition(
-        id=row.id,
-        authority_id=row.authority_id,
-        entity_id=row.entity_id,
-        action=row.action,
-        resource=row.resource,
-        valid_from=as_utc(row.valid_from),
-        valid_until=as_utc(row.valid_until) if row.valid_until else None,
-        withdrawn_at=as_utc(row.withdrawn_at) if row.withdrawn_at else None,
-    )
+    return Recognition(**_grant_fields(row))
 
 
 def recognition_row(model: Recognition) -> RecognitionRecord:
     """A row holding ``model``."""
-    return RecognitionRecord(
-        id=model.id,
-        authority_id=model.authority_id,
-        entity_id=model.entity_id,
-        action=model.action,
-        resource=model.resource,
-        valid_from=utc_naive(model.valid_from),
-        valid_until=utc_naive(model.valid_until) if model.valid_until else None,
-        withdrawn_at=utc_naive(model.withdrawn_at) if model.withdrawn_at else None,
-    )
+    return RecognitionRecord(**_grant_fields(model))
 
 
 def flag_from_row(row: JurisdictionFlagRecord) -> JurisdictionFlag:
@@ -140,7 +116,7 @@ def flag_row(model: JurisdictionFlag) -> JurisdictionFlagRecord:
         risk=model.risk,
         source=model.source,
         as_of=model.as_of,
-        flagged_at=utc_naive(model.flagged_at),
+        flagged_at=as_utc(model.flagged_at),
     )
 
 
@@ -159,3 +135,28 @@ def load_state(session: Session, authority_id: str | None) -> RegistryState:
             row.code: flag_from_row(row) for row in session.exec(select(JurisdictionFlagRecord))
         },
     )
+
+
+def load_subject(session: Session, authority_id: str, subject: str) -> RegistryState:
+    """The accreditation, recognition or flag stored under ``subject``, as a state to change."""
+    accreditation = session.get(AccreditationRecord, subject)
+    recognition = session.get(RecognitionRecord, subject)
+    flag = session.get(JurisdictionFlagRecord, subject)
+    return RegistryState(
+        authority_id=authority_id,
+        accreditations={subject: accreditation_from_row(accreditation)} if accreditation else {},
+        recognitions={subject: recognition_from_row(recognition)} if recognition else {},
+        flags={subject: flag_from_row(flag)} if flag else {},
+    )
+
+
+def store_subject(session: Session, state: RegistryState, subject: str) -> None:
+    """Stage the rows of ``subject`` as ``state`` now has them (an unflagged code is deleted)."""
+    if subject in state.accreditations:
+        session.merge(accreditation_row(state.accreditations[subject]))
+    elif subject in state.recognitions:
+        session.merge(recognition_row(state.recognitions[subject]))
+    elif subject in state.flags:
+        session.merge(flag_row(state.flags[subject]))
+    elif (flag := session.get(JurisdictionFlagRecord, subject)) is not None:
+        session.delete(flag)

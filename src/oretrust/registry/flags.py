@@ -17,12 +17,17 @@ from typing import Any
 import yaml
 from sqlmodel import col, select
 
-from oretrust.errors import InputError, NotFoundError
+from oretrust.errors import InputError
 from oretrust.home import Home
-from oretrust.registry._events import RegistryState
-from oretrust.registry._log import append_event, commit
-from oretrust.registry._model import RISK_LEVELS, JurisdictionFlag, Risk, check_jurisdiction
-from oretrust.registry._store import flag_from_row, flag_row, registry_did_of
+from oretrust.registry._log import registry_change
+from oretrust.registry._model import (
+    RISK_LEVELS,
+    JurisdictionFlag,
+    Risk,
+    check_jurisdiction,
+    require_text,
+)
+from oretrust.registry._store import flag_from_row, registry_did_of
 from oretrust.store.registry_models import JurisdictionFlagRecord
 
 __all__ = [
@@ -50,56 +55,26 @@ def flag_jurisdiction(
 
     Flagging again replaces the previous flag (the log keeps both).
     """
-    authority = registry_did_of(home)
+    registry_did_of(home)  # a home without a registry is reported before bad input
     check_jurisdiction(code)
     if risk not in RISK_LEVELS:
         raise InputError(
             f"risk must be one of {', '.join(RISK_LEVELS)}, got {risk!r}", code="INVALID_RISK"
         )
-    data = {"risk": risk, "source": _required(source, "source"), "as_of": as_of.isoformat()}
-    with home.session() as session:
-        state = RegistryState(authority_id=authority)
-        append_event(
-            home,
-            session,
-            state,
-            authority_id=authority,
-            kind="jurisdiction.flagged",
-            subject=code,
-            data=data,
-            reason=reason,
-            actor=actor,
-            now=now,
-        )
-        session.merge(flag_row(state.flags[code]))
-        commit(session)
-    return state.flags[code]
+    data = {"risk": risk, "source": require_text(source, "source"), "as_of": as_of.isoformat()}
+    with registry_change(home, code) as change:
+        change.record("jurisdiction.flagged", data, reason=reason, actor=actor, now=now)
+    return change.state.flags[code]
 
 
 def unflag_jurisdiction(
     home: Home, code: str, *, now: datetime, reason: str, actor: str | None = None
 ) -> None:
     """Remove the flag on ``code``; raise NotFoundError if it is not flagged."""
-    authority = registry_did_of(home)
-    with home.session() as session:
-        row = session.get(JurisdictionFlagRecord, code)
-        if row is None:
-            raise NotFoundError(f"{code} is not flagged")
-        state = RegistryState(authority_id=authority, flags={code: flag_from_row(row)})
-        append_event(
-            home,
-            session,
-            state,
-            authority_id=authority,
-            kind="jurisdiction.unflagged",
-            subject=code,
-            data={},
-            reason=_required(reason),
-            actor=actor,
-            now=now,
+    with registry_change(home, code) as change:
+        change.record(
+            "jurisdiction.unflagged", {}, reason=require_text(reason), actor=actor, now=now
         )
-        session.delete(row)
-        commit(session)
 
 
 def list_flags(home: Home) -> list[JurisdictionFlag]:
@@ -157,9 +132,3 @@ def packaged_flag_seeds() -> list[FlagSeed]:
         .read_text("utf-8")
     )
     return load_flag_seeds(text)
-
-
-def _required(value: str, what: str = "reason") -> str:
-    if not value or not value.strip():
-        raise InputError(f"a {what} is required", code=f"{what.upper()}_REQUIRED")
-    return value.strip()

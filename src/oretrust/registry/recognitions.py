@@ -12,19 +12,19 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from oretrust.errors import InputError, NotFoundError
+from oretrust.errors import NotFoundError
 from oretrust.home import Home
-from oretrust.registry._events import RegistryState
-from oretrust.registry._log import append_event, commit
+from oretrust.registry._events import grant_data
+from oretrust.registry._log import registry_change
 from oretrust.registry._model import (
     Recognition,
     check_action,
     check_did,
     check_jurisdiction,
     format_time,
-    whole_seconds,
+    require_text,
 )
-from oretrust.registry._store import recognition_from_row, recognition_row, registry_did_of
+from oretrust.registry._store import recognition_from_row, registry_did_of
 from oretrust.store.registry_models import RecognitionRecord
 
 __all__ = ["list_recognitions", "recognise", "withdraw_recognition"]
@@ -47,39 +47,17 @@ def recognise(
     E.g. a regional registry recognising a national one for ``accredit:MineralOriginCertificate``
     on ``CD``. Raises InputError for a malformed DID, action or jurisdiction.
     """
-    authority = registry_did_of(home)
+    registry_did_of(home)  # a home without a registry is reported before bad input
     check_did(entity_id)
     check_action(action)
     check_jurisdiction(resource)
-    start = whole_seconds(valid_from or now)
-    until = whole_seconds(valid_until) if valid_until is not None else None
-    if until is not None and until <= start:
-        raise InputError("valid_until must be after valid_from", code="INVALID_VALIDITY_PERIOD")
+    data = grant_data(
+        entity_id, action, resource, now=now, valid_from=valid_from, valid_until=valid_until
+    )
     recognition_id = f"urn:uuid:{uuid.uuid4()}"
-    data = {
-        "entity_id": entity_id,
-        "action": action,
-        "resource": resource,
-        "valid_from": format_time(start),
-        "valid_until": format_time(until) if until else None,
-    }
-    with home.session() as session:
-        state = RegistryState(authority_id=authority)
-        append_event(
-            home,
-            session,
-            state,
-            authority_id=authority,
-            kind="recognition.granted",
-            subject=recognition_id,
-            data=data,
-            reason=reason,
-            actor=actor,
-            now=now,
-        )
-        session.add(recognition_row(state.recognitions[recognition_id]))
-        commit(session)
-    return state.recognitions[recognition_id]
+    with registry_change(home, recognition_id) as change:
+        change.record("recognition.granted", data, reason=reason, actor=actor, now=now)
+    return change.state.recognitions[recognition_id]
 
 
 def withdraw_recognition(
@@ -92,28 +70,15 @@ def withdraw_recognition(
     actor: str | None = None,
 ) -> Recognition:
     """Withdraw a recognition as of ``effective``; ``reason`` is required."""
-    authority = registry_did_of(home)
-    with home.session() as session:
-        row = session.get(RecognitionRecord, recognition_id)
-        if row is None:
+    with registry_change(home, recognition_id) as change:
+        current = change.state.recognitions.get(recognition_id)
+        if current is None:
             raise NotFoundError(f"no recognition {recognition_id}")
-        current = recognition_from_row(row)
-        state = RegistryState(authority_id=authority, recognitions={current.id: current})
-        append_event(
-            home,
-            session,
-            state,
-            authority_id=authority,
-            kind="recognition.withdrawn",
-            subject=current.id,
-            data={"entity_id": current.entity_id, "effective_at": format_time(effective)},
-            reason=_required(reason),
-            actor=actor,
-            now=now,
+        data = {"entity_id": current.entity_id, "effective_at": format_time(effective)}
+        change.record(
+            "recognition.withdrawn", data, reason=require_text(reason), actor=actor, now=now
         )
-        session.merge(recognition_row(state.recognitions[current.id]))
-        commit(session)
-    return state.recognitions[current.id]
+    return change.state.recognitions[recognition_id]
 
 
 def list_recognitions(home: Home, *, entity_id: str | None = None) -> list[Recognition]:
@@ -123,9 +88,3 @@ def list_recognitions(home: Home, *, entity_id: str | None = None) -> list[Recog
         if entity_id is not None:
             query = query.where(RecognitionRecord.entity_id == entity_id)
         return [recognition_from_row(row) for row in session.exec(query)]
-
-
-def _required(value: str) -> str:
-    if not value or not value.strip():
-        raise InputError("a reason is required", code="REASON_REQUIRED")
-    return value.strip()

@@ -20,22 +20,22 @@ from typing import Any
 from sqlmodel import select
 
 from oretrust import identities
-from oretrust.errors import ConflictError, InputError, NotFoundError
+from oretrust.errors import ConflictError, NotFoundError
 from oretrust.home import Home
-from oretrust.registry._events import RegistryState
-from oretrust.registry._log import append_event, commit
+from oretrust.registry._events import RegistryState, grant_data
+from oretrust.registry._log import append_event, commit, registry_change
 from oretrust.registry._model import (
     Accreditation,
     check_did,
     check_jurisdiction,
     format_time,
     issue_action,
+    require_text,
     whole_seconds,
 )
 from oretrust.registry._store import (
     REGISTRY_SETTING,
     accreditation_from_row,
-    accreditation_row,
     registry_did_of,
     registry_display_name,
 )
@@ -139,14 +139,13 @@ def accredit(
     ``valid_from`` defaults to ``now``; ``valid_until`` None is open-ended. Raises
     ConflictError if a live accreditation for the same entity, type and jurisdiction exists.
     """
-    authority = registry_did_of(home)
+    registry_did_of(home)  # a home without a registry is reported before bad input
     check_did(entity_id)
     action = issue_action(credential_type)
     check_jurisdiction(jurisdiction)
-    start = whole_seconds(valid_from or now)
-    until = whole_seconds(valid_until) if valid_until is not None else None
-    if until is not None and until <= start:
-        raise InputError("valid_until must be after valid_from", code="INVALID_VALIDITY_PERIOD")
+    data = grant_data(
+        entity_id, action, jurisdiction, now=now, valid_from=valid_from, valid_until=valid_until
+    )
     for existing in list_accreditations(home, entity_id=entity_id):
         if (existing.action, existing.resource) == (action, jurisdiction) and existing.status(
             whole_seconds(now)
@@ -158,30 +157,9 @@ def accredit(
                 code="ALREADY_ACCREDITED",
             )
     accreditation_id = f"urn:uuid:{uuid.uuid4()}"
-    data = {
-        "entity_id": entity_id,
-        "action": action,
-        "resource": jurisdiction,
-        "valid_from": format_time(start),
-        "valid_until": format_time(until) if until else None,
-    }
-    with home.session() as session:
-        state = RegistryState(authority_id=authority)
-        append_event(
-            home,
-            session,
-            state,
-            authority_id=authority,
-            kind="accreditation.granted",
-            subject=accreditation_id,
-            data=data,
-            reason=reason,
-            actor=actor,
-            now=now,
-        )
-        session.add(accreditation_row(state.accreditations[accreditation_id]))
-        commit(session)
-    return state.accreditations[accreditation_id]
+    with registry_change(home, accreditation_id) as change:
+        change.record("accreditation.granted", data, reason=reason, actor=actor, now=now)
+    return change.state.accreditations[accreditation_id]
 
 
 def suspend(
@@ -194,15 +172,9 @@ def suspend(
     actor: str | None = None,
 ) -> Accreditation:
     """Suspend from ``effective`` (default ``now``) until reinstated; ``reason`` is required."""
-    moment = format_time(effective or now)
+    data = {"effective_at": format_time(effective or now)}
     return _change(
-        home,
-        accreditation_id,
-        "accreditation.suspended",
-        {"effective_at": moment},
-        _required(reason),
-        actor,
-        now,
+        home, accreditation_id, "accreditation.suspended", data, require_text(reason), actor, now
     )
 
 
@@ -216,16 +188,8 @@ def reinstate(
     actor: str | None = None,
 ) -> Accreditation:
     """End the current suspension at ``effective`` (default ``now``)."""
-    moment = format_time(effective or now)
-    return _change(
-        home,
-        accreditation_id,
-        "accreditation.reinstated",
-        {"effective_at": moment},
-        reason,
-        actor,
-        now,
-    )
+    data = {"effective_at": format_time(effective or now)}
+    return _change(home, accreditation_id, "accreditation.reinstated", data, reason, actor, now)
 
 
 def withdraw(
@@ -244,7 +208,7 @@ def withdraw(
     """
     data = {"effective_at": format_time(effective)}
     return _change(
-        home, accreditation_id, "accreditation.withdrawn", data, _required(reason), actor, now
+        home, accreditation_id, "accreditation.withdrawn", data, require_text(reason), actor, now
     )
 
 
@@ -300,36 +264,14 @@ def _change(
     actor: str | None,
     now: datetime,
 ) -> Accreditation:
-    authority = registry_did_of(home)
-    with home.session() as session:
-        row = session.get(AccreditationRecord, accreditation_id)
-        if row is None:
+    with registry_change(home, accreditation_id) as change:
+        current = change.state.accreditations.get(accreditation_id)
+        if current is None:
             raise NotFoundError(f"no accreditation {accreditation_id}")
-        current = accreditation_from_row(row)
-        state = RegistryState(authority_id=authority, accreditations={current.id: current})
-        append_event(
-            home,
-            session,
-            state,
-            authority_id=authority,
-            kind=kind,
-            subject=current.id,
-            data={
-                "entity_id": current.entity_id,
-                "action": current.action,
-                "resource": current.resource,
-                **data,
-            },
-            reason=reason,
-            actor=actor,
-            now=now,
-        )
-        session.merge(accreditation_row(state.accreditations[current.id]))
-        commit(session)
-    return state.accreditations[current.id]
-
-
-def _required(value: str, what: str = "reason") -> str:
-    if not value or not value.strip():
-        raise InputError(f"a {what} is required", code=f"{what.upper()}_REQUIRED")
-    return value.strip()
+        about = {
+            "entity_id": current.entity_id,
+            "action": current.action,
+            "resource": current.resource,
+        }
+        change.record(kind, {**about, **data}, reason=reason, actor=actor, now=now)
+    return change.state.accreditations[accreditation_id]

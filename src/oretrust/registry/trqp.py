@@ -13,7 +13,9 @@ answered ``false`` with a message saying so. Pure over a :class:`TrustSource`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -80,63 +82,55 @@ def authorization(
     source: TrustSource, request: AuthorizationRequest, *, now: datetime
 ) -> AuthorizationResponse:
     """Answer a TRQP authorization query from ``source``'s accreditations."""
-    at, requested = _instant(request, now)
-    if request.authority_id != source.authority_id:
-        authorized, message = False, _other_authority(request.authority_id, source.authority_id)
-    else:
-        decision = decide(
-            source.accreditations(request.entity_id),
-            request.entity_id,
-            request.action,
-            request.resource,
-            at,
-        )
-        authorized, message = decision.authorized, decision.message
-    return AuthorizationResponse(
-        **request.model_dump(),
-        authorized=authorized,
-        time_requested=requested,
-        time_evaluated=whole_seconds(now),
-        message=message,
-    )
+
+    def judge(at: datetime) -> tuple[bool, str]:
+        accreditations = source.accreditations(request.entity_id)
+        decision = decide(accreditations, request.entity_id, request.action, request.resource, at)
+        return decision.authorized, decision.message
+
+    authorized, answer = _answer(source, request, now, judge)
+    return AuthorizationResponse(**answer, authorized=authorized)
 
 
 def recognition(
     source: TrustSource, request: RecognitionRequest, *, now: datetime
 ) -> RecognitionResponse:
     """Answer a TRQP recognition query from ``source``'s recognitions."""
-    at, requested = _instant(request, now)
-    if request.authority_id != source.authority_id:
-        recognized, message = False, _other_authority(request.authority_id, source.authority_id)
-    else:
-        found = recognised(
-            source.recognitions(request.entity_id),
-            request.entity_id,
-            request.action,
-            request.resource,
-            at,
-        )
-        recognized = found is not None
-        message = (
-            f"{request.entity_id} is recognised by {request.authority_id} for "
-            f"{request.action} on {request.resource}"
-            if found
-            else f"{request.authority_id} does not recognise {request.entity_id} for "
+
+    def judge(at: datetime) -> tuple[bool, str]:
+        recognitions = source.recognitions(request.entity_id)
+        if recognised(recognitions, request.entity_id, request.action, request.resource, at):
+            return True, (
+                f"{request.entity_id} is recognised by {request.authority_id} for "
+                f"{request.action} on {request.resource}"
+            )
+        return False, (
+            f"{request.authority_id} does not recognise {request.entity_id} for "
             f"{request.action} on {request.resource} at {format_time(at)}"
         )
-    return RecognitionResponse(
-        **request.model_dump(),
-        recognized=recognized,
-        time_requested=requested,
-        time_evaluated=whole_seconds(now),
-        message=message,
-    )
+
+    recognized, answer = _answer(source, request, now, judge)
+    return RecognitionResponse(**answer, recognized=recognized)
 
 
-def _instant(request: _Query, now: datetime) -> tuple[datetime, datetime | None]:
+def _answer(
+    source: TrustSource,
+    request: _Query,
+    now: datetime,
+    judge: Callable[[datetime], tuple[bool, str]],
+) -> tuple[bool, dict[str, Any]]:
+    """``judge``'s verdict at the instant asked about (false for another authority), and the
+    response fields both queries share: the request echoed, times and message."""
     requested = request.context.time if request.context else None
-    return whole_seconds(requested or now), whole_seconds(requested) if requested else None
-
-
-def _other_authority(asked: str, mine: str) -> str:
-    return f"this registry answers for {mine}, not for {asked}"
+    at = whole_seconds(requested or now)
+    if request.authority_id != source.authority_id:
+        verdict = False
+        message = f"this registry answers for {source.authority_id}, not for {request.authority_id}"
+    else:
+        verdict, message = judge(at)
+    return verdict, {
+        **request.model_dump(),
+        "time_requested": whole_seconds(requested) if requested else None,
+        "time_evaluated": whole_seconds(now),
+        "message": message,
+    }

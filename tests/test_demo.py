@@ -72,7 +72,7 @@ def test_summary_shape(summary: dict[str, Any]) -> None:
             "status",
             "expected",
         } <= credential.keys()
-        assert credential["format"] == "vc+jwt"
+        assert credential["format"] in ("vc+jwt", "dc+sd-jwt")
         assert (
             credential["expected"]["before"] in verdicts
             and credential["expected"]["after"] in verdicts
@@ -84,7 +84,7 @@ def test_summary_shape(summary: dict[str, Any]) -> None:
 
 
 def test_credentials_are_vc_jwt_per_standards(demo: Path, summary: dict[str, Any]) -> None:
-    for credential in summary["credentials"]:
+    for credential in [c for c in summary["credentials"] if c["format"] == "vc+jwt"]:
         header, payload = _header_and_payload((demo / credential["file"]).read_text().strip())
         assert header["typ"] == "vc+jwt" and header["cty"] == "vc"
         assert header["alg"] in ("EdDSA", "ES256")
@@ -120,7 +120,9 @@ def test_presentations_verify_with_their_nonce_and_audience(
 ) -> None:
     for presentation in summary["presentations"]:
         record = json.loads((demo / presentation["file"]).read_text())
-        assert record["format"] == "vp+jwt" and record["nonce"] and record["audience"]
+        assert record["format"] == presentation["format"] and record["nonce"] and record["audience"]
+        if record["format"] == "dc+sd-jwt":
+            continue  # checked in test_sd_jwt_presentation_withholds_mass_and_price
         header, payload = _header_and_payload(record["presentation"])
         assert header["typ"] == "vp+jwt"
         assert payload["nonce"] == record["nonce"] and payload["aud"] == record["audience"]
@@ -146,7 +148,14 @@ def test_reports_match_expected_codes(demo: Path, summary: dict[str, Any]) -> No
 
 
 def test_status_lists_follow_the_contract(demo: Path, summary: dict[str, Any]) -> None:
-    with_status = [c for c in summary["credentials"] if c["status"]]
+    with_status = [c for c in summary["credentials"] if c["status"] and c["format"] == "vc+jwt"]
+    for credential in [c for c in summary["credentials"] if c["format"] == "dc+sd-jwt"]:
+        reference = credential["status"]["status_list"]
+        listed = demo / "status" / f"{reference['uri'].rsplit('/', 1)[-1]}.jwt"
+        header, payload = _header_and_payload(listed.read_text().strip())
+        assert header["typ"] == "statuslist+jwt"
+        assert payload["sub"] == reference["uri"]
+        assert isinstance(reference["idx"], int)
     assert with_status, "credentials carry status entries"
     for credential in with_status:
         entries = (
@@ -184,6 +193,35 @@ def test_story_covers_accreditation_and_revocation(summary: dict[str, Any]) -> N
     assert codes["refinery-sees-revoked-origin"] == "REVOKED"
     origin = next(c for c in summary["credentials"] if c["name"] == "origin-lot-0457")
     assert origin["expected"] == {"before": "VALID", "after": "REVOKED"}
+
+
+def test_sd_jwt_presentation_withholds_mass_and_price(demo: Path, summary: dict[str, Any]) -> None:
+    credential = next(c for c in summary["credentials"] if c["format"] == "dc+sd-jwt")
+    issued = (demo / credential["file"]).read_text().strip()
+    header, _ = _header_and_payload(issued.split("~")[0])
+    assert header["typ"] == "dc+sd-jwt"
+    record = json.loads((demo / "presentations" / "trader-to-refinery-sd-jwt.json").read_text())
+    assert record["format"] == "dc+sd-jwt"
+    disclosures = record["presentation"].split("~")[1:-1]
+    names = {
+        json.loads(b64url_decode(d))[1]
+        for d in disclosures
+        if len(json.loads(b64url_decode(d))) == 3
+    }
+    assert not names & {"mass", "price", "buyer", "assay"}
+    report = json.loads((demo / "reports" / "refinery-verifies-sd-jwt-origin.json").read_text())
+    assert report["verified"] is True
+    claims = json.dumps(report)
+    assert '"price"' not in json.dumps(report["credentials"][0]["claims"])
+    assert "countryOfOrigin" in claims
+    result = _oretrust(
+        "verify",
+        str(demo / "presentations" / "trader-to-refinery-sd-jwt.json"),
+        "--home",
+        str(demo),
+        "--json",
+    )
+    assert json.loads(result.stdout)["verified"] is True, result.stdout
 
 
 # Runs last: it replaces the module's demo folder.

@@ -20,11 +20,14 @@ from rich.table import Table
 from oretrust import holder as holder_service
 from oretrust import identities
 from oretrust.cli_registry import registry_app
+from oretrust.cli_serve import register_serve_commands
 from oretrust.cli_status import register_status_commands
+from oretrust.cli_wallet import wallet_app
 from oretrust.credentials import CREDENTIAL_TYPES, get_credential_type
 from oretrust.errors import InputError, InvalidCredentialError, OreTrustError
 from oretrust.home import Home
-from oretrust.issuer import issue_credential
+from oretrust.issuer import issue_credential, issue_sd_jwt_credential
+from oretrust.policy import load_policy
 from oretrust.verification_checks import parse_datetime
 from oretrust.verify_files import verify_token
 
@@ -43,7 +46,6 @@ issuer_app = typer.Typer(
 holder_app = typer.Typer(
     help="Holders (mine operators, traders…) with did:jwk keys.", no_args_is_help=True
 )
-wallet_app = typer.Typer(help="A holder's stored credentials.", no_args_is_help=True)
 did_app = typer.Typer(help="DID documents.", no_args_is_help=True)
 app.add_typer(issuer_app, name="issuer")
 app.add_typer(holder_app, name="holder")
@@ -210,11 +212,17 @@ def issue(
     store: Annotated[
         bool, typer.Option(help="Also put it in the holder's wallet (local holders).")
     ] = True,
-    output: Annotated[Path | None, typer.Option("--out", help="Write the vc+jwt here.")] = None,
+    output: Annotated[Path | None, typer.Option("--out", help="Write the credential.")] = None,
+    credential_format: Annotated[
+        str,
+        typer.Option(
+            "--format", help="vc+jwt (default) or dc+sd-jwt (SD-JWT VC, bound to the holder)."
+        ),
+    ] = "vc+jwt",
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Issue a credential as vc+jwt."""
+    """Issue a credential as vc+jwt, or as SD-JWT VC with its type's disclosure profile."""
     opened = _open(home)
     try:
         subject_json = json.loads(_read_text(subject))
@@ -225,7 +233,10 @@ def issue(
     )
     holder_did = holder_record.did if holder_record else holder
     now = _now()
-    issued = issue_credential(
+    if credential_format not in ("vc+jwt", "dc+sd-jwt"):
+        raise InputError(f"--format must be vc+jwt or dc+sd-jwt, not {credential_format!r}")
+    issue_as = issue_credential if credential_format == "vc+jwt" else issue_sd_jwt_credential
+    issued = issue_as(
         opened,
         issuer=issuer,
         type_name=credential_type,
@@ -243,6 +254,7 @@ def issue(
             {
                 "id": issued.id,
                 "type": issued.type,
+                "format": issued.format,
                 "issuer": issued.issuer,
                 "holder": issued.holder,
                 "token": issued.token,
@@ -252,36 +264,6 @@ def issue(
         sys.stdout.write(issued.token + "\n")
     else:
         out.print(f"issued {issued.type} {issued.id} → {output}")
-
-
-@wallet_app.command("receive")
-def wallet_receive(
-    file: Annotated[str, typer.Argument(help="A vc+jwt file ('-' for stdin).")],
-    holder: Annotated[str, typer.Option(help="Holder name or DID.")],
-    home: HomeOpt = None,
-) -> None:
-    """Verify a credential and keep it in a holder's wallet."""
-    entry = holder_service.receive_credential(
-        _open(home), holder, _read_text(file).strip(), now=_now()
-    )
-    out.print(f"stored {entry.type} {entry.credential_id}")
-
-
-@wallet_app.command("list")
-def wallet_list(
-    holder: Annotated[str, typer.Option(help="Holder name or DID.")],
-    home: HomeOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """List the credentials in a holder's wallet."""
-    entries = holder_service.list_wallet(_open(home), holder)
-    if as_json:
-        _print_json([{k: v for k, v in e.__dict__.items() if k != "token"} for e in entries])
-        return
-    table = Table("credential id", "type", "issuer")
-    for entry in entries:
-        table.add_row(entry.credential_id, entry.type, entry.issuer)
-    out.print(table)
 
 
 @app.command()
@@ -317,6 +299,10 @@ def verify(
     at: Annotated[
         str | None, typer.Option(help="Verify as of this time (ISO 8601) instead of now.")
     ] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option(help="Also apply this verifier policy (a file, or a shipped name)."),
+    ] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -327,6 +313,7 @@ def verify(
         nonce=nonce,
         audience=audience,
         now=_parse_time(at, "--at") or _now(),
+        policy=load_policy(policy) if policy is not None else None,
     )
     if as_json:
         _print_json(report.to_dict())
@@ -344,9 +331,21 @@ def verify(
                 out.print(
                     f"    {'✔' if check.passed else '✘'} {check.id}: {check.code} {check.detail}"
                 )
+            _print_disclosure(nested.disclosure, "    ")
+        _print_disclosure(report.disclosure, "  ")
         for warning in report.to_dict()["warnings"]:
             out.print(f"  [yellow]warning[/] {warning}")
     raise typer.Exit(0 if report.verified else 1)
+
+
+def _print_disclosure(disclosure: dict[str, Any] | None, indent: str) -> None:
+    if disclosure:
+        out.print(
+            f"{indent}disclosed: {', '.join(disclosure['disclosed']) or 'none'}; "
+            f"withheld (hidden behind {disclosure['undisclosed_digests']} digest(s)): "
+            f"{', '.join(disclosure['not_disclosed']) or 'none'}",
+            markup=False,
+        )
 
 
 @did_app.command("show")
@@ -392,6 +391,7 @@ def demo(
 
 
 register_status_commands(app)  # revoke, suspend, reinstate, revocations …, status …
+register_serve_commands(app)  # serve, token …, db …
 
 
 def _fail(message: str, code: int) -> NoReturn:

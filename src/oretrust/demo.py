@@ -27,8 +27,10 @@ from oretrust.errors import InputError
 from oretrust.formats.jws import parse_compact
 from oretrust.formats.vc_jwt import issuer_id
 from oretrust.home import Home
-from oretrust.issuer import issue_credential
+from oretrust.issuer import issue_credential, issue_sd_jwt_credential
+from oretrust.policy import evaluate_policy, load_policy, request_for_policy
 from oretrust.registry.demo_support import issue_from_unaccredited_ministry, setup_demo_registry
+from oretrust.registry.sources import RegistryTrustSource
 from oretrust.report import Verdict, VerificationReport
 from oretrust.status.operations import revoke
 from oretrust.status.publication import publish_all
@@ -148,6 +150,37 @@ class _Story:
             "lualaba-trading",
             3 * YEAR,
         )
+        sd = issue_sd_jwt_credential(
+            self.home,
+            issuer="ministry-of-mines",
+            type_name="MineralOriginCertificate",
+            subject=cast.origin(h, self.now),
+            holder=h["lualaba-trading"].did,
+            now=self.now,
+            valid_until=self.now + YEAR,
+        )
+        wallet.receive_credential(self.home, "lualaba-trading", sd.token, now=self.now)
+        self.ids["origin-lot-0457-sd"] = sd.id
+        (self.out / "credentials" / "origin-lot-0457-sd.sd-jwt").write_text(
+            sd.token + "\n", encoding="utf-8"
+        )
+        self.summary["credentials"].append(
+            {
+                "name": "origin-lot-0457-sd",
+                "file": "credentials/origin-lot-0457-sd.sd-jwt",
+                "format": "dc+sd-jwt",
+                "type": "MineralOriginCertificate",
+                "id": sd.id,
+                "issuer": sd.issuer,
+                "holder": sd.holder,
+                "status": sd.status,
+                "expected": {"before": "VALID", "after": "VALID"},
+            }
+        )
+        self.say(
+            "   Ministère des Mines → Lualaba Metals Trading SARL: "
+            "MineralOriginCertificate as SD-JWT VC"
+        )
 
     def verify_chain(self) -> None:
         self.say("[bold]3. Kivu Minerals presents to the trader[/]")
@@ -181,9 +214,69 @@ class _Story:
             "OK",
             "refinery verifies the chain",
         )
+        self.disclose_selectively()
+        self.check_policy()
+
+    def disclose_selectively(self) -> None:
+        self.say(
+            "[bold]5. The trader discloses origin, mineral and mine site — not mass or price[/]"
+        )
+        made = wallet.build_presentation(
+            self.home,
+            "lualaba-trading",
+            wallet.PresentationRequest(
+                secrets.token_urlsafe(16),
+                self.holders["baltic-refinery"].did,
+                (self.ids["origin-lot-0457-sd"],),
+                disclose=(
+                    ("countryOfOrigin",),
+                    ("mineral",),
+                    ("mineSite",),
+                    ("mineSite", "coordinates"),
+                ),
+                lifetime=timedelta(days=1),
+            ),
+            now=self.now,
+        )
+        self._record_presentation("trader-to-refinery-sd-jwt", made.to_dict(), "VALID")
+        report = self._check_presented("trader-to-refinery-sd-jwt")
+        self._step(
+            "refinery-verifies-sd-jwt-origin",
+            report,
+            "OK",
+            "refinery verifies the selectively disclosed certificate",
+        )
+        disclosure = report.credentials[0].disclosure if report.credentials else None
+        if disclosure:
+            self.say(f"   withheld and still hidden: {', '.join(disclosure['not_disclosed'])}")
+
+    def check_policy(self) -> None:
+        self.say("[bold]6. The refinery's supplier policy[/]")
+        policy = load_policy("refinery-supplier")
+        request = request_for_policy(
+            self.home,
+            "lualaba-trading",
+            policy,
+            nonce=secrets.token_urlsafe(16),
+            audience=self.holders["baltic-refinery"].did,
+            lifetime=timedelta(days=1),
+        )
+        made = wallet.build_presentation(self.home, "lualaba-trading", request, now=self.now)
+        revoked_later = self.ids["origin-lot-0457"] in request.credential_ids
+        self._record_presentation(
+            "trader-to-refinery-policy", made.to_dict(), "REVOKED" if revoked_later else "VALID"
+        )
+        report = self._check_presented("trader-to-refinery-policy")
+        evaluate_policy(policy, report, trust_source=RegistryTrustSource(self.home), now=self.now)
+        self._step(
+            "refinery-policy-supplier-check",
+            report,
+            "OK",
+            "licence, origin, AEO status and identity anchor all meet the refinery-supplier policy",
+        )
 
     def catch_fraud(self) -> None:
-        self.say("[bold]5. Fraud the refinery catches[/]")
+        self.say("[bold]7. Fraud the refinery catches[/]")
         replay = self._verifier().check_presentation(
             self.presented["kivu-to-trader"]["presentation"],
             nonce=secrets.token_urlsafe(16),
@@ -221,7 +314,7 @@ class _Story:
         )
 
     def revoke_origin(self) -> None:
-        self.say("[bold]6. The ministry revokes the origin certificate[/]")
+        self.say("[bold]8. The ministry revokes the origin certificate[/]")
         revoke(
             self.home,
             self.ids["origin-lot-0457"],
@@ -306,14 +399,18 @@ class _Story:
             lifetime=timedelta(days=1),  # long enough for the artifacts to be checked afterwards
         )
         record = {"presentation": token, "format": "vp+jwt", "nonce": nonce, "audience": audience}
+        self._record_presentation(
+            name, record, "REVOKED" if "origin-lot-0457" in credentials else "VALID"
+        )
+
+    def _record_presentation(self, name: str, record: dict[str, str], after: Verdict) -> None:
         self.presented[name] = record
         self._write_json(f"presentations/{name}.json", record)
-        after = "REVOKED" if "origin-lot-0457" in credentials else "VALID"
         self.summary["presentations"].append(
             {
                 "name": name,
                 "file": f"presentations/{name}.json",
-                "format": "vp+jwt",
+                "format": record["format"],
                 "expected": {"before": "VALID", "after": after},
             }
         )

@@ -1,79 +1,98 @@
 """The holder role: a wallet (in the home's database) and presentations built from it.
 
+The wallet (:mod:`oretrust.holder_wallet`, re-exported here) keeps credentials of both
+formats: ``vc+jwt`` and SD-JWT VC (``dc+sd-jwt``, as issued: the JWT and every disclosure).
 A credential is verified before the wallet accepts it, so a holder never carries a forgery
-unknowingly; a presentation is bound to the verifier's nonce and audience and signed with
-the holder's own key.
+unknowingly; an SD-JWT VC must moreover be bound (``cnf``) to one of the holder's own keys.
+:func:`show` says what each credential would disclose.
+
+Presentations are bound to the verifier's nonce and audience and signed with the holder's own
+key, and disclose the minimum: only the withholdable claims the verifier asked for
+(:class:`PresentationRequest`). One SD-JWT VC alone is presented as SD-JWT+KB
+(:func:`present_sd_jwt`); anything else as a ``vp+jwt`` (:func:`present`) whose SD-JWT entries
+are ``data:application/dc+sd-jwt,…`` envelopes bound by the vp signature. The wallet refuses
+to present a credential it can see is expired, revoked or suspended.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
-
+from oretrust.credentials.disclosure import format_path
 from oretrust.errors import ConflictError, InputError, NotFoundError
-from oretrust.formats.vc_jwt import sign_presentation
+from oretrust.formats.sd_jwt import SD_JWT_VC_TYP, parse_sd_jwt
+from oretrust.formats.sd_jwt import present_sd_jwt as present_sd_jwt_token
+from oretrust.formats.sd_jwt_core import DEFAULT_LIMITS
+from oretrust.formats.sd_jwt_processing import process_payload
+from oretrust.holder_wallet import (
+    VC_JWT,
+    WalletCredential,
+    WalletCredentialDetails,
+    list_wallet,
+    receive_credential,
+    show,
+)
 from oretrust.home import Home
-from oretrust.identities import find_holder, signer_for
-from oretrust.store.db import as_utc, utc_naive
-from oretrust.store.models import WalletEntry
+from oretrust.identities import HolderPublic, find_holder, signer_for
 from oretrust.verification_checks import parse_datetime
 from oretrust.verifier import Verifier
+from oretrust.vp_envelopes import sign_enveloped_presentation
 
-__all__ = ["WalletCredential", "list_wallet", "present", "receive_credential"]
+__all__ = [
+    "ClaimPath",
+    "Presentation",
+    "PresentationRequest",
+    "WalletCredential",
+    "WalletCredentialDetails",
+    "build_presentation",
+    "list_wallet",
+    "present",
+    "present_sd_jwt",
+    "receive_credential",
+    "show",
+]
+
+#: A claim path in the SD-JWT VC claim set: ``("mineSite", "coordinates")``.
+ClaimPath = tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class WalletCredential:
-    """A credential in a wallet, as callers see it."""
+class PresentationRequest:
+    """What a verifier asked for: its challenge, the credentials, the claims to disclose.
 
-    credential_id: str
-    type: str
-    format: str
-    issuer: str
-    token: str
-    received_at: datetime
+    ``disclose`` applies to every SD-JWT VC in the request that has the claim;
+    ``disclose_for`` adds paths for one credential id. Claims that are always visible need not
+    be named; withholdable claims not named stay hidden.
+    """
 
-
-def receive_credential(home: Home, holder: str, token: str, *, now: datetime) -> WalletCredential:
-    """Verify ``token`` and store it in ``holder``'s wallet; raise InvalidCredentialError."""
-    owner = find_holder(home, holder)
-    verified = home.verifier(now=now).verify_credential(token, now=now)
-    credential_id = str(verified.credential.get("id", ""))
-    if not credential_id:
-        raise InputError(
-            "a wallet keeps only credentials that have an id", code="CREDENTIAL_ID_MISSING"
-        )
-    types = [t for t in verified.report.types if t != "VerifiableCredential"]
-    entry = WalletEntry(
-        holder_did=owner.did,
-        credential_id=credential_id,
-        type=types[-1] if types else "VerifiableCredential",
-        format="vc+jwt",
-        issuer_did=verified.issuer,
-        token=token,
-        received_at=utc_naive(now),
-    )
-    with home.session() as session:
-        session.add(entry)
-        try:
-            session.commit()
-        except IntegrityError as exc:
-            raise ConflictError(f"{credential_id} is already in {owner.name}'s wallet") from exc
-    return _public(entry)
+    nonce: str
+    audience: str
+    credential_ids: tuple[str, ...]
+    disclose: tuple[ClaimPath, ...] = ()
+    disclose_for: Mapping[str, tuple[ClaimPath, ...]] = field(default_factory=dict)
+    lifetime: timedelta = timedelta(minutes=5)
 
 
-def list_wallet(home: Home, holder: str) -> list[WalletCredential]:
-    """The credentials in ``holder``'s wallet, oldest first."""
-    owner = find_holder(home, holder)
-    with home.session() as session:
-        rows = session.exec(
-            select(WalletEntry).where(WalletEntry.holder_did == owner.did).order_by(WalletEntry.id)  # type: ignore[arg-type]
-        )
-        return [_public(row) for row in rows]
+@dataclass(frozen=True)
+class Presentation:
+    """A presentation as the scripting contract writes it to ``presentations/<name>.json``."""
+
+    presentation: str
+    format: str  # "vp+jwt" or "dc+sd-jwt"
+    nonce: str
+    audience: str
+
+    def to_dict(self) -> dict[str, str]:
+        """``{"presentation", "format", "nonce", "audience"}``."""
+        return {
+            "presentation": self.presentation,
+            "format": self.format,
+            "nonce": self.nonce,
+            "audience": self.audience,
+        }
 
 
 def present(
@@ -85,30 +104,23 @@ def present(
     audience: str,
     now: datetime,
     lifetime: timedelta = timedelta(minutes=5),
+    disclose: Sequence[ClaimPath] = (),
+    disclose_for: Mapping[str, Sequence[ClaimPath]] | None = None,
 ) -> str:
     """A ``vp+jwt`` of the chosen wallet credentials for one verifier challenge.
 
-    Refuses credentials not in the wallet and ones the holder can see are expired, revoked
-    or suspended (their status is checked as a verifier would).
+    SD-JWT VCs go in as ``data:application/dc+sd-jwt`` envelopes disclosing only the
+    requested paths (``disclose`` for every SD-JWT VC that has the claim, ``disclose_for`` by
+    credential id); the vp signature binds them. Refuses credentials not in the wallet
+    (NotFoundError) and ones the holder can see are expired (InputError
+    ``CREDENTIAL_EXPIRED``), revoked or suspended (ConflictError).
     """
-    if not credential_ids:
-        raise InputError("choose at least one credential to present", code="NOTHING_TO_PRESENT")
-    if not nonce or not audience:
-        raise InputError(
-            "a presentation needs the verifier's nonce and audience", code="CHALLENGE_REQUIRED"
-        )
+    _require_challenge(credential_ids, nonce, audience)
     owner = find_holder(home, holder)
-    wallet = {entry.credential_id: entry for entry in list_wallet(home, owner.did)}
-    tokens: list[str] = []
-    verifier = home.verifier(now=now)
-    for credential_id in credential_ids:
-        entry = wallet.get(credential_id)
-        if entry is None:
-            raise NotFoundError(f"{credential_id} is not in {owner.name}'s wallet")
-        _refuse_unusable(verifier, entry, now)
-        tokens.append(entry.token)
-    return sign_presentation(
-        tokens,
+    entries = _usable(home, owner, credential_ids, now)
+    envelopes = _envelopes(entries, tuple(disclose), disclose_for or {})
+    return sign_enveloped_presentation(
+        envelopes,
         signer_for(home, owner.did),
         holder=owner.did,
         nonce=nonce,
@@ -116,6 +128,155 @@ def present(
         now=now,
         lifetime_seconds=int(lifetime.total_seconds()),
     )
+
+
+def present_sd_jwt(
+    home: Home,
+    holder: str,
+    credential_id: str,
+    *,
+    disclose: Sequence[ClaimPath],
+    nonce: str,
+    audience: str,
+    now: datetime,
+) -> str:
+    """An SD-JWT+KB of one wallet SD-JWT VC disclosing only ``disclose`` (withholdable claims
+    not named stay hidden), key-bound with the holder's key to ``nonce`` and ``audience``.
+
+    Refuses as :func:`present`; InputError ``NOT_AN_SD_JWT`` for a vc+jwt,
+    ``CLAIM_PATH_NOT_FOUND`` for a path the credential does not have.
+    """
+    _require_challenge([credential_id], nonce, audience)
+    owner = find_holder(home, holder)
+    (entry,) = _usable(home, owner, [credential_id], now)
+    if entry.format != SD_JWT_VC_TYP:
+        raise InputError(
+            f"{credential_id} is a {entry.format}, not an SD-JWT VC", code="NOT_AN_SD_JWT"
+        )
+    return present_sd_jwt_token(
+        entry.token,
+        list(disclose),
+        nested=False,
+        holder_signer=signer_for(home, owner.did),
+        audience=audience,
+        nonce=nonce,
+        now=now,
+    )
+
+
+def build_presentation(
+    home: Home, holder: str, request: PresentationRequest, *, now: datetime
+) -> Presentation:
+    """The presentation a request calls for: SD-JWT+KB for a single SD-JWT VC, else vp+jwt."""
+    owner = find_holder(home, holder)
+    ids = request.credential_ids
+    wallet = {entry.credential_id: entry for entry in list_wallet(home, owner.did)}
+    if len(ids) == 1 and ids[0] in wallet and wallet[ids[0]].format == SD_JWT_VC_TYP:
+        paths = _paths_for(wallet[ids[0]], request.disclose, request.disclose_for, strict=True)
+        token = present_sd_jwt(
+            home,
+            owner.did,
+            ids[0],
+            disclose=paths,
+            nonce=request.nonce,
+            audience=request.audience,
+            now=now,
+        )
+        return Presentation(token, SD_JWT_VC_TYP, request.nonce, request.audience)
+    token = present(
+        home,
+        owner.did,
+        ids,
+        nonce=request.nonce,
+        audience=request.audience,
+        now=now,
+        lifetime=request.lifetime,
+        disclose=request.disclose,
+        disclose_for=request.disclose_for,
+    )
+    return Presentation(token, "vp+jwt", request.nonce, request.audience)
+
+
+# ---------------------------------------------------------------------- internals
+def _require_challenge(credential_ids: Sequence[str], nonce: str, audience: str) -> None:
+    if not credential_ids:
+        raise InputError("choose at least one credential to present", code="NOTHING_TO_PRESENT")
+    if not nonce or not audience:
+        raise InputError(
+            "a presentation needs the verifier's nonce and audience", code="CHALLENGE_REQUIRED"
+        )
+
+
+def _usable(
+    home: Home, owner: HolderPublic, credential_ids: Sequence[str], now: datetime
+) -> list[WalletCredential]:
+    wallet = {entry.credential_id: entry for entry in list_wallet(home, owner.did)}
+    verifier = home.verifier(now=now)
+    chosen: list[WalletCredential] = []
+    for credential_id in credential_ids:
+        entry = wallet.get(credential_id)
+        if entry is None:
+            raise NotFoundError(f"{credential_id} is not in {owner.name}'s wallet")
+        _refuse_unusable(verifier, entry, now)
+        chosen.append(entry)
+    return chosen
+
+
+def _envelopes(
+    entries: Sequence[WalletCredential],
+    disclose: tuple[ClaimPath, ...],
+    disclose_for: Mapping[str, Sequence[ClaimPath]],
+) -> list[tuple[str, str]]:
+    """``(media type, credential)`` per entry; SD-JWT VCs with the minimum disclosed."""
+    envelopes: list[tuple[str, str]] = []
+    wanted_anywhere = set(disclose)
+    found: set[ClaimPath] = set()
+    for entry in entries:
+        if entry.format != SD_JWT_VC_TYP:
+            envelopes.append((f"application/{VC_JWT}", entry.token))
+            continue
+        paths = _paths_for(entry, disclose, disclose_for, strict=False)
+        found.update(path for path in paths if path in wanted_anywhere)
+        envelopes.append(
+            (f"application/{SD_JWT_VC_TYP}", present_sd_jwt_token(entry.token, paths, nested=False))
+        )
+    missing = wanted_anywhere - found
+    if missing:
+        raise InputError(
+            f"no SD-JWT VC presented has {', '.join(sorted(format_path(p) for p in missing))}",
+            code="CLAIM_PATH_NOT_FOUND",
+        )
+    return envelopes
+
+
+def _paths_for(
+    entry: WalletCredential,
+    disclose: Sequence[ClaimPath],
+    disclose_for: Mapping[str, Sequence[ClaimPath]],
+    *,
+    strict: bool,
+) -> list[ClaimPath]:
+    """The requested paths this SD-JWT VC has (all of them, or InputError, when ``strict``)."""
+    parsed = parse_sd_jwt(entry.token)
+    claims = process_payload(
+        parsed.unverified_payload, parsed.disclosures, max_depth=DEFAULT_LIMITS.max_depth
+    ).claims
+    paths = [tuple(p) for p in (*disclose, *disclose_for.get(entry.credential_id, ()))]
+    for path in paths:
+        if strict and not _has(claims, path):
+            raise InputError(
+                f"{entry.credential_id} has no claim {format_path(path)}",
+                code="CLAIM_PATH_NOT_FOUND",
+            )
+    return [path for path in dict.fromkeys(paths) if _has(claims, path)]
+
+
+def _has(claims: Any, path: ClaimPath) -> bool:
+    for step in path:
+        if not isinstance(claims, dict) or step not in claims:
+            return False
+        claims = claims[step]
+    return True
 
 
 def _refuse_unusable(verifier: Verifier, entry: WalletCredential, now: datetime) -> None:
@@ -132,14 +293,3 @@ def _refuse_unusable(verifier: Verifier, entry: WalletCredential, now: datetime)
             f"{entry.credential_id} is {report.verdict.lower()} by its issuer",
             code=f"CREDENTIAL_{report.verdict}",
         )
-
-
-def _public(entry: WalletEntry) -> WalletCredential:
-    return WalletCredential(
-        entry.credential_id,
-        entry.type,
-        entry.format,
-        entry.issuer_did,
-        entry.token,
-        as_utc(entry.received_at),
-    )

@@ -54,16 +54,27 @@ class Home:
         """Open (creating if needed) the home at ``path`` or ``ORETRUST_HOME``.
 
         The database is ``database_url``, else ``ORETRUST_DATABASE_URL``, else the home's
-        embedded SQLite file ``oretrust.db``.
+        embedded SQLite file ``oretrust.db``. A fresh database gets the newest schema; one at
+        an older schema revision raises SchemaOutdatedError (run ``oretrust db upgrade``).
         """
         settings = Settings()
-        folder = (path or settings.home).resolve()
+        folder, url = cls.locate(path, database_url=database_url)
         folder.mkdir(parents=True, exist_ok=True)
-        url = database_url or settings.database_url or f"sqlite:///{folder / 'oretrust.db'}"
         engine = make_engine(url)
         create_schema(engine)
         passphrase = settings.key_passphrase.encode() if settings.key_passphrase else None
         return cls(folder, engine, FileKeyStore(folder / "keys", passphrase))
+
+    @staticmethod
+    def locate(path: Path | None = None, *, database_url: str | None = None) -> tuple[Path, str]:
+        """The folder and database URL :meth:`open` would use (nothing is created).
+
+        ``oretrust db upgrade`` uses it to reach a database that ``open`` refuses.
+        """
+        settings = Settings()
+        folder = (path or settings.home).resolve()
+        url = database_url or settings.database_url or f"sqlite:///{folder / 'oretrust.db'}"
+        return folder, url
 
     def session(self) -> Session:
         """A new database session (use as a context manager)."""

@@ -47,6 +47,9 @@ class VerificationReport:
     claims: dict[str, Any] | None = None
     credentials: list[VerificationReport] = field(default_factory=list)
     token: str | None = field(default=None, repr=False)
+    #: For a selectively disclosed credential (SD-JWT VC): what was shown and what stayed
+    #: hidden (``disclosed``, ``not_disclosed``, ``undisclosed_digests``); None otherwise.
+    disclosure: dict[str, Any] | None = None
 
     def add(self, check_id: str, passed: bool, code: str = "OK", detail: str = "") -> bool:
         """Record a check; return whether it passed (so callers can stop on fatal failures)."""
@@ -112,6 +115,8 @@ class VerificationReport:
             result["types"] = self.types
         if self.claims is not None:
             result["claims"] = self.claims
+        if self.disclosure is not None:
+            result["disclosure"] = self.disclosure
         if self.credentials:
             result["credentials"] = [nested.to_dict() for nested in self.credentials]
         return result

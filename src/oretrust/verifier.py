@@ -1,4 +1,8 @@
-"""The verifier role: check vc+jwt credentials and vp+jwt presentations, report every check.
+"""The verifier role: check credentials and presentations, report every check.
+
+Formats: ``vc+jwt`` credentials, ``vp+jwt`` presentations (whose enveloped credentials may be
+``vc+jwt`` or ``dc+sd-jwt``), and SD-JWT VC (``dc+sd-jwt``) credentials and SD-JWT+KB
+presentations (the SD-JWT path lives in :mod:`oretrust.sd_jwt_checks`).
 
 Trust enters only through injected interfaces: a DID resolver, and extra credential checks
 (revocation status, issuer accreditation) supplied by the caller. The clock is a parameter.
@@ -28,7 +32,16 @@ from oretrust.formats.vcdm import (
     validate_presentation,
 )
 from oretrust.report import VerificationReport
-from oretrust.verification_checks import check_schema, check_validity_period, parse_datetime
+from oretrust.sd_jwt_checks import (
+    SD_JWT_MEDIA_TYPES,
+    SdJwtContext,
+    check_sd_jwt_credential,
+    looks_like_sd_jwt,
+    parse_into,
+)
+from oretrust.sd_jwt_presentation import check_enveloped_sd_jwt, check_sd_jwt_presentation
+from oretrust.verification_checks import check_schema, check_validity_period
+from oretrust.verifier_keys import absolute_kid, check_key_not_compromised, method_by_id
 
 __all__ = [
     "CredentialCheck",
@@ -78,8 +91,17 @@ class Verifier:
 
     # ------------------------------------------------------------------ credentials
     def check_credential(self, token: str, *, now: datetime) -> VerificationReport:
-        """Run every check on a vc+jwt and return the report (never raises for a bad token)."""
+        """Run every check on a vc+jwt or an SD-JWT VC (as issued: all its disclosures, or
+        some) and return the report (never raises for a bad token). A KB-JWT on an SD-JWT is
+        not checked here (no challenge): use :meth:`check_sd_jwt_presentation`."""
         report = VerificationReport(kind="credential", token=token)
+        if looks_like_sd_jwt(token):
+            unverified = parse_into(token, report)
+            if unverified is not None:
+                if unverified.kb_jwt is not None:
+                    report.warnings.append("a key binding JWT was ignored: no challenge to check")
+                check_sd_jwt_credential(self._sd_jwt_context(), unverified, report, now)
+            return report
         self._check_credential_into(token, report, now)
         return report
 
@@ -128,11 +150,14 @@ class Verifier:
     def check_presentation(
         self, token: str, *, nonce: str | None, audience: str | None, now: datetime
     ) -> VerificationReport:
-        """Check a vp+jwt: holder signature, challenge binding, then every credential inside.
+        """Check a vp+jwt: holder signature, challenge binding, then every credential inside
+        (an SD-JWT+KB is handed to :meth:`check_sd_jwt_presentation`).
 
         ``nonce``/``audience`` are what this verifier asked for; ``None`` means the caller
         did not bind the presentation (a warning is recorded, replay is then possible).
         """
+        if looks_like_sd_jwt(token):
+            return self.check_sd_jwt_presentation(token, nonce=nonce, audience=audience, now=now)
         report = VerificationReport(kind="presentation")
         unverified = _parse(token, report, "vp")
         if unverified is None:
@@ -144,9 +169,10 @@ class Verifier:
             report.failed("format", exc.code, exc.detail)
             return report
         report.holder = unverified_holder
-        payload = self._verify_jws(unverified, unverified_holder, report, now)
-        if payload is None:
+        verified = self._verify_jws_key(unverified, unverified_holder, report, now)
+        if verified is None:
             return report
+        payload, holder_key = verified
         try:
             reject_jwt_wrapper_claims(payload)
             validate_presentation(payload)
@@ -164,6 +190,16 @@ class Verifier:
             nested = VerificationReport(kind="credential", token=inner)
             if media_type == VC_JWT_MEDIA_TYPE:
                 self._check_credential_into(inner, nested, now)
+            elif media_type in SD_JWT_MEDIA_TYPES:
+                check_enveloped_sd_jwt(
+                    self._sd_jwt_context(),
+                    inner,
+                    nested,
+                    holder_key=holder_key,
+                    nonce=nonce,
+                    audience=audience,
+                    now=now,
+                )
             else:
                 nested.failed(
                     "format", "UNSUPPORTED_FORMAT", f"{media_type} credentials are not supported"
@@ -185,12 +221,42 @@ class Verifier:
         ]
         return VerifiedPresentation(token, report.holder, credentials, report)
 
+    # ------------------------------------------------------------------ SD-JWT VC
+    def check_sd_jwt_presentation(
+        self, token: str, *, nonce: str | None, audience: str | None, now: datetime
+    ) -> VerificationReport:
+        """Check an SD-JWT+KB presentation: the credential (a nested report) with the claims
+        the holder disclosed, its key binding to this verifier's ``nonce``/``audience``, and
+        holder binding as for a vp+jwt. ``None`` for either takes the KB-JWT's own value,
+        with a warning (replay is then possible). See :mod:`oretrust.sd_jwt_presentation`.
+        """
+        return check_sd_jwt_presentation(
+            self._sd_jwt_context(),
+            token,
+            nonce=nonce,
+            audience=audience,
+            now=now,
+            holder_binding=self._check_holder_binding,
+        )
+
+    def _sd_jwt_context(self) -> SdJwtContext:
+        return SdJwtContext(
+            self.did_resolver, self.extra_checks, self.leeway, self.max_presentation_age
+        )
+
     # ------------------------------------------------------------------ shared steps
     def _verify_jws(
         self, unverified: UnverifiedJws, controller: str, report: VerificationReport, now: datetime
     ) -> dict[str, Any] | None:
         """Resolve ``controller``, find the ``kid`` key, check the signature; None on failure."""
-        kid = _absolute_kid(unverified.unverified_header.get("kid"), controller, report)
+        verified = self._verify_jws_key(unverified, controller, report, now)
+        return verified[0] if verified is not None else None
+
+    def _verify_jws_key(
+        self, unverified: UnverifiedJws, controller: str, report: VerificationReport, now: datetime
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """As :meth:`_verify_jws`, returning the verified payload and the key that signed it."""
+        kid = absolute_kid(unverified.unverified_header.get("kid"), controller, report)
         if kid is None:
             return None
         try:
@@ -215,8 +281,8 @@ class Verifier:
             report.failed("signature", exc.code, exc.detail)
             return None
         payload = unverified.unverified_payload()  # verified from here on
-        _check_key_not_compromised(_method_by_id(document, kid), payload, report)
-        return payload
+        check_key_not_compromised(method_by_id(document, kid), payload, report)
+        return payload, jwk
 
     def _check_freshness(
         self, payload: dict[str, Any], report: VerificationReport, now: datetime
@@ -296,48 +362,6 @@ def _parse(token: str, report: VerificationReport, kind: str) -> UnverifiedJws |
         return None
     report.passed("media_type", f"typ {typ}")
     return unverified
-
-
-def _absolute_kid(kid: Any, controller: str, report: VerificationReport) -> str | None:
-    if not isinstance(kid, str) or not kid:
-        report.failed("kid", "KID_MISSING", "the protected header has no 'kid'")
-        return None
-    if kid.startswith("#"):
-        return controller + kid
-    if "#" not in kid and not kid.startswith("did:"):
-        return f"{controller}#{kid}"
-    if kid.split("#", 1)[0] != controller:
-        report.failed("kid", "KID_NOT_IN_ISSUER_DID", f"kid {kid} does not belong to {controller}")
-        return None
-    return kid
-
-
-def _method_by_id(document: dict[str, Any], kid: str) -> dict[str, Any] | None:
-    for method in _as_list(document.get("verificationMethod", [])):
-        if isinstance(method, dict) and method.get("id") in (kid, "#" + kid.split("#", 1)[-1]):
-            return method
-    return None
-
-
-def _check_key_not_compromised(
-    method: dict[str, Any] | None, payload: dict[str, Any], report: VerificationReport
-) -> None:
-    revoked = (method or {}).get("revoked")
-    if not isinstance(revoked, str):
-        return
-    compromised_at = parse_datetime(revoked)
-    signed_at = payload.get("iat")
-    signed = (
-        _from_timestamp(signed_at)
-        if isinstance(signed_at, int | float)
-        else parse_datetime(str(payload.get("validFrom", "")))
-    )
-    if compromised_at is None or signed is None or signed >= compromised_at:
-        report.failed(
-            "key_validity", "KEY_COMPROMISED", f"signing key was marked compromised as of {revoked}"
-        )
-    else:
-        report.passed("key_validity", f"signed before the key was compromised ({revoked})")
 
 
 def _check_challenge(

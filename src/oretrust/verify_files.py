@@ -1,7 +1,15 @@
-"""Verify whatever a user hands the CLI: a vc+jwt, a vp+jwt, or a demo presentation file.
+"""Verify whatever a user hands the CLI: a vc+jwt, a vp+jwt, an SD-JWT VC, an SD-JWT+KB, or a
+presentation file.
 
-A presentation file (``presentations/<name>.json`` in the demo) carries the nonce and
-audience it was made for; explicit ``nonce``/``audience`` arguments take precedence.
+A presentation file (``presentations/<name>.json`` in the demo) is
+``{"presentation": ..., "format": "vp+jwt" | "dc+sd-jwt", "nonce": ..., "audience": ...}``;
+explicit ``nonce``/``audience`` arguments take precedence over the file's. The format is
+detected from the token (``~`` separators and ``typ`` ``dc+sd-jwt``/``vc+sd-jwt``, or
+``typ: vp+jwt``) or the file's ``format``: an SD-JWT ending in ``~`` is a credential as
+issued, one with a key binding JWT (or named ``dc+sd-jwt`` in a presentation file) is a
+presentation. Every path returns the same :class:`~oretrust.report.VerificationReport`; for
+SD-JWT VC its ``claims`` are the disclosed claims and its ``disclosure`` section says what
+stayed hidden. With a policy (:mod:`oretrust.policy`) the ``policy:*`` checks are added.
 """
 
 from __future__ import annotations
@@ -12,16 +20,33 @@ from datetime import datetime
 from oretrust.errors import InputError, OreTrustError
 from oretrust.formats.jws import parse_compact
 from oretrust.home import Home
+from oretrust.policy import Policy, evaluate_policy
+from oretrust.registry.sources import RegistryTrustSource
 from oretrust.report import VerificationReport
+from oretrust.sd_jwt_checks import looks_like_sd_jwt
 
 __all__ = ["verify_token"]
 
+_SD_JWT_FORMATS = ("dc+sd-jwt", "vc+sd-jwt")
+
 
 def verify_token(
-    home: Home, text: str, *, nonce: str | None, audience: str | None, now: datetime
+    home: Home,
+    text: str,
+    *,
+    nonce: str | None,
+    audience: str | None,
+    now: datetime,
+    policy: Policy | None = None,
 ) -> VerificationReport:
-    """Check ``text`` with the home's trust sources and return the report."""
+    """Check ``text`` with the home's trust sources (and ``policy``) and return the report.
+
+    Raises InputError for a presentation file that is not one (``MALFORMED_INPUT``), and,
+    with a policy, ``POLICY_NEEDS_PRESENTATION`` for a bare credential or NotFoundError
+    ``REGISTRY_NOT_INITIALISED`` when the home has no trust registry to judge issuers by.
+    """
     text = text.strip()
+    declared: str | None = None
     if text.startswith("{"):
         try:
             wrapper = json.loads(text)
@@ -33,14 +58,34 @@ def verify_token(
             raise InputError(
                 "a presentation file needs a string 'presentation'", code="MALFORMED_INPUT"
             )
-        text = wrapper["presentation"]
-        nonce = nonce if nonce is not None else wrapper.get("nonce")
-        audience = audience if audience is not None else wrapper.get("audience")
+        text = wrapper["presentation"].strip()
+        declared = wrapper.get("format") if isinstance(wrapper.get("format"), str) else None
+        nonce = nonce if nonce is not None else _str(wrapper.get("nonce"))
+        audience = audience if audience is not None else _str(wrapper.get("audience"))
+    trust_source = RegistryTrustSource(home) if policy is not None else None
     verifier = home.verifier(now=now)
+    if looks_like_sd_jwt(text) or declared in _SD_JWT_FORMATS:
+        if declared in _SD_JWT_FORMATS or not text.endswith("~"):
+            report = verifier.check_sd_jwt_presentation(
+                text, nonce=nonce, audience=audience, now=now
+            )
+        else:
+            report = verifier.check_credential(text, now=now)
+    elif declared == "vp+jwt" or _typ(text) in ("vp+jwt", "application/vp+jwt"):
+        report = verifier.check_presentation(text, nonce=nonce, audience=audience, now=now)
+    else:
+        report = verifier.check_credential(text, now=now)
+    if policy is not None and trust_source is not None:
+        evaluate_policy(policy, report, trust_source=trust_source, now=now)
+    return report
+
+
+def _typ(text: str) -> object:
     try:
-        typ = parse_compact(text).unverified_header.get("typ")
+        return parse_compact(text).unverified_header.get("typ")
     except OreTrustError:
-        typ = None
-    if typ in ("vp+jwt", "application/vp+jwt"):
-        return verifier.check_presentation(text, nonce=nonce, audience=audience, now=now)
-    return verifier.check_credential(text, now=now)
+        return None
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -87,9 +87,15 @@ class CredentialType:
         Country of origin (origin certificates), licence jurisdiction (licences, possibly a
         subdivision such as ``CD-LU``), customs territory (AEO, possibly ``EU``), register
         country (identity anchors), facility country (conformity). The subject is validated
-        first; raises SchemaValidationError if it is invalid.
+        first; raises SchemaValidationError if it is invalid. A selectively disclosed subject
+        (an SD-JWT VC whose holder withheld claims the type's disclosure profile lets it
+        withhold) answers too: the jurisdiction is never a withholdable claim.
         """
-        return self.parse_subject(subject).jurisdiction_code()
+        from oretrust.credentials.disclosure import parse_disclosed_subject  # imports us
+
+        if not isinstance(subject, Mapping):
+            return self.parse_subject(subject).jurisdiction_code()
+        return parse_disclosed_subject(self.name, subject).jurisdiction_code()
 
     def holder_of(self, subject: object) -> str:
         """The DID of the party the credential is issued to; validates like jurisdiction_of."""

@@ -7,13 +7,15 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 from oretrust.store import (  # noqa: F401  (registers the tables)
+    auth_models,
     models,
     registry_models,
     status_models,
 )
+from oretrust.store.migrate import prepare_schema
 
 __all__ = ["as_utc", "create_schema", "make_engine", "utc_naive"]
 
@@ -28,8 +30,12 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create any missing tables."""
-    SQLModel.metadata.create_all(engine)
+    """Create a fresh database at the newest schema revision, or check an existing one.
+
+    See :mod:`oretrust.store.migrate`: raises SchemaOutdatedError when the database is
+    stamped at an older (or unknown) revision — ``oretrust db upgrade`` brings it up.
+    """
+    prepare_schema(engine)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

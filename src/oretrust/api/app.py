@@ -1,0 +1,119 @@
+"""The application factory: ``create_app(settings)`` builds the FastAPI app; nothing at import.
+
+The lifespan opens the home (database engine, key store, DID resolver) and puts it on
+``app.state``; a database at an outdated schema revision stops the start-up with
+SchemaOutdatedError (run ``oretrust db upgrade``). Routers aggregate the routes
+(``routes_*``), the problem table maps every error (:mod:`oretrust.api.problems`), and the
+middleware adds the body limit, the optional rate limit and the audit log.
+
+``uvicorn --workers N`` imports :func:`create_app_from_env` (a factory) in every worker; the
+settings then come from ``ORETRUST_*`` variables, which ``oretrust serve`` sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio.to_thread
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from oretrust import __version__
+from oretrust.api import routes_issuer, routes_public, routes_registry, routes_verify
+from oretrust.api.audit import AuditMiddleware
+from oretrust.api.middleware import BodyLimitMiddleware, RateLimiter, RateLimitMiddleware
+from oretrust.api.problems import install_problem_handlers
+from oretrust.api.schemas import ProblemPublic
+from oretrust.api.settings import ServiceSettings
+from oretrust.home import Home
+
+__all__ = ["create_app", "create_app_from_env"]
+
+Clock = Callable[[], datetime]
+
+_DESCRIPTION = """\
+A verifiable-credential trust registry for critical-mineral supply chains.
+
+* **Public**: DID documents (`did:web`), JWT VC issuer metadata, status lists, credential
+  schemas, W3C VC API verification, TRQP v2 queries and the signed trust list.
+* **Issuers** (bearer token with role `issuer`): issue `vc+jwt` credentials, revoke, suspend,
+  reinstate — their own credentials only.
+* **Registry administrators** (`registry-admin`): accredit, suspend, withdraw, recognise.
+* **Auditors** (`auditor`): the registry history, the revocation log, the API audit log.
+
+Tokens come from `oretrust token create`. Every error is an RFC 9457
+`application/problem+json` document with a stable `code`.
+"""
+
+
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """Build the app for ``settings`` (default: read from the environment now).
+
+    ``clock`` replaces the system clock (tests). Nothing is opened until the lifespan starts.
+    """
+    settings = settings or ServiceSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        home = await anyio.to_thread.run_sync(
+            lambda: Home.open(settings.home, database_url=settings.database_url)
+        )
+        app.state.home = home
+        try:
+            yield
+        finally:
+            home.engine.dispose()
+
+    app = FastAPI(
+        title="oretrust",
+        version=__version__,
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or _system_clock
+    install_problem_handlers(app)
+    app.include_router(routes_public.router)
+    app.include_router(routes_verify.router)
+    app.include_router(routes_issuer.router)
+    app.include_router(routes_registry.router)
+    app.add_middleware(AuditMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    limit = settings.limit()
+    if limit is not None:
+        app.add_middleware(
+            RateLimitMiddleware,
+            limiter=RateLimiter(limit),
+            trusted_proxies=settings.proxy_networks(),
+        )
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The factory ``uvicorn --factory`` calls in each worker: settings from ``ORETRUST_*``."""
+    return create_app(ServiceSettings())
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with the problem+json schema registered once."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas["ProblemPublic"] = ProblemPublic.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        app.openapi_schema = document
+    return app.openapi_schema

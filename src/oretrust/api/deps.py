@@ -1,0 +1,108 @@
+"""``Annotated`` dependencies of the routes: the home, the clock, the verifier, the caller.
+
+Everything comes from ``app.state`` (set up in the lifespan by :func:`oretrust.api.create_app`),
+never from a module global, so tests can build apps with their own settings or override a
+dependency with ``app.dependency_overrides``.
+
+Authentication is a dependency, not code in handlers: :data:`IssuerDep`, :data:`AdminDep`
+and :data:`ReaderDep` let a route run only for a valid token of the right role (401 / 403
+problems otherwise) and leave the caller in the request state for the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from oretrust.api.audit import remember_principal
+from oretrust.api.auth import AuthenticationError, PermissionDeniedError, Principal, Role
+from oretrust.api.settings import ServiceSettings
+from oretrust.api.tokens import authenticate
+from oretrust.home import Home
+from oretrust.verifier import Verifier
+
+__all__ = [
+    "AdminDep",
+    "HomeDep",
+    "IssuerDep",
+    "NowDep",
+    "PrincipalDep",
+    "ReaderDep",
+    "SettingsDep",
+    "VerifierDep",
+]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A token from `oretrust token create` (roles registry-admin, issuer, auditor).",
+)
+
+
+def get_home(request: Request) -> Home:
+    """The home the app serves (opened in the lifespan)."""
+    home: Home = request.app.state.home
+    return home
+
+
+def get_settings(request: Request) -> ServiceSettings:
+    """The settings the app was created with."""
+    settings: ServiceSettings = request.app.state.settings
+    return settings
+
+
+def get_now(request: Request) -> datetime:
+    """The current time from the app's clock (tests may fix it)."""
+    now: datetime = request.app.state.clock()
+    return now
+
+
+HomeDep = Annotated[Home, Depends(get_home)]
+NowDep = Annotated[datetime, Depends(get_now)]
+SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
+
+
+def get_verifier(home: HomeDep, now: NowDep, settings: SettingsDep) -> Verifier:
+    """A verifier over the home's trust sources: DIDs, status lists, accreditation.
+
+    Built per request, so no status list read by one request is reused by another: every
+    worker answers from the database's current state.
+    """
+    return home.verifier(now=now, allow_network=settings.allow_network)
+
+
+VerifierDep = Annotated[Verifier, Depends(get_verifier)]
+
+
+def get_principal(
+    request: Request,
+    home: HomeDep,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller of a valid bearer token; AuthenticationError (401) otherwise."""
+    if credentials is None:
+        raise AuthenticationError()
+    principal = authenticate(home, credentials.credentials, now=now)
+    remember_principal(request, principal)
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def _require(*roles: Role) -> Callable[[Principal], Principal]:
+    def require_role(principal: PrincipalDep) -> Principal:
+        if principal.role not in roles:
+            raise PermissionDeniedError(f"this needs a token with the {' or '.join(roles)} role")
+        return principal
+
+    return require_role
+
+
+IssuerDep = Annotated[Principal, Depends(_require("issuer"))]
+AdminDep = Annotated[Principal, Depends(_require("registry-admin"))]
+ReaderDep = Annotated[Principal, Depends(_require("auditor", "registry-admin"))]

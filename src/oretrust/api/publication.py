@@ -1,0 +1,147 @@
+"""What the service publishes: DID documents, JWT VC issuer metadata, the signed trust list.
+
+* did:web documents of the home's issuers (by name) and of the registry operator;
+* ``/.well-known/jwt-vc-issuer`` metadata (SD-JWT VC): ``{"issuer", "jwks": {"keys"}}`` with
+  each key's ``kid`` its RFC 7638 thumbprint; keys marked compromised are left out (a JWKS
+  cannot say "valid until T" as the DID document's ``revoked`` does);
+* the trust list, signed once per registry log head and re-signed at half its lifetime.
+  The token served is kept in the database (``published_trust_list``) and only ever replaced
+  by one with a later ``iat``, so every worker serves the same list and a client never sees
+  an older list after a newer one (which :func:`~oretrust.registry.load_trust_list` would
+  refuse as a rollback).
+
+:func:`cacheable` answers with ``Cache-Control``/``ETag`` and 304 for a matching
+``If-None-Match``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request, Response
+from sqlalchemy.exc import IntegrityError
+
+from oretrust.errors import NotFoundError
+from oretrust.formats.jws import parse_compact
+from oretrust.home import Home
+from oretrust.identities import find_issuer, list_keys
+from oretrust.jwk import thumbprint
+from oretrust.registry import export_trust_list
+from oretrust.registry._log import head_of
+from oretrust.registry._store import registry_did_of
+from oretrust.registry.trust_list import DEFAULT_LIFETIME
+from oretrust.store.auth_models import PublishedTrustListRecord
+
+__all__ = [
+    "cacheable",
+    "current_trust_list",
+    "issuer_did_document",
+    "jwt_vc_issuer_metadata",
+    "registry_did_document",
+]
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def issuer_did_document(home: Home, name: str) -> dict[str, Any]:
+    """The DID document of the issuer called ``name``; NotFoundError (``ISSUER_NOT_FOUND``)."""
+    return _document(home, _issuer_did(home, name))
+
+
+def registry_did_document(home: Home) -> dict[str, Any]:
+    """The registry operator's DID document; NotFoundError without a registry."""
+    return _document(home, registry_did_of(home))
+
+
+def jwt_vc_issuer_metadata(home: Home, name: str | None) -> dict[str, Any]:
+    """SD-JWT VC issuer metadata of issuer ``name`` (None: the registry operator)."""
+    if name is None:
+        did, issuer_url = registry_did_of(home), home.base_url
+    else:
+        did, issuer_url = _issuer_did(home, name), f"{home.base_url}/issuers/{name}"
+    keys = [
+        {**key.public_jwk, "kid": thumbprint(key.public_jwk), "alg": key.algorithm, "use": "sig"}
+        for key in list_keys(home, did)
+        if key.compromised_at is None
+    ]
+    return {"issuer": issuer_url, "jwks": {"keys": keys}}
+
+
+def current_trust_list(home: Home, *, now: datetime) -> str:
+    """The signed trust list to serve now (see the module docstring); NotFoundError without
+    a registry."""
+    registry_did = registry_did_of(home)
+    with home.session() as session:
+        seq, head = head_of(session)
+        stored = session.get(PublishedTrustListRecord, registry_did)
+    moment = now.timestamp()
+    if (
+        stored is not None
+        and (stored.log_seq, stored.log_hash) == (seq, head)
+        and stored.iat - 60 <= moment < (stored.iat + stored.exp) / 2
+    ):
+        return stored.token
+    token = export_trust_list(home, now=now, lifetime=DEFAULT_LIFETIME)
+    claims = parse_compact(token).unverified_payload()  # signed just now, by this home
+    fresh = PublishedTrustListRecord(
+        registry_did=registry_did,
+        iat=int(claims["iat"]),
+        exp=int(claims["exp"]),
+        log_seq=int(claims["log_head"]["seq"]),
+        log_hash=str(claims["log_head"]["hash"]),
+        token=token,
+    )
+    with home.session() as session:
+        current = session.get(PublishedTrustListRecord, registry_did)
+        if current is None or current.iat < fresh.iat:
+            session.merge(fresh)
+            try:
+                session.commit()
+            except IntegrityError:  # another worker stored one first; serve the newest
+                session.rollback()
+    with home.session() as session:
+        newest = session.get(PublishedTrustListRecord, registry_did)
+    return newest.token if newest is not None and newest.iat >= fresh.iat else token
+
+
+def cacheable(
+    request: Request, body: bytes, *, media_type: str, max_age: int, etag: str | None = None
+) -> Response:
+    """``body`` with ``Cache-Control``/``ETag``; 304 when ``If-None-Match`` matches."""
+    tag = f'"{etag or hashlib.sha256(body).hexdigest()[:32]}"'
+    headers = {"Cache-Control": f"public, max-age={max_age}", "ETag": tag}
+    if _matches(request.headers.get("if-none-match"), tag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def json_bytes(document: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _matches(header: str | None, tag: str) -> bool:
+    if not header:
+        return False
+    candidates = [item.strip() for item in header.split(",")]
+    return "*" in candidates or any(c.removeprefix("W/") == tag for c in candidates)
+
+
+def _issuer_did(home: Home, name: str) -> str:
+    if not _NAME.match(name):
+        raise NotFoundError(f"no issuer {name[:64]!r}", code="ISSUER_NOT_FOUND")
+    try:
+        return find_issuer(home, name).did
+    except NotFoundError:
+        raise NotFoundError(f"no issuer {name!r}", code="ISSUER_NOT_FOUND") from None
+
+
+def _document(home: Home, did: str) -> dict[str, Any]:
+    document = home.local_did_document(did)
+    if document is None:
+        raise NotFoundError(f"no DID document for {did}", code="ISSUER_NOT_FOUND")
+    return document

@@ -1,0 +1,92 @@
+"""W3C VC API verification: ``POST /credentials/verify`` and ``POST /presentations/verify``.
+
+No authentication: a refinery needs nothing but the URL. The answer is the verification
+report either way — 200 when verified, 400 when not — the same object the CLI prints with
+``--json``. Trust comes from the home: its own DIDs and status lists from its database,
+accreditation from its registry (when it has one), other hosts over HTTPS when allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from oretrust.api.deps import NowDep, VerifierDep
+from oretrust.api.schemas import (
+    VerificationReportPublic,
+    VerifyCredentialRequest,
+    VerifyPresentationRequest,
+    problem_responses,
+)
+from oretrust.api.services import unwrap_token
+from oretrust.formats.vc_jwt import VC_JWT_MEDIA_TYPE, VP_JWT_MEDIA_TYPE
+from oretrust.report import VerificationReport
+from oretrust.sd_jwt_checks import looks_like_sd_jwt
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["verification"])
+
+_SD_JWT_MEDIA_TYPES = ("application/dc+sd-jwt", "application/vc+sd-jwt")
+_CREDENTIAL_MEDIA_TYPES = (VC_JWT_MEDIA_TYPE, *_SD_JWT_MEDIA_TYPES)
+_PRESENTATION_MEDIA_TYPES = (VP_JWT_MEDIA_TYPE, *_SD_JWT_MEDIA_TYPES)
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": VerificationReportPublic, "description": "Verified: the report"},
+    400: {
+        "model": VerificationReportPublic,
+        "description": "Not verified: the report (or a problem+json for an unusable request)",
+    },
+    **problem_responses(413, 422),
+}
+
+
+def _answer(report: VerificationReport) -> JSONResponse:
+    return JSONResponse(report.to_dict(), status_code=200 if report.verified else 400)
+
+
+@router.post(
+    "/credentials/verify",
+    summary="Verify a credential (vc+jwt or SD-JWT VC)",
+    response_model=VerificationReportPublic,
+    responses=_RESPONSES,
+)
+def verify_credential(
+    body: VerifyCredentialRequest, verifier: VerifierDep, now: NowDep
+) -> JSONResponse:
+    """Signature, issuer DID, data model, validity period, schema, status, accreditation.
+
+    A compact ``vc+jwt`` or SD-JWT VC (as issued), or an ``EnvelopedVerifiableCredential``
+    (``data:application/vc+jwt,…`` or ``data:application/dc+sd-jwt,…``)."""
+    token = unwrap_token(
+        body.verifiableCredential, "EnvelopedVerifiableCredential", _CREDENTIAL_MEDIA_TYPES
+    )
+    return _answer(verifier.check_credential(token, now=now))
+
+
+@router.post(
+    "/presentations/verify",
+    summary="Verify a presentation (vp+jwt or SD-JWT+KB)",
+    response_model=VerificationReportPublic,
+    responses=_RESPONSES,
+)
+def verify_presentation(
+    body: VerifyPresentationRequest, verifier: VerifierDep, now: NowDep
+) -> JSONResponse:
+    """Holder signature and binding, ``challenge`` (nonce) and ``domain`` (audience),
+    freshness, then every credential inside as ``/credentials/verify`` does. A ``vp+jwt`` or
+    an SD-JWT VC with a key binding JWT (compact, or enveloped as ``data:application/vp+jwt,…``
+    / ``data:application/dc+sd-jwt,…``). Without a challenge the report warns that the
+    presentation could be a replay."""
+    token = unwrap_token(
+        body.verifiablePresentation, "EnvelopedVerifiablePresentation", _PRESENTATION_MEDIA_TYPES
+    )
+    check = (
+        verifier.check_sd_jwt_presentation
+        if looks_like_sd_jwt(token)
+        else verifier.check_presentation
+    )
+    report = check(token, nonce=body.options.challenge, audience=body.options.domain, now=now)
+    return _answer(report)

@@ -1,0 +1,175 @@
+"""The holder's wallet (in the home's database): receive, list and show credentials.
+
+Part of the holder role (:mod:`oretrust.holder` re-exports everything here). The wallet keeps
+``vc+jwt`` and SD-JWT VC (``dc+sd-jwt``, as issued: the JWT and every disclosure). A credential
+is verified before the wallet accepts it, so a holder never carries a forgery unknowingly; an
+SD-JWT VC must moreover be bound (``cnf``) to one of the holder's own keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from oretrust.credentials.disclosure import format_path
+from oretrust.errors import ConflictError, InputError, NotFoundError
+from oretrust.formats.jws import parse_compact
+from oretrust.formats.sd_jwt import SD_JWT_VC_TYP, parse_sd_jwt
+from oretrust.formats.sd_jwt_core import DEFAULT_LIMITS
+from oretrust.formats.sd_jwt_processing import process_payload
+from oretrust.home import Home
+from oretrust.identities import HolderPublic, find_holder, list_keys
+from oretrust.sd_jwt_checks import looks_like_sd_jwt
+from oretrust.store.db import as_utc, utc_naive
+from oretrust.store.models import WalletEntry
+from oretrust.verifier_keys import same_key
+
+__all__ = [
+    "VC_JWT",
+    "WalletCredential",
+    "WalletCredentialDetails",
+    "find_entry",
+    "list_wallet",
+    "receive_credential",
+    "show",
+]
+
+VC_JWT = "vc+jwt"
+
+
+@dataclass(frozen=True)
+class WalletCredential:
+    """A credential in a wallet, as callers see it."""
+
+    credential_id: str
+    type: str
+    format: str
+    issuer: str
+    token: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class WalletCredentialDetails:
+    """What a wallet credential would disclose: ``visible`` claims are always shown;
+    ``withholdable`` ones (SD-JWT VC only, by claim path) only when the holder chooses."""
+
+    credential: WalletCredential
+    visible: dict[str, Any]
+    withholdable: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (no token)."""
+        entry = self.credential
+        return {
+            "credential_id": entry.credential_id,
+            "type": entry.type,
+            "format": entry.format,
+            "issuer": entry.issuer,
+            "received_at": entry.received_at.isoformat(),
+            "visible": self.visible,
+            "withholdable": self.withholdable,
+        }
+
+
+def receive_credential(home: Home, holder: str, token: str, *, now: datetime) -> WalletCredential:
+    """Verify ``token`` (vc+jwt, or an SD-JWT VC as issued) and store it in ``holder``'s wallet.
+
+    Raises InvalidCredentialError (with the report) when it does not verify, InputError
+    ``CREDENTIAL_ID_MISSING``, ``KEY_BINDING_MISMATCH`` (an SD-JWT VC bound to a key the holder
+    does not have) or ``ALREADY_PRESENTED`` (an SD-JWT with a KB-JWT), ConflictError when the
+    wallet already has it.
+    """
+    owner = find_holder(home, holder)
+    token = token.strip()
+    is_sd_jwt = looks_like_sd_jwt(token)
+    if is_sd_jwt and not token.endswith("~"):
+        raise InputError(
+            "a wallet keeps SD-JWT VCs as issued, not presentations", code="ALREADY_PRESENTED"
+        )
+    verified = home.verifier(now=now).verify_credential(token, now=now)
+    credential_id = str(verified.credential.get("id", ""))
+    if not credential_id:
+        raise InputError(
+            "a wallet keeps only credentials that have an id", code="CREDENTIAL_ID_MISSING"
+        )
+    if is_sd_jwt:
+        _require_own_key(home, owner, verified.credential)
+    types = [t for t in verified.report.types if t != "VerifiableCredential"]
+    entry = WalletEntry(
+        holder_did=owner.did,
+        credential_id=credential_id,
+        type=types[-1] if types else "VerifiableCredential",
+        format=SD_JWT_VC_TYP if is_sd_jwt else VC_JWT,
+        issuer_did=verified.issuer,
+        token=token,
+        received_at=utc_naive(now),
+    )
+    with home.session() as session:
+        session.add(entry)
+        try:
+            session.commit()
+        except IntegrityError as exc:
+            raise ConflictError(f"{credential_id} is already in {owner.name}'s wallet") from exc
+    return _public(entry)
+
+
+def list_wallet(home: Home, holder: str) -> list[WalletCredential]:
+    """The credentials in ``holder``'s wallet, oldest first."""
+    owner = find_holder(home, holder)
+    with home.session() as session:
+        rows = session.exec(
+            select(WalletEntry).where(WalletEntry.holder_did == owner.did).order_by(WalletEntry.id)  # type: ignore[arg-type]
+        )
+        return [_public(row) for row in rows]
+
+
+def show(home: Home, holder: str, credential_id: str) -> WalletCredentialDetails:
+    """What ``credential_id`` would disclose: for an SD-JWT VC the always-visible claims and
+    the withholdable ones; a vc+jwt discloses everything. Raises NotFoundError."""
+    entry = find_entry(home, holder, credential_id)
+    if entry.format != SD_JWT_VC_TYP:
+        return WalletCredentialDetails(entry, parse_compact(entry.token).unverified_payload(), {})
+    # The wallet verified this token when it received it; here it only reads its own copy.
+    parsed = parse_sd_jwt(entry.token)
+    depth = DEFAULT_LIMITS.max_depth
+    visible = process_payload(parsed.unverified_payload, (), max_depth=depth).claims
+    full = process_payload(parsed.unverified_payload, parsed.disclosures, max_depth=depth)
+    withholdable = {format_path(item.path): item.disclosure.value for item in full.disclosed}
+    return WalletCredentialDetails(entry, visible, withholdable)
+
+
+def find_entry(home: Home, holder: str, credential_id: str) -> WalletCredential:
+    """The wallet credential ``credential_id`` of ``holder``; raise NotFoundError."""
+    owner = find_holder(home, holder)
+    for entry in list_wallet(home, owner.did):
+        if entry.credential_id == credential_id:
+            return entry
+    raise NotFoundError(f"{credential_id} is not in {owner.name}'s wallet")
+
+
+def _require_own_key(home: Home, owner: HolderPublic, credential: dict[str, Any]) -> None:
+    cnf = credential.get("cnf")
+    jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
+    if not isinstance(jwk, dict) or not any(
+        same_key(jwk, key.public_jwk) for key in list_keys(home, owner.did)
+    ):
+        raise InputError(
+            f"this SD-JWT VC is bound to a key {owner.name} does not hold",
+            code="KEY_BINDING_MISMATCH",
+        )
+
+
+def _public(entry: WalletEntry) -> WalletCredential:
+    return WalletCredential(
+        entry.credential_id,
+        entry.type,
+        entry.format,
+        entry.issuer_did,
+        entry.token,
+        as_utc(entry.received_at),
+    )

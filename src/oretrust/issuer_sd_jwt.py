@@ -1,0 +1,198 @@
+"""The issuer role for SD-JWT VC (``dc+sd-jwt``): a typed credential its holder can disclose
+selectively, bound to the holder's key, revocable through the Token Status List.
+
+Re-exported by :mod:`oretrust.issuer`. Same path as :func:`oretrust.issuer.issue_credential`:
+validate the subject against its type, apply the type's disclosure profile (each withholdable
+claim becomes its own disclosure; nothing else is hidden), allocate a status index (the same
+allocation as vc+jwt, published as ``<list>-tsl``), sign with the issuer's active key (``kid``
+= its DID URL), record id + hash with format ``dc+sd-jwt`` (never the credential).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from oretrust.credentials import get_credential_type
+from oretrust.credentials.disclosure import (
+    disclosure_profile,
+    format_path,
+    sd_jwt_vc_claims,
+    vct_for,
+)
+from oretrust.did import DefaultDidResolver, create_did_jwk, signing_jwk
+from oretrust.errors import InputError, OreTrustError
+from oretrust.formats.sd_jwt import SD_JWT_VC_TYP, StatusListReference, issue_sd_jwt_vc
+from oretrust.home import Home
+from oretrust.identities import find_issuer, signer_for
+from oretrust.status.allocation import allocate_index, token_status_reference
+from oretrust.store.db import utc_naive
+from oretrust.store.models import IssuedCredentialRecord
+
+__all__ = ["IssuedSdJwtCredential", "holder_key", "issue_sd_jwt_credential"]
+
+
+@dataclass(frozen=True)
+class IssuedSdJwtCredential:
+    """A freshly issued SD-JWT VC and the facts recorded about it.
+
+    ``token`` is the issuance form ``<JWT>~<disclosure>~…~`` (every disclosure: the holder's
+    copy); ``withholdable`` names the claims the holder may keep back.
+    """
+
+    id: str
+    type: str
+    format: str
+    issuer: str
+    holder: str
+    token: str
+    claims: dict[str, Any]
+    withholdable: tuple[str, ...]
+    status: dict[str, Any] | None
+
+
+def issue_sd_jwt_credential(
+    home: Home,
+    *,
+    issuer: str,
+    type_name: str,
+    subject: dict[str, Any],
+    now: datetime,
+    holder: str | None = None,
+    holder_jwk: Mapping[str, Any] | None = None,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    with_status: bool = True,
+    withhold: Iterable[Sequence[str]] | None = None,
+) -> IssuedSdJwtCredential:
+    """Issue ``type_name`` from ``issuer`` (name or DID) as an SD-JWT VC.
+
+    ``holder`` is the DID whose key the credential is bound to (``cnf.jwk``: its first
+    ``authentication`` key; a did:jwk is the key itself), or give ``holder_jwk``. The subject
+    says whom the credential is *about* (an origin certificate is about the exporter, and may
+    be bound to the trader who presents it). ``withhold`` narrows the type's profile (default:
+    every withholdable claim present is made selectively disclosable). Claims: ``iss``,
+    ``vct``, ``iat``, ``exp`` (``valid_until``), ``nbf`` (``valid_from`` when later than
+    ``now``), ``jti``, ``cnf``, ``status.status_list`` (with ``with_status``), ``sub`` and the
+    subject's claims. Raises SchemaValidationError naming the bad field, InputError
+    (``HOLDER_KEY_REQUIRED``, ``DISCLOSURE_PROFILE_VIOLATION`` for a ``withhold`` path outside
+    the profile, ``INVALID_VALIDITY``), NotFoundError.
+    """
+    if not isinstance(subject, dict):
+        raise InputError("credentialSubject must be a JSON object", code="INVALID_SUBJECT")
+    credential_type = get_credential_type(type_name)
+    record = find_issuer(home, issuer)
+    key = dict(holder_jwk) if holder_jwk is not None else holder_key(home, holder)
+    bound_to = holder or create_did_jwk(key)
+    claims = sd_jwt_vc_claims(credential_type.name, subject)
+    disclosable = _disclosable(credential_type.name, claims, withhold)
+    if valid_until is not None and valid_until <= (valid_from or now):
+        raise InputError("valid_until must be after the start of validity", code="INVALID_VALIDITY")
+    credential_id = f"urn:uuid:{uuid.uuid4()}"
+    status: dict[str, Any] | None = None
+    reference = None
+    if with_status:
+        allocation = allocate_index(
+            home,
+            issuer_did=record.did,
+            credential_id=credential_id,
+            type_name=credential_type.name,
+            now=now,
+        )
+        status = token_status_reference(allocation, home.base_url)
+        entry = status["status_list"]
+        reference = StatusListReference(entry["idx"], entry["uri"])
+    issued = issue_sd_jwt_vc(
+        {"jti": credential_id, **claims},
+        signer_for(home, record.did),
+        issuer=record.did,
+        vct=vct_for(credential_type.name),
+        now=now,
+        holder_jwk=key,
+        disclosable=disclosable,
+        expires_at=valid_until,
+        not_before=valid_from if valid_from is not None and valid_from > now else None,
+        status=reference,
+    )
+    token = issued.compact
+    with home.session() as session:
+        session.add(
+            IssuedCredentialRecord(
+                id=credential_id,
+                type=credential_type.name,
+                format=SD_JWT_VC_TYP,
+                issuer_did=record.did,
+                holder_did=bound_to,
+                issued_at=utc_naive(now),
+                valid_from=utc_naive(valid_from or now),
+                valid_until=utc_naive(valid_until) if valid_until else None,
+                sha256=hashlib.sha256(token.encode()).hexdigest(),
+            )
+        )
+        session.commit()
+    return IssuedSdJwtCredential(
+        credential_id,
+        credential_type.name,
+        SD_JWT_VC_TYP,
+        record.did,
+        bound_to,
+        token,
+        claims,
+        tuple(format_path(path) for path in disclosable),
+        status,
+    )
+
+
+def holder_key(home: Home, holder: str | None) -> dict[str, Any]:
+    """The public JWK a credential for ``holder`` (a DID) is bound to: its first
+    ``authentication`` key (did:jwk and did:key resolve locally, did:web only when this home
+    hosts it). Raises InputError ``HOLDER_KEY_REQUIRED``."""
+    if not holder or not holder.startswith("did:"):
+        raise InputError(
+            "an SD-JWT VC is bound to its holder's key: give the holder's DID or JWK",
+            code="HOLDER_KEY_REQUIRED",
+        )
+    try:
+        # A fresh offline resolver: the home's own is cached with its network setting.
+        resolver = DefaultDidResolver(fetcher=None, local=home.local_did_document)
+        document = resolver.resolve(holder)
+        methods = document.get("authentication", [])
+        first = methods[0] if isinstance(methods, list) and methods else None
+        method_id = first.get("id") if isinstance(first, dict) else first
+        if not isinstance(method_id, str):
+            raise InputError(f"{holder} lists no authentication key")
+        return signing_jwk(document, method_id, "authentication")
+    except OreTrustError as exc:
+        raise InputError(
+            f"no key to bind the credential to for {holder}: {exc.detail}",
+            code="HOLDER_KEY_REQUIRED",
+        ) from exc
+
+
+def _disclosable(
+    type_name: str, claims: dict[str, Any], withhold: Iterable[Sequence[str]] | None
+) -> list[tuple[str, ...]]:
+    """The profile's withholdable paths present in ``claims`` (narrowed by ``withhold``)."""
+    profile = disclosure_profile(type_name)
+    wanted = profile.withholdable if withhold is None else [tuple(p) for p in withhold]
+    for path in wanted:
+        if path not in profile.withholdable:
+            raise InputError(
+                f"{format_path(path)} is not a claim the {type_name} profile lets a holder "
+                "withhold",
+                code="DISCLOSURE_PROFILE_VIOLATION",
+            )
+    return [path for path in wanted if _present(claims, path)]
+
+
+def _present(claims: Mapping[str, Any], path: tuple[str, ...]) -> bool:
+    node: Any = claims
+    for step in path:
+        if not isinstance(node, Mapping) or step not in node:
+            return False
+        node = node[step]
+    return True

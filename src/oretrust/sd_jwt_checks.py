@@ -1,0 +1,399 @@
+"""The verifier's SD-JWT VC path (``dc+sd-jwt``): every check of the vc+jwt path, on what the
+holder chose to disclose.
+
+:class:`~oretrust.verifier.Verifier` calls in here for a compact SD-JWT (a ``~`` in the token)
+and for ``data:application/dc+sd-jwt,…`` entries of a vp+jwt. Checks recorded, in order:
+
+``media_type``, ``issuer_resolved`` (the ``iss`` DID), ``kid`` (the header's DID URL, in
+``assertionMethod``), ``signature``, ``disclosures`` (RFC 9901 §7.1: every code of
+:mod:`oretrust.formats.sd_jwt_processing`), ``key_validity``, ``validity_period``,
+``data_model`` (``vct`` names an oretrust type), ``disclosure_profile``
+(``DISCLOSURE_PROFILE_VIOLATION``: a claim outside the type's withholdable set was hidden
+behind a digest), ``schema`` (the disclosed claims; withheld ones are not errors), then the
+verifier's extra checks (status from the Token Status List, issuer accreditation) over a
+VC-Data-Model-shaped *view* of the disclosed claims. ``key_binding`` (the KB-JWT: ``kb+jwt``,
+``cnf`` key, ``aud``, ``nonce``, freshness, ``sd_hash``) is recorded on the presentation.
+
+The report's ``claims`` is that view (``type``, ``issuer``, ``credentialSubject`` from
+``sub`` and the disclosed subject claims, and the JWT claims as signed), so every consumer of
+reports reads both formats alike; its ``disclosure`` section says what was disclosed, which
+withholdable claims were not, and how many digests stayed hidden.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from oretrust.credentials import get_credential_type
+from oretrust.credentials.disclosure import (
+    DISCLOSURE_PROFILES,
+    format_path,
+    hidden_digests,
+    parse_disclosed_subject,
+    profile_violations,
+    subject_from_sd_jwt_vc_claims,
+    type_for_vct,
+)
+from oretrust.did import DidResolver, signing_jwk
+from oretrust.errors import OreTrustError, SchemaValidationError
+from oretrust.formats.sd_jwt import (
+    SD_JWT_VC_NEVER_DISCLOSABLE,
+    SD_JWT_VC_TYP,
+    SD_JWT_VC_TYP_LEGACY,
+    DisclosedClaim,
+    UnverifiedSdJwt,
+    VerifiedKeyBinding,
+    parse_sd_jwt,
+    verify_sd_jwt,
+)
+from oretrust.formats.sd_jwt_core import DEFAULT_LIMITS
+from oretrust.formats.sd_jwt_processing import process_payload
+from oretrust.report import VerificationReport
+from oretrust.verifier_keys import absolute_kid, check_key_not_compromised, method_by_id
+
+__all__ = [
+    "PROFILE_VIOLATION",
+    "SD_JWT_MEDIA_TYPES",
+    "SdJwtContext",
+    "SdJwtState",
+    "check_key_binding",
+    "check_sd_jwt_credential",
+    "looks_like_sd_jwt",
+    "parse_into",
+    "unverified_kb_expectations",
+]
+
+PROFILE_VIOLATION = "DISCLOSURE_PROFILE_VIOLATION"
+#: Media types of SD-JWT VC inside an ``EnvelopedVerifiableCredential`` data: URL.
+SD_JWT_MEDIA_TYPES = frozenset(
+    {f"application/{SD_JWT_VC_TYP}", f"application/{SD_JWT_VC_TYP_LEGACY}"}
+)
+
+_CHECK_OF_CODE = {
+    "TYP_INVALID": "media_type",
+    "ALGORITHM_NOT_ALLOWED": "signature",
+    "SIGNATURE_INVALID": "signature",
+    "KEY_INVALID": "signature",
+    "CREDENTIAL_EXPIRED": "validity_period",
+    "CREDENTIAL_NOT_YET_VALID": "validity_period",
+    "VCT_MISSING": "data_model",
+    "CLAIM_INVALID": "data_model",
+    "STATUS_MALFORMED": "data_model",
+}
+
+
+@dataclass(frozen=True)
+class SdJwtContext:
+    """What the verifier lends this path: its trust sources and leeways."""
+
+    did_resolver: DidResolver
+    extra_checks: Sequence[Callable[[dict[str, Any], VerificationReport, datetime], None]]
+    leeway: timedelta
+    kb_max_age: timedelta
+
+
+@dataclass(frozen=True)
+class SdJwtState:
+    """An SD-JWT whose issuer signature and disclosures verified: what key binding needs."""
+
+    unverified: UnverifiedSdJwt
+    issuer_jwk: dict[str, Any]
+    claims: dict[str, Any]
+    valid_now: bool
+
+    @property
+    def holder_jwk(self) -> dict[str, Any] | None:
+        """``cnf.jwk``, the key the holder must prove possession of."""
+        cnf = self.claims.get("cnf")
+        jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
+        return jwk if isinstance(jwk, dict) else None
+
+
+def looks_like_sd_jwt(token: str) -> bool:
+    """A compact SD-JWT has a ``~`` after its JWT; a compact JWS never has one."""
+    return "~" in token
+
+
+def parse_into(token: str, report: VerificationReport) -> UnverifiedSdJwt | None:
+    """Parse a compact SD-JWT (+KB), recording ``format``; None when it does not parse."""
+    try:
+        unverified = parse_sd_jwt(token)
+    except OreTrustError as exc:
+        report.failed("format", exc.code, exc.detail)
+        return None
+    kb = " and a key binding JWT" if unverified.kb_jwt is not None else ""
+    report.passed("format", f"SD-JWT with {len(unverified.disclosures)} disclosure(s){kb}")
+    return unverified
+
+
+def check_sd_jwt_credential(
+    context: SdJwtContext, unverified: UnverifiedSdJwt, report: VerificationReport, now: datetime
+) -> SdJwtState | None:
+    """Run the credential checks (module docstring) on an issuer-signed SD-JWT and its
+    disclosures, ignoring any KB-JWT; return the state key binding needs, or None."""
+    typ = unverified.unverified_header.get("typ")
+    normalised = typ.lower().removeprefix("application/") if isinstance(typ, str) else None
+    if normalised not in (SD_JWT_VC_TYP, SD_JWT_VC_TYP_LEGACY):
+        report.failed("media_type", "TYP_INVALID", f"typ is {typ!r}, expected {SD_JWT_VC_TYP!r}")
+        return None
+    report.passed("media_type", f"typ {typ}")
+    unverified_issuer = unverified.unverified_issuer
+    jti = unverified.unverified_payload.get("jti")
+    report.credential_id = jti if isinstance(jti, str) else None
+    if unverified_issuer is None:
+        report.failed("issuer_resolved", "ISSUER_MISSING", "the SD-JWT VC has no string 'iss'")
+        return None
+    report.issuer = unverified_issuer
+    issuer_jwk, method = _issuer_key(context, unverified, unverified_issuer, report)
+    if issuer_jwk is None:
+        return None
+    credential_only = dataclasses.replace(unverified, kb_jwt=None)
+    valid_now = True
+    try:
+        verified = verify_sd_jwt(
+            credential_only, issuer_jwk, now=now, require_key_binding=False, leeway=context.leeway
+        )
+        claims, disclosed, undisclosed = (
+            verified.claims,
+            verified.disclosed,
+            verified.undisclosed_count,
+        )
+    except OreTrustError as exc:
+        check_id = _CHECK_OF_CODE.get(exc.code, "disclosures")
+        if check_id != "validity_period":
+            _record_up_to(report, check_id, exc)
+            return None
+        # Signature and disclosures were checked before validity: process them for the report.
+        processed = process_payload(
+            unverified.unverified_payload,
+            unverified.disclosures,
+            max_depth=DEFAULT_LIMITS.max_depth,
+            never_disclosable=SD_JWT_VC_NEVER_DISCLOSABLE,
+        )
+        claims, disclosed, undisclosed = (
+            processed.claims,
+            processed.disclosed,
+            processed.undisclosed_count,
+        )
+        _record_up_to(report, check_id, exc)
+        valid_now = False
+    else:
+        _record_up_to(report, "validity_period", None)
+    check_key_not_compromised(method, claims, report)
+    _describe(report, unverified.unverified_payload, claims, disclosed, undisclosed)
+    view = report.claims or {}
+    type_name = type_for_vct(str(claims.get("vct")))
+    if type_name is None:
+        report.passed("data_model", f"vct {claims.get('vct')} (an SD-JWT VC)")
+        report.warnings.append(
+            "credential type is not an oretrust type: disclosure profile and schema not checked"
+        )
+    else:
+        report.passed("data_model", f"vct names the oretrust type {type_name}")
+        _check_profile_and_schema(type_name, unverified.unverified_payload, disclosed, view, report)
+    for extra in context.extra_checks:
+        extra(view, report, now)
+    return SdJwtState(unverified, issuer_jwk, claims, valid_now)
+
+
+def check_key_binding(
+    context: SdJwtContext,
+    state: SdJwtState,
+    report: VerificationReport,
+    *,
+    nonce: str,
+    audience: str,
+    now: datetime,
+) -> VerifiedKeyBinding | None:
+    """Check the KB-JWT of a presentation against this verifier's challenge; record
+    ``key_binding`` (``KB_JWT_*`` codes) on ``report`` and return it, or None."""
+    try:
+        verified = verify_sd_jwt(
+            state.unverified,
+            state.issuer_jwk,
+            now=now,
+            audience=audience,
+            nonce=nonce,
+            require_key_binding=True,
+            leeway=context.leeway,
+            kb_max_age=context.kb_max_age,
+        )
+    except OreTrustError as exc:
+        report.failed("key_binding", exc.code, exc.detail)
+        return None
+    binding = verified.key_binding
+    if binding is None:  # pragma: no cover - require_key_binding=True guarantees one
+        report.failed("key_binding", "KB_JWT_MISSING", "no key binding JWT")
+        return None
+    report.passed(
+        "key_binding",
+        f"KB-JWT signed with the credential's cnf key for {audience}; nonce matches; "
+        "sd_hash covers exactly the disclosures presented",
+    )
+    return binding
+
+
+def unverified_kb_expectations(unverified: UnverifiedSdJwt) -> tuple[str | None, str | None]:
+    """``(nonce, aud)`` as the KB-JWT states them (unverified), for a caller that set none."""
+    if unverified.kb_jwt is None:
+        return None, None
+    try:
+        body = json.loads(unverified.kb_jwt.unverified_payload_bytes)
+    except (ValueError, UnicodeDecodeError):
+        return None, None
+    if not isinstance(body, dict):
+        return None, None
+    nonce, aud = body.get("nonce"), body.get("aud")
+    return (nonce if isinstance(nonce, str) else None, aud if isinstance(aud, str) else None)
+
+
+# ---------------------------------------------------------------------- internals
+def _issuer_key(
+    context: SdJwtContext, unverified: UnverifiedSdJwt, issuer: str, report: VerificationReport
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Resolve ``iss`` and take the key ``kid`` names from ``assertionMethod``."""
+    kid = absolute_kid(unverified.unverified_kid, issuer, report)
+    if kid is None:
+        return None, None
+    try:
+        document = context.did_resolver.resolve(issuer)
+        report.passed("issuer_resolved", f"resolved {issuer}")
+    except OreTrustError as exc:
+        report.failed("issuer_resolved", exc.code, exc.detail)
+        return None, None
+    try:
+        jwk = signing_jwk(document, kid, "assertionMethod")
+        report.passed("kid", f"{kid} is in assertionMethod of {issuer}")
+    except OreTrustError as exc:
+        report.failed("kid", exc.code, exc.detail)
+        return None, None
+    return jwk, method_by_id(document, kid)
+
+
+def _record_up_to(
+    report: VerificationReport, failed_check: str, error: OreTrustError | None
+) -> None:
+    """Record signature → disclosures → validity_period as passed up to the failed one."""
+    for check_id, detail in (
+        ("signature", "the issuer's signature verifies"),
+        ("disclosures", "every disclosure matches a digest; no duplicates, no reserved names"),
+        ("validity_period", "within iat/nbf/exp"),
+    ):
+        if check_id == failed_check and error is not None:
+            report.failed(check_id, error.code, error.detail)
+            return
+        report.passed(check_id, detail)
+
+
+def _describe(
+    report: VerificationReport,
+    payload: dict[str, Any],
+    claims: dict[str, Any],
+    disclosed: tuple[DisclosedClaim, ...],
+    undisclosed: int,
+) -> None:
+    """Fill the report's identity, view and ``disclosure`` section from verified claims."""
+    vct = str(claims.get("vct"))
+    type_name = type_for_vct(vct)
+    types = list(get_credential_type(type_name).types) if type_name else ["VerifiableCredential"]
+    view: dict[str, Any] = {"type": types, "issuer": claims.get("iss")}
+    if isinstance(claims.get("jti"), str):
+        view["id"] = claims["jti"]
+    start = claims.get("nbf", claims.get("iat"))
+    if isinstance(start, int | float):
+        view["validFrom"] = _xsd(start)
+    if isinstance(claims.get("exp"), int | float):
+        view["validUntil"] = _xsd(claims["exp"])
+    view["credentialSubject"] = subject_from_sd_jwt_vc_claims(claims)
+    view.update(
+        (name, claims[name])
+        for name in ("iss", "vct", "iat", "nbf", "exp", "jti", "cnf", "status")
+        if name in claims
+    )
+    report.types = types
+    report.claims = view
+    profile = DISCLOSURE_PROFILES.get(type_name) if type_name else None
+    plain = process_payload(payload, (), max_depth=DEFAULT_LIMITS.max_depth).claims
+    report.disclosure = {
+        "format": SD_JWT_VC_TYP,
+        "always_visible": sorted(subject_from_sd_jwt_vc_claims(plain)),
+        "disclosed": [format_path(item.path) for item in disclosed],
+        "not_disclosed": [
+            format_path(path)
+            for path in (profile.withholdable if profile else ())
+            if not _present(claims, path)
+        ],
+        "undisclosed_digests": undisclosed,
+    }
+
+
+def _check_profile_and_schema(
+    type_name: str,
+    payload: dict[str, Any],
+    disclosed: tuple[DisclosedClaim, ...],
+    view: dict[str, Any],
+    report: VerificationReport,
+) -> None:
+    profile = DISCLOSURE_PROFILES[type_name]
+    hidden = hidden_digests(
+        payload, [(item.path, item.disclosure.digest, item.disclosure.value) for item in disclosed]
+    )
+    problems = profile_violations(profile, hidden, [item.path for item in disclosed])
+    schema_error: SchemaValidationError | None = None
+    try:
+        parse_disclosed_subject(type_name, view.get("credentialSubject", {}))
+    except SchemaValidationError as exc:
+        missing = _missing_claim(exc)
+        if missing is not None and hidden.undisclosed.get(missing[:-1], 0):
+            problems.append(
+                f"'{format_path(missing)}' must be plainly visible, yet it is missing where "
+                "the credential hides claims behind digests"
+            )
+        else:
+            schema_error = exc
+    if problems:
+        report.failed("disclosure_profile", PROFILE_VIOLATION, "; ".join(problems))
+    else:
+        shown = len(disclosed)
+        report.passed(
+            "disclosure_profile",
+            f"only claims the {type_name} profile lets the holder withhold are selectively "
+            f"disclosable; {shown} disclosed",
+        )
+    if schema_error is not None:
+        report.failed("schema", schema_error.code, schema_error.detail)
+    elif not problems:
+        report.passed("schema", f"the disclosed claims match the {type_name} schema")
+
+
+def _missing_claim(error: SchemaValidationError) -> tuple[str, ...] | None:
+    """The claim path of an ``… is required`` schema error (``id`` → ``sub``), else None."""
+    if not error.detail.endswith(": is required"):
+        return None
+    parts = [p.split("[", 1)[0] for p in error.field.split(".")[1:]]
+    if not parts or any(not p for p in parts):
+        return None
+    if parts == ["id"]:
+        return ("sub",)
+    return tuple(parts)
+
+
+def _present(claims: dict[str, Any], path: tuple[str, ...]) -> bool:
+    node: Any = claims
+    for step in path:
+        if not isinstance(node, dict) or step not in node:
+            return False
+        node = node[step]
+    return True
+
+
+def _xsd(seconds: float) -> str:
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return str(seconds)

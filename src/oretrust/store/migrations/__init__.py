@@ -1,0 +1,1 @@
+"""Alembic migrations of the oretrust database (see :mod:`oretrust.store.migrate`)."""

@@ -1,0 +1,263 @@
+"""Who may call what: the authorization matrix, tokens, the audit log and the rate limit.
+
+Every mutating endpoint (found in the OpenAPI document, so a new one cannot be missed)
+refuses anonymous calls, malformed, expired and revoked tokens, tokens of the wrong role and
+tokens of another issuer — and a refused call changes nothing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from api_support import CUSTOMS, MINISTRY, ApiClient, Cast, make_cast, origin_certificate
+from oretrust.api import create_app
+from oretrust.api.deps import get_verifier
+from oretrust.api.middleware import RateLimiter, client_address
+from oretrust.api.settings import RateLimit, parse_rate_limit
+from oretrust.cli import app as cli_app
+from oretrust.errors import InputError
+
+PUBLIC_POSTS = {"/credentials/verify", "/presentations/verify", "/authorization", "/recognition"}
+READERS = ("/registry/history", "/revocations/log", "/audit/log")
+
+
+@pytest.fixture(scope="module")
+def cast(tmp_path_factory: pytest.TempPathFactory) -> Cast:
+    return make_cast(tmp_path_factory.mktemp("auth") / "home")
+
+
+@pytest.fixture(scope="module")
+def api(cast: Cast) -> Iterator[ApiClient]:
+    client = cast.client()
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def ministry_credential(api: ApiClient, cast: Cast) -> str:
+    response = api.post(
+        "/credentials/issue",
+        json={"credential": origin_certificate(cast.holder_did)},
+        headers=cast.auth("ministry"),
+    )
+    assert response.status_code == 201, response.text
+    credential_id: str = response.json()["credentialId"]
+    return credential_id
+
+
+def _calls(credential_id: str, accreditation_id: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """A valid body for every mutating route, and the role that may call it."""
+    change = {"reason": "matrix"}
+    return {
+        "/credentials/issue": ("ministry", {"credential": origin_certificate()}),
+        "/credentials/status": (
+            "ministry",
+            {"credentialId": credential_id, "action": "revoke", "reason": "matrix"},
+        ),
+        "/registry/accreditations": (
+            "admin",
+            {
+                "entity_id": CUSTOMS,
+                "credential_type": "ConformityAssessmentCredential",
+                "jurisdiction": "CD",
+            },
+        ),
+        "/registry/accreditations/{accreditation_id}/withdraw": ("admin", change),
+        "/registry/accreditations/{accreditation_id}/suspend": ("admin", change),
+        "/registry/accreditations/{accreditation_id}/reinstate": ("admin", change),
+        "/registry/recognitions": (
+            "admin",
+            {"entity_id": "did:web:cami.gouv.cd.example", "action": "accredit:X", "resource": "CD"},
+        ),
+    }
+
+
+def _state(cast: Cast, api: ApiClient) -> tuple[Any, ...]:
+    reader = cast.auth("auditor")
+    return (
+        api.get("/revocations/log", headers=reader).json(),
+        len(api.get("/registry/history", headers=reader).json()),
+    )
+
+
+def test_every_mutating_endpoint_refuses_the_wrong_callers(
+    api: ApiClient, cast: Cast, ministry_credential: str
+) -> None:
+    accreditation_id = api.get("/registry/history", headers=cast.auth("auditor")).json()[-1][
+        "subject"
+    ]
+    calls = _calls(ministry_credential, accreditation_id)
+    paths = api.get("/openapi.json").json()["paths"]
+    mutating = {
+        path for path, item in paths.items() if set(item) & {"post", "put", "patch", "delete"}
+    }
+    assert mutating - PUBLIC_POSTS == set(calls), "a mutating route is missing from the matrix"
+    before = _state(cast, api)
+    refusals = {
+        "anonymous": ({}, 401),
+        "malformed": ({"Authorization": "Bearer ort_nothing_here"}, 401),
+        "wrong scheme": ({"Authorization": f"Basic {cast.tokens['admin']}"}, 401),
+        "tampered": ({"Authorization": f"Bearer {cast.tokens['admin'][:-2]}xx"}, 401),
+        "oversized": ({"Authorization": "Bearer " + "a" * 10_000}, 401),
+        "expired": (cast.auth("expired"), 401),
+        "revoked": (cast.auth("revoked"), 401),
+        "auditor": (cast.auth("auditor"), 403),
+    }
+    for path, (allowed, body) in calls.items():
+        url = path.format(accreditation_id=accreditation_id)
+        wrong_role = "admin" if allowed != "admin" else "ministry"
+        for name, (headers, status) in {
+            **refusals,
+            "wrong role": (cast.auth(wrong_role), 403),
+        }.items():
+            response = api.post(url, json=body, headers=headers)
+            assert response.status_code == status, (path, name, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            if status == 401:
+                assert response.headers["www-authenticate"] == "Bearer"
+                # the same answer whatever the reason: no oracle on which tokens exist
+                assert response.json()["detail"].startswith("a valid bearer token is required")
+    assert _state(cast, api) == before
+
+
+def test_an_issuer_token_acts_for_its_own_issuer_only(
+    api: ApiClient, cast: Cast, ministry_credential: str
+) -> None:
+    customs = cast.auth("customs")
+    other = api.post(
+        "/credentials/status",
+        json={"credentialId": ministry_credential, "action": "revoke", "reason": "not mine"},
+        headers=customs,
+    )
+    unknown = api.post(
+        "/credentials/status",
+        json={
+            "credentialId": "urn:uuid:00000000-0000-4000-8000-000000000000",
+            "action": "revoke",
+            "reason": "x",
+        },
+        headers=customs,
+    )
+    assert other.status_code == unknown.status_code == 404
+    assert other.json()["code"] == unknown.json()["code"] == "CREDENTIAL_NOT_FOUND"
+    as_ministry = api.post(
+        "/credentials/issue",
+        json={"credential": origin_certificate(issuer={"id": MINISTRY})},
+        headers=customs,
+    )
+    assert as_ministry.status_code == 403 and as_ministry.json()["code"] == "FORBIDDEN"
+    assert api.get("/revocations/log", headers=cast.auth("auditor")).json() == []
+
+
+def test_readers(api: ApiClient, cast: Cast) -> None:
+    for path in READERS:
+        assert api.get(path).status_code == 401
+        assert api.get(path, headers=cast.auth("ministry")).status_code == 403
+        assert api.get(path, headers=cast.auth("auditor")).status_code == 200
+        assert api.get(path, headers=cast.auth("admin")).status_code == 200
+
+
+def test_audit_log_names_the_token_of_refused_and_accepted_calls(
+    api: ApiClient, cast: Cast
+) -> None:
+    api.post("/registry/recognitions", json={}, headers=cast.auth("auditor"))
+    api.post("/registry/recognitions", json={})  # anonymous: nothing to attribute
+    entries = api.get("/audit/log", headers=cast.auth("admin")).json()
+    last = entries[-1]
+    assert (last["token_id"], last["role"], last["status"], last["code"]) == (
+        cast.token_ids["auditor"],
+        "auditor",
+        403,
+        "FORBIDDEN",
+    )
+    assert all(entry["token_id"] in cast.token_ids.values() for entry in entries)
+
+
+def test_tokens_are_stored_as_hashes_and_the_cli_manages_them(cast: Cast) -> None:
+    runner = CliRunner()
+    home = ["--home", str(cast.folder)]
+    created = runner.invoke(
+        cli_app, ["token", "create", "--role", "auditor", "--expires-in", "12h", "--json", *home]
+    )
+    assert created.exit_code == 0, created.output
+    made = json.loads(created.stdout)
+    assert made["token"].startswith(f"ort_{made['id']}_") and made["role"] == "auditor"
+    database = sqlite3.connect(cast.folder / "oretrust.db")
+    try:
+        dump = "\n".join(database.iterdump())
+    finally:
+        database.close()
+    assert made["token"] not in dump and made["token"].split("_", 2)[2] not in dump
+    listed = runner.invoke(cli_app, ["token", "list", "--json", *home])
+    assert made["id"] in listed.stdout and made["token"] not in listed.stdout
+    revoked = runner.invoke(cli_app, ["token", "revoke", made["id"], *home])
+    assert revoked.exit_code == 0
+    refused = runner.invoke(cli_app, ["token", "create", "--role", "issuer", *home])
+    assert isinstance(refused.exception, InputError)  # an issuer token needs --issuer
+    refused = runner.invoke(
+        cli_app, ["token", "create", "--role", "auditor", "--expires-in", "9y", *home]
+    )
+    assert isinstance(refused.exception, InputError)
+
+
+def test_rate_limit(tmp_path: Path, cast: Cast) -> None:
+    client = ApiClient(create_app(cast.settings(rate_limit="3/minute")))
+    try:
+        statuses = [client.get("/schemas").status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        limited = client.get("/schemas")
+        assert limited.json()["code"] == "RATE_LIMITED" and int(limited.headers["retry-after"]) >= 1
+        assert client.get("/healthz").status_code == 200  # probes are never limited
+    finally:
+        client.close()
+    unlimited = cast.client()
+    try:
+        assert {unlimited.get("/schemas").status_code for _ in range(20)} == {200}
+    finally:
+        unlimited.close()
+
+
+def test_rate_limiter_windows_and_parsing() -> None:
+    moments = iter([0.0, 1.0, 2.0, 59.0, 60.5])
+    limiter = RateLimiter(RateLimit(2, 60), clock=lambda: next(moments))
+    assert [limiter.hit("a"), limiter.hit("a"), limiter.hit("b")] == [None, None, None]
+    assert limiter.hit("a") == 1  # 59 s: one second to the next window
+    assert limiter.hit("a") is None  # a new window
+    assert parse_rate_limit("600/minute") == RateLimit(600, 60)
+    assert parse_rate_limit("100/10s") == RateLimit(100, 10)
+    with pytest.raises(InputError):
+        parse_rate_limit("lots")
+
+
+def test_forwarded_addresses_count_only_behind_trusted_proxies() -> None:
+    proxies = [ipaddress.ip_network("10.0.0.0/8")]
+    forwarded = [(b"x-forwarded-for", b"6.6.6.6, 203.0.113.9, 10.0.0.2")]
+    scope = {"client": ("10.0.0.1", 1234), "headers": forwarded}
+    assert client_address(scope, proxies) == "203.0.113.9"  # spoofed 6.6.6.6 is ignored
+    assert client_address(scope, []) == "10.0.0.1"  # no proxy trusted: the peer
+    assert client_address({**scope, "client": ("198.51.100.7", 1)}, proxies) == "198.51.100.7"
+
+
+def test_an_unexpected_error_is_a_500_problem_without_internals(cast: Cast) -> None:
+    app = create_app(cast.settings())
+
+    def broken() -> None:
+        raise RuntimeError("secret table layout /srv/oretrust.db")
+
+    app.dependency_overrides[get_verifier] = broken
+    client = ApiClient(app, raise_app_exceptions=False)
+    try:
+        response = client.post("/credentials/verify", json={"verifiableCredential": "x"})
+    finally:
+        client.close()
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "INTERNAL_ERROR" and "secret" not in response.text

@@ -163,7 +163,7 @@ def _current_list(
             if newest is not None and not newest.full:
                 return newest
             record = StatusListRecord(
-                id=f"{randbelow(1 << 64):016x}",
+                id=secrets.token_hex(8),  # list names never come from the injectable index source
                 issuer_did=issuer_did,
                 seq=(newest.seq + 1) if newest else 1,
                 size=list_size,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -19,6 +18,11 @@ from rich.table import Table
 
 from oretrust import holder as holder_service
 from oretrust import identities
+from oretrust.cli_common import HomeOpt, JsonOpt
+from oretrust.cli_common import now as _now
+from oretrust.cli_common import parse_time as _parse_time
+from oretrust.cli_common import print_json as _print_json
+from oretrust.cli_common import read_text as _read_text
 from oretrust.cli_registry import registry_app
 from oretrust.cli_serve import register_serve_commands
 from oretrust.cli_status import register_status_commands
@@ -28,7 +32,6 @@ from oretrust.errors import InputError, InvalidCredentialError, OreTrustError
 from oretrust.home import Home
 from oretrust.issuer import issue_credential, issue_sd_jwt_credential
 from oretrust.policy import load_policy
-from oretrust.verification_checks import parse_datetime
 from oretrust.verify_files import verify_token
 
 __all__ = ["app", "main"]
@@ -56,41 +59,9 @@ app.add_typer(registry_app, name="registry")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option("--home", envvar="ORETRUST_HOME", help="The registry home folder (default: .)."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
 
 def _open(home: Path | None) -> Home:
     return Home.open(home)
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-def _read_text(path: str) -> str:
-    try:
-        return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}", code="FILE_UNREADABLE") from exc
-
-
-def _parse_time(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
-    parsed = parse_datetime(value)
-    if parsed is None:
-        raise InputError(
-            f"{option}: {value!r} is not a date-time with a zone, e.g. 2027-01-01T00:00:00Z"
-        )
-    return parsed
 
 
 @app.command()

@@ -8,17 +8,18 @@ authorized, ``verify-log`` found tampering), 2 usage or input error (raised as
 
 from __future__ import annotations
 
-import json
-import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from oretrust import registry
+from oretrust.cli_common import HomeOpt, JsonOpt
+from oretrust.cli_common import now as _now
+from oretrust.cli_common import print_json as _print_json
 from oretrust.errors import InputError
 from oretrust.home import Home
 from oretrust.registry._claims import accreditation_claim
@@ -32,11 +33,6 @@ registry_app = typer.Typer(
 )
 out = Console()
 
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option("--home", envvar="ORETRUST_HOME", help="The registry home folder (default: .)."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 TypeOpt = Annotated[
     str, typer.Option("--type", help="Credential type, e.g. MineralOriginCertificate.")
 ]
@@ -56,10 +52,6 @@ UntilOpt = Annotated[str | None, typer.Option("--until", help="End (default: non
 EffectiveOpt = Annotated[str | None, typer.Option(help="From when (default: now).")]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _time(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
@@ -70,10 +62,6 @@ def _time(value: str | None, option: str) -> datetime | None:
             f"{option}: {value!r} is not a date-time with a zone, e.g. 2027-01-01T00:00:00Z",
             code="INVALID_TIME",
         ) from None
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def _show(model: Accreditation, now: datetime, as_json: bool, verb: str) -> None:

@@ -18,14 +18,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from oretrust.cli_common import HomeOpt, JsonOpt
+from oretrust.cli_common import now as _now
 from oretrust.home import Home
 from oretrust.store.db import make_engine
 from oretrust.store.migrate import HEAD_REVISION, current_revision, upgrade
@@ -36,16 +36,6 @@ token_app = typer.Typer(help="Bearer tokens of the HTTP API.", no_args_is_help=T
 db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option("--home", envvar="ORETRUST_HOME", help="The registry home folder (default: .)."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def serve(
@@ -128,11 +118,7 @@ def token_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     table = Table("id", "role", "issuer", "label", "expires", "state")
     for token in tokens:
         state = (
-            "revoked"
-            if token.revoked_at
-            else "expired"
-            if token.expires_at <= now
-            else "active"
+            "revoked" if token.revoked_at else "expired" if token.expires_at <= now else "active"
         )
         table.add_row(
             token.id, token.role, token.issuer or "", token.label,

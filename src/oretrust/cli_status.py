@@ -16,17 +16,17 @@ verify-log`` found tampering), 2 usage or input error (raised as
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from oretrust.cli_common import HomeOpt, JsonOpt
+from oretrust.cli_common import now as _now
+from oretrust.cli_common import print_json as _print_json
 from oretrust.home import Home
 from oretrust.status import log as status_log
 from oretrust.status import operations
@@ -43,25 +43,12 @@ status_app = typer.Typer(
 )
 out = Console(soft_wrap=True)
 
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option("--home", envvar="ORETRUST_HOME", help="The registry home folder (default: .)."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 CredentialArg = Annotated[str, typer.Argument(help="The credential's id (urn:uuid:…).")]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept in the revocation log).")]
 ByOpt = Annotated[
     str | None,
     typer.Option("--by", help="Who acts (kept in the log; default: the issuer's DID)."),
 ]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def _status_command(action: operations.Action, doc: str) -> Callable[..., None]:

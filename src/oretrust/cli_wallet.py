@@ -21,16 +21,18 @@ credentials and claims a verifier's policy asks for.
 from __future__ import annotations
 
 import json
-import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from oretrust import holder as holder_service
+from oretrust.cli_common import HomeOpt, JsonOpt
+from oretrust.cli_common import now as _now
+from oretrust.cli_common import print_json as _print_json
+from oretrust.cli_common import read_text as _read_text
 from oretrust.credentials.disclosure import parse_claim_path
 from oretrust.errors import InputError
 from oretrust.home import Home
@@ -43,27 +45,7 @@ wallet_app = typer.Typer(
 )
 out = Console(soft_wrap=True)
 
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option("--home", envvar="ORETRUST_HOME", help="The registry home folder (default: .)."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 HolderOpt = Annotated[str, typer.Option(help="Holder name or DID.")]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-def _read_text(path: str) -> str:
-    try:
-        return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}", code="FILE_UNREADABLE") from exc
 
 
 @wallet_app.command("receive")

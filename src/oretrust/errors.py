@@ -14,7 +14,9 @@ verification report all use) and a one-line human ``detail``::
     ├── KeyStoreError                 a private key cannot be loaded or stored
     ├── ResolutionError               a DID / status list / trust list cannot be resolved
     │   └── UnsafeUrlError            a URL that must not be fetched (not HTTPS, private address)
-    └── InvalidCredentialError        a credential or presentation is rejected (a verdict)
+    ├── InvalidCredentialError        a credential or presentation is rejected (a verdict)
+    ├── api.auth.AuthenticationError  no valid bearer token (HTTP 401; one detail for all causes)
+    └── api.auth.PermissionDeniedError a valid token without the role or issuer scope (HTTP 403)
 
 ``InvalidCredentialError`` is what a caller catches to reject a credential: it is a verdict
 (CLI exit 1, HTTP 400 with the report), not a crash. The API maps classes to problem+json in

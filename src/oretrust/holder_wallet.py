@@ -24,7 +24,7 @@ from oretrust.formats.sd_jwt_processing import process_payload
 from oretrust.home import Home
 from oretrust.identities import HolderPublic, find_holder, list_keys
 from oretrust.sd_jwt_checks import looks_like_sd_jwt
-from oretrust.store.db import as_utc, utc_naive
+from oretrust.store.db import as_utc
 from oretrust.store.models import WalletEntry
 from oretrust.verifier_keys import same_key
 
@@ -107,7 +107,7 @@ def receive_credential(home: Home, holder: str, token: str, *, now: datetime) ->
         format=SD_JWT_VC_TYP if is_sd_jwt else VC_JWT,
         issuer_did=verified.issuer,
         token=token,
-        received_at=utc_naive(now),
+        received_at=as_utc(now),
     )
     with home.session() as session:
         session.add(entry)

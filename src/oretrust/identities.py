@@ -21,7 +21,7 @@ from oretrust.errors import ConflictError, InputError, NotFoundError
 from oretrust.home import Home
 from oretrust.jwk import public_jwk
 from oretrust.keys import LocalSigner, Signer
-from oretrust.store.db import utc_naive
+from oretrust.store.db import as_utc
 from oretrust.store.models import HolderRecord, IssuerRecord, KeyRecord
 
 __all__ = [
@@ -92,7 +92,7 @@ def add_issuer(
             f"issuer DID must be a did:web identifier, got {did!r}", code="INVALID_DID"
         )
     record = IssuerRecord(
-        name=name, did=did, display_name=display_name, role=role, created_at=utc_naive(now)
+        name=name, did=did, display_name=display_name, role=role, created_at=as_utc(now)
     )
     with home.session() as session:
         session.add(record)
@@ -116,7 +116,7 @@ def add_holder(
     did = create_did_jwk(public_jwk(private_key.public_key()))
     with home.session() as session:
         session.add(
-            HolderRecord(name=name, did=did, display_name=display_name, created_at=utc_naive(now))
+            HolderRecord(name=name, did=did, display_name=display_name, created_at=as_utc(now))
         )
         session.add(
             KeyRecord(
@@ -125,7 +125,7 @@ def add_holder(
                 key_ref=key_ref,
                 algorithm=algorithm,
                 public_jwk=public_jwk(private_key.public_key()),
-                created_at=utc_naive(now),
+                created_at=as_utc(now),
             )
         )
         try:
@@ -195,7 +195,7 @@ def rotate_key(
         for record in existing:
             if record.active:
                 record.active = False
-                record.retired_at = utc_naive(now)
+                record.retired_at = as_utc(now)
                 session.add(record)
         record = _new_key(
             home, session, issuer.did, f"{issuer.did}#key-{len(existing) + 1}", algorithm, now
@@ -210,7 +210,7 @@ def mark_key_compromised(home: Home, kid: str, *, as_of: datetime) -> KeyPublic:
         record = session.exec(select(KeyRecord).where(KeyRecord.kid == kid)).first()
         if record is None:
             raise NotFoundError(f"no key {kid!r} in this home")
-        record.compromised_at = utc_naive(as_of)
+        record.compromised_at = as_utc(as_of)
         record.active = False
         session.add(record)
         session.commit()
@@ -229,7 +229,7 @@ def _new_key(
         key_ref=key_ref,
         algorithm=algorithm,
         public_jwk=public_jwk(private_key.public_key()),
-        created_at=utc_naive(now),
+        created_at=as_utc(now),
     )
     session.add(record)
     return record

@@ -26,7 +26,7 @@ from oretrust.formats.vcdm import parse_datetime_stamp, validate_credential
 from oretrust.home import Home
 from oretrust.identities import find_issuer, signer_for
 from oretrust.status.allocation import allocate_index, credential_status_entries
-from oretrust.store.db import utc_naive
+from oretrust.store.db import as_utc
 from oretrust.store.models import IssuedCredentialRecord
 
 __all__ = ["IssuedCredential", "issue_credential", "issue_document"]
@@ -108,9 +108,9 @@ def issue_credential(
                 format="vc+jwt",
                 issuer_did=record.did,
                 holder_did=holder_did,
-                issued_at=utc_naive(now),
-                valid_from=utc_naive(valid_from or now),
-                valid_until=utc_naive(valid_until) if valid_until else None,
+                issued_at=as_utc(now),
+                valid_from=as_utc(valid_from or now),
+                valid_until=as_utc(valid_until) if valid_until else None,
                 sha256=hashlib.sha256(token.encode()).hexdigest(),
             )
         )

@@ -30,7 +30,7 @@ from oretrust.formats.sd_jwt import SD_JWT_VC_TYP, StatusListReference, issue_sd
 from oretrust.home import Home
 from oretrust.identities import find_issuer, signer_for
 from oretrust.status.allocation import allocate_index, token_status_reference
-from oretrust.store.db import utc_naive
+from oretrust.store.db import as_utc
 from oretrust.store.models import IssuedCredentialRecord
 
 __all__ = ["IssuedSdJwtCredential", "holder_key", "issue_sd_jwt_credential"]
@@ -127,9 +127,9 @@ def issue_sd_jwt_credential(
                 format=SD_JWT_VC_TYP,
                 issuer_did=record.did,
                 holder_did=bound_to,
-                issued_at=utc_naive(now),
-                valid_from=utc_naive(valid_from or now),
-                valid_until=utc_naive(valid_until) if valid_until else None,
+                issued_at=as_utc(now),
+                valid_from=as_utc(valid_from or now),
+                valid_until=as_utc(valid_until) if valid_until else None,
                 sha256=hashlib.sha256(token.encode()).hexdigest(),
             )
         )

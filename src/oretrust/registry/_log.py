@@ -37,7 +37,7 @@ from oretrust.registry._events import (
 )
 from oretrust.registry._model import format_time, parse_time
 from oretrust.registry._store import load_state, load_subject, registry_did_of, store_subject
-from oretrust.store.db import as_utc, utc_naive
+from oretrust.store.db import as_utc
 from oretrust.store.registry_models import RegistryEventRecord
 
 __all__ = [
@@ -153,7 +153,7 @@ def append_event(
             kind=kind,
             subject=subject,
             entity_id=data.get("entity_id"),
-            recorded_at=utc_naive(now),
+            recorded_at=as_utc(now),
             prev_hash=prev,
             hash=event_hash(payload),
             jws=token,

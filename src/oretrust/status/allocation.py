@@ -38,7 +38,7 @@ from oretrust.status.policy import (
     list_url,
     status_purposes,
 )
-from oretrust.store.db import utc_naive
+from oretrust.store.db import as_utc
 from oretrust.store.status_models import StatusEntryRecord, StatusListRecord
 
 __all__ = [
@@ -167,7 +167,7 @@ def _current_list(
                 issuer_did=issuer_did,
                 seq=(newest.seq + 1) if newest else 1,
                 size=list_size,
-                created_at=utc_naive(now),
+                created_at=as_utc(now),
             )
             session.add(record)
             try:
@@ -195,8 +195,8 @@ def _try_insert(
                 credential_type=type_name,
                 issuer_did=current.issuer_did,
                 suspendable=can_suspend(type_name),
-                allocated_at=utc_naive(now),
-                updated_at=utc_naive(now),
+                allocated_at=as_utc(now),
+                updated_at=as_utc(now),
             )
         )
         try:

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from oretrust.encoding import canonical_json
 from oretrust.home import Home
 from oretrust.status.policy import STATUS_NAMES, STATUS_VALID
-from oretrust.store.db import as_utc, utc_naive
+from oretrust.store.db import as_utc
 from oretrust.store.status_models import RevocationLogRecord, StatusEntryRecord
 
 __all__ = [
@@ -125,7 +125,7 @@ def append_log_entry(
         new_status=STATUS_NAMES[new],
         reason=reason,
         actor=actor,
-        at=utc_naive(now),
+        at=as_utc(now),
         prev_hash=head.entry_hash if head else GENESIS_HASH,
         entry_hash="",
     )

@@ -45,7 +45,7 @@ from oretrust.status.policy import (
     list_url,
     status_purposes,
 )
-from oretrust.store.db import utc_naive
+from oretrust.store.db import as_utc
 from oretrust.store.models import IssuedCredentialRecord
 from oretrust.store.status_models import StatusEntryRecord, StatusListRecord
 
@@ -152,7 +152,7 @@ def change_status(
                     col(StatusEntryRecord.id) == entry.id,
                     col(StatusEntryRecord.status) == previous,
                 )
-                .values(status=target, updated_at=utc_naive(now))
+                .values(status=target, updated_at=as_utc(now))
             )
             if moved.rowcount != 1:  # type: ignore[attr-defined]  # changed concurrently
                 session.rollback()

@@ -44,7 +44,7 @@ from oretrust.status.policy import (
     split_document_id,
 )
 from oretrust.status.token_status_list import TokenStatusList, encode_status_list
-from oretrust.store.db import as_utc, utc_naive
+from oretrust.store.db import as_utc
 from oretrust.store.models import KeyRecord
 from oretrust.store.status_models import (
     StatusEntryRecord,
@@ -146,8 +146,8 @@ def published_status_list(
         media_type=media_type,
         version=version,
         token=token,
-        issued_at=utc_naive(now),
-        expires_at=utc_naive(now + validity),
+        issued_at=as_utc(now),
+        expires_at=as_utc(now + validity),
     )
     _store(home, document)
     return PublishedStatusList(media_type, token, version)

@@ -17,7 +17,7 @@ from oretrust.store import (  # noqa: F401  (registers the tables)
 )
 from oretrust.store.migrate import prepare_schema
 
-__all__ = ["as_utc", "create_schema", "make_engine", "utc_naive"]
+__all__ = ["as_utc", "create_schema", "make_engine"]
 
 
 def make_engine(url: str) -> Engine:
@@ -52,7 +52,3 @@ def as_utc(moment: datetime) -> datetime:
     zone, so it stores UTC without an offset).
     """
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-#: Older name of :func:`as_utc`, kept while callers move over.
-utc_naive = as_utc

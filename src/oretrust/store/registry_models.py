@@ -4,7 +4,7 @@
 a JWS signed by the registry operator. ``accreditation``, ``recognition`` and
 ``jurisdiction_flag`` are projections of that log, kept in the same transaction as the event
 that changed them so queries need not replay the log; ``oretrust registry verify-log``
-replays it and compares. Times are naive UTC (see :func:`oretrust.store.db.utc_naive`).
+replays it and compares. Times are naive UTC (see :func:`oretrust.store.db.as_utc`).
 """
 
 from __future__ import annotations

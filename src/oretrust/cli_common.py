@@ -1,0 +1,53 @@
+"""What every ``oretrust`` command module shares: the ``--home``/``--json`` options, the clock,
+JSON output and input reading. The CLI is the shell: the only place that reads the clock."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from oretrust.errors import InputError
+from oretrust.verification_checks import parse_datetime
+
+__all__ = ["HomeOpt", "JsonOpt", "now", "parse_time", "print_json", "read_text"]
+
+HomeOpt = Annotated[
+    Path | None,
+    typer.Option("--home", envvar="ORETRUST_HOME", help="The registry home folder (default: .)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+def now() -> datetime:
+    """The current time (UTC)."""
+    return datetime.now(UTC)
+
+
+def print_json(value: Any) -> None:
+    """Machine-readable output on stdout."""
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def read_text(path: str) -> str:
+    """A file's text, or stdin for ``-``; InputError (FILE_UNREADABLE) otherwise."""
+    try:
+        return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}", code="FILE_UNREADABLE") from exc
+
+
+def parse_time(value: str | None, option: str) -> datetime | None:
+    """An ISO 8601 date-time with a zone, or None; InputError naming ``option`` otherwise."""
+    if value is None:
+        return None
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise InputError(
+            f"{option}: {value!r} is not a date-time with a zone, e.g. 2027-01-01T00:00:00Z"
+        )
+    return parsed

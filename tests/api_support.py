@@ -1,5 +1,6 @@
-"""Helpers of the HTTP service tests: an in-process client, a throwaway PostgreSQL schema,
-and the story's cast (a registry, a ministry, customs, and a token for each role).
+"""Helpers of the HTTP service tests: an in-process client, a throwaway PostgreSQL schema
+(re-exported from ``conftest``), and the story's cast (a registry, a ministry, customs, and a
+token for each role).
 
 :class:`ApiClient` runs the real app — lifespan included — through httpx's ``ASGITransport``
 on a private event loop, behind a synchronous interface.
@@ -9,22 +10,18 @@ from __future__ import annotations
 
 import copy
 import functools
-import os
 import socket
-import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-import sqlalchemy as sa
 from anyio.from_thread import start_blocking_portal
 from fastapi import FastAPI
 
+from conftest import postgres_schema as postgres_schema  # re-exported
 from oretrust import registry
 from oretrust.api import ServiceSettings, create_app
 from oretrust.api.tokens import create_token, revoke_token
@@ -32,9 +29,6 @@ from oretrust.credentials import EXAMPLES, get_credential_type
 from oretrust.home import Home
 from oretrust.identities import add_holder, add_issuer
 
-POSTGRES_URL = os.environ.get(
-    "ORETRUST_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 DOMAIN = "registry.minerals-trust.example"
 REGISTRY = f"did:web:{DOMAIN}"
 MINISTRY = "did:web:mines.gouv.cd.example"  # an explicit did:web, served under its name
@@ -72,25 +66,6 @@ class ApiClient:
     def close(self) -> None:
         """Stop the app (its lifespan) and the event loop."""
         self._stack.close()
-
-
-@contextmanager
-def postgres_schema() -> Iterator[str]:
-    """A database URL confined to a fresh schema, dropped afterwards; skip without a server."""
-    schema = f"oretrust_api_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # any failure to reach the server means "skip"
-        pytest.skip(f"no PostgreSQL reachable at {POSTGRES_URL} ({type(exc).__name__}: {exc})")
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    try:
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @dataclass

@@ -31,6 +31,25 @@ def run(home: Path, *args: str, stdin: str | None = None) -> subprocess.Complete
     )
 
 
+def issue_licence(
+    home: Path, subject: str, *options: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``oretrust issue`` of a MiningLicenceCredential by the ministry; ``subject`` is a path
+    or ``-`` (``stdin``)."""
+    return run(
+        home,
+        "issue",
+        "--issuer",
+        "ministry",
+        "--type",
+        "MiningLicenceCredential",
+        "--subject",
+        subject,
+        *options,
+        stdin=stdin,
+    )
+
+
 def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:
     assert result.returncode == code, (result.stdout, result.stderr)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -62,14 +81,8 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     subject["holder"]["id"] = holder_did
     subject_file = home / "licence.json"
     subject_file.write_text(json.dumps(subject))
-    issued = run(
+    issued = issue_licence(
         home,
-        "issue",
-        "--issuer",
-        "ministry",
-        "--type",
-        "MiningLicenceCredential",
-        "--subject",
         str(subject_file),
         "--holder",
         "kivu",
@@ -141,26 +154,14 @@ def test_presentation_round_trip(registry: dict[str, Any]) -> None:
         str(home / "vp.jwt"),
     )
     assert vp.returncode == 0, vp.stderr
-    good = run(
-        home,
-        "verify",
-        str(home / "vp.jwt"),
-        "--nonce",
-        "n-42",
-        "--audience",
-        "did:web:refinery.example",
-    )
+
+    def verify(nonce: str, *options: str) -> subprocess.CompletedProcess[str]:
+        vp_file, audience = str(home / "vp.jwt"), "did:web:refinery.example"
+        return run(home, "verify", vp_file, "--nonce", nonce, "--audience", audience, *options)
+
+    good = verify("n-42")
     assert good.returncode == 0, good.stdout
-    replay = run(
-        home,
-        "verify",
-        str(home / "vp.jwt"),
-        "--nonce",
-        "other",
-        "--audience",
-        "did:web:refinery.example",
-        "--json",
-    )
+    replay = verify("other", "--json")
     assert replay.returncode == 1
     assert "NONCE_MISMATCH" in {e["code"] for e in json.loads(replay.stdout)["errors"]}
 
@@ -171,17 +172,7 @@ def test_bad_subject_refused_naming_the_field(registry: dict[str, Any]) -> None:
     subject["mineSite"]["coordinates"]["latitude"] = 200
     bad = home / "bad.json"
     bad.write_text(json.dumps(subject))
-    result = run(
-        home,
-        "issue",
-        "--issuer",
-        "ministry",
-        "--type",
-        "MiningLicenceCredential",
-        "--subject",
-        str(bad),
-    )
-    line = assert_one_line_error(result, 2)
+    line = assert_one_line_error(issue_licence(home, str(bad)), 2)
     assert "latitude" in line
 
 
@@ -236,17 +227,7 @@ def test_input_errors_are_one_line_exit_2(
 
 
 def test_malformed_subject_json_is_exit_2(registry: dict[str, Any]) -> None:
-    result = run(
-        registry["home"],
-        "issue",
-        "--issuer",
-        "ministry",
-        "--type",
-        "MiningLicenceCredential",
-        "--subject",
-        "-",
-        stdin="{not json",
-    )
+    result = issue_licence(registry["home"], "-", stdin="{not json")
     assert "not valid JSON" in assert_one_line_error(result, 2)
 
 

@@ -36,6 +36,7 @@ from oretrust.status.publication import publish_all, published_status_list
 from oretrust.verify_files import verify_token
 
 MINISTRY = "did:web:mines.gouv.cd.example"
+BUYER = "did:web:buyer.example"
 
 
 @dataclass
@@ -63,6 +64,12 @@ class Registry:
 
     def check(self, token: str, *, at: datetime | None = None) -> VerificationReport:
         return self.home.verifier(now=at or self.now).check_credential(token, now=at or self.now)
+
+    def present(self, issued: IssuedCredential, nonce: str) -> str:
+        """The holder presents ``issued`` (already in the wallet) to the buyer."""
+        return wallet.present(
+            self.home, "kivu", [issued.id], nonce=nonce, audience=BUYER, now=self.now
+        )
 
 
 @pytest.fixture
@@ -151,21 +158,14 @@ def test_suspend_then_reinstate(registry: Registry) -> None:
     assert registry.check(issued.token).verdict == "VALID"
 
 
-def test_reinstate_after_revoke_refused(registry: Registry) -> None:
+@pytest.mark.parametrize("operation", [reinstate, suspend])
+def test_reinstate_or_suspend_after_revoke_refused(registry: Registry, operation: Any) -> None:
     issued = registry.issue()
     revoke(registry.home, issued.id, reason="fraud", now=registry.now)
     with pytest.raises(ConflictError) as caught:
-        reinstate(registry.home, issued.id, reason="appeal", now=registry.now)
+        operation(registry.home, issued.id, reason="appeal", now=registry.now)
     assert caught.value.code == "CREDENTIAL_REVOKED"
     assert registry.check(issued.token).verdict == "REVOKED"
-
-
-def test_suspend_after_revoke_refused(registry: Registry) -> None:
-    issued = registry.issue()
-    revoke(registry.home, issued.id, reason="fraud", now=registry.now)
-    with pytest.raises(ConflictError) as caught:
-        suspend(registry.home, issued.id, reason="audit", now=registry.now)
-    assert caught.value.code == "CREDENTIAL_REVOKED"
 
 
 def test_revoke_a_suspended_credential(registry: Registry) -> None:
@@ -426,45 +426,21 @@ def test_verify_token_reports_revoked(registry: Registry) -> None:
     assert report.to_dict()["verdict"] == "REVOKED"
 
 
-def test_wallet_refuses_to_present_a_revoked_credential(registry: Registry) -> None:
+@pytest.mark.parametrize(
+    ("operation", "code"),
+    [(revoke, "CREDENTIAL_REVOKED"), (suspend, "CREDENTIAL_SUSPENDED")],
+    ids=["revoked", "suspended"],
+)
+def test_wallet_refuses_to_present_a_revoked_or_suspended_credential(
+    registry: Registry, operation: Any, code: str
+) -> None:
     issued = registry.issue()
     wallet.receive_credential(registry.home, "kivu", issued.token, now=registry.now)
-    token = wallet.present(
-        registry.home,
-        "kivu",
-        [issued.id],
-        nonce="n-1",
-        audience="did:web:buyer.example",
-        now=registry.now,
-    )
-    assert token.count(".") == 2
-    revoke(registry.home, issued.id, reason="fraud", now=registry.now)
+    assert registry.present(issued, nonce="n-1").count(".") == 2
+    operation(registry.home, issued.id, reason="audit", now=registry.now)
     with pytest.raises(ConflictError) as caught:
-        wallet.present(
-            registry.home,
-            "kivu",
-            [issued.id],
-            nonce="n-2",
-            audience="did:web:buyer.example",
-            now=registry.now,
-        )
-    assert caught.value.code == "CREDENTIAL_REVOKED"
-
-
-def test_wallet_refuses_to_present_a_suspended_credential(registry: Registry) -> None:
-    issued = registry.issue()
-    wallet.receive_credential(registry.home, "kivu", issued.token, now=registry.now)
-    suspend(registry.home, issued.id, reason="audit", now=registry.now)
-    with pytest.raises(ConflictError) as caught:
-        wallet.present(
-            registry.home,
-            "kivu",
-            [issued.id],
-            nonce="n",
-            audience="did:web:buyer.example",
-            now=registry.now,
-        )
-    assert caught.value.code == "CREDENTIAL_SUSPENDED"
+        registry.present(issued, nonce="n-2")
+    assert caught.value.code == code
 
 
 def test_wallet_refuses_to_receive_a_revoked_credential(registry: Registry) -> None:
@@ -478,17 +454,10 @@ def test_wallet_refuses_to_receive_a_revoked_credential(registry: Registry) -> N
 def test_presentation_of_a_credential_revoked_afterwards_is_revoked(registry: Registry) -> None:
     issued = registry.issue()
     wallet.receive_credential(registry.home, "kivu", issued.token, now=registry.now)
-    token = wallet.present(
-        registry.home,
-        "kivu",
-        [issued.id],
-        nonce="n",
-        audience="did:web:buyer.example",
-        now=registry.now,
-    )
+    token = registry.present(issued, nonce="n")
     revoke(registry.home, issued.id, reason="fraud", now=registry.now)
     report = registry.home.verifier(now=registry.now).check_presentation(
-        token, nonce="n", audience="did:web:buyer.example", now=registry.now
+        token, nonce="n", audience=BUYER, now=registry.now
     )
     assert report.verdict == "REVOKED"
 

@@ -9,19 +9,16 @@ with threads; PostgreSQL with processes (skipped, with the reason, when no serve
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from oretrust.home import Home
 from oretrust.status.allocation import allocate_index
@@ -29,9 +26,6 @@ from oretrust.status.log import list_log, verify_log
 from oretrust.status.operations import revoke, suspend
 
 ISSUERS = ("did:web:mines.gouv.cd.example", "did:web:douanes.gouv.cd.example")
-POSTGRES_URL = os.environ.get(
-    "ORETRUST_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 def _allocate(home: Home, count: int, now: datetime) -> list[str]:
@@ -102,25 +96,6 @@ _WORKER = textwrap.dedent(
         operation(home, credential_id, reason="bulk", now=datetime.now(UTC))
     """
 )
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A throwaway schema on the test PostgreSQL server, dropped afterwards."""
-    schema = f"oretrust_test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # any failure to reach the server means "skip"
-        pytest.skip(f"no PostgreSQL reachable at {POSTGRES_URL} ({type(exc).__name__}: {exc})")
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    try:
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.postgres

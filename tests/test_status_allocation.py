@@ -10,7 +10,6 @@ are exercised on every run, not by luck.
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
 import sys
@@ -19,12 +18,11 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlmodel import select
 
 from oretrust.errors import ConflictError
@@ -40,9 +38,6 @@ from oretrust.status.policy import LIST_SIZE
 from oretrust.store.status_models import StatusEntryRecord, StatusListRecord
 
 ISSUER = "did:web:mines.gouv.cd.example"
-POSTGRES_URL = os.environ.get(
-    "ORETRUST_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 def _cid() -> str:
@@ -57,6 +52,18 @@ def _entries(home: Home) -> list[StatusEntryRecord]:
 def _lists(home: Home) -> list[StatusListRecord]:
     with home.session() as session:
         return list(session.exec(select(StatusListRecord)))
+
+
+def _allocate_origin(home: Home, now: datetime, **options: Any) -> Allocation:
+    """An index for a fresh MineralOriginCertificate of ``ISSUER``; ``options`` go through."""
+    return allocate_index(
+        home,
+        issuer_did=ISSUER,
+        credential_id=_cid(),
+        type_name="MineralOriginCertificate",
+        now=now,
+        **options,
+    )
 
 
 @pytest.fixture
@@ -77,32 +84,13 @@ def test_injected_source_makes_allocation_deterministic(tmp_path: Path, now: dat
     def run(folder: str) -> list[int]:
         rng = random.Random(7)
         target = Home.open(tmp_path / folder)
-        return [
-            allocate_index(
-                target,
-                issuer_did=ISSUER,
-                credential_id=_cid(),
-                type_name="MineralOriginCertificate",
-                now=now,
-                randbelow=rng.randrange,
-            ).index
-            for _ in range(5)
-        ]
+        return [_allocate_origin(target, now, randbelow=rng.randrange).index for _ in range(5)]
 
     assert run("a") == run("b")
 
 
 def test_indices_are_spread_at_random(home: Home, now: datetime) -> None:
-    indices = [
-        allocate_index(
-            home,
-            issuer_did=ISSUER,
-            credential_id=_cid(),
-            type_name="MineralOriginCertificate",
-            now=now,
-        ).index
-        for _ in range(40)
-    ]
+    indices = [_allocate_origin(home, now).index for _ in range(40)]
     assert indices != sorted(indices)
     assert max(indices) - min(indices) > LIST_SIZE // 4  # not handed out in sequence
 
@@ -110,14 +98,7 @@ def test_indices_are_spread_at_random(home: Home, now: datetime) -> None:
 def test_collisions_are_retried_never_reused(home: Home, now: datetime) -> None:
     rng = random.Random(1)
     allocations = [
-        allocate_index(
-            home,
-            issuer_did=ISSUER,
-            credential_id=_cid(),
-            type_name="MineralOriginCertificate",
-            now=now,
-            randbelow=lambda n: rng.randrange(min(n, 10)),
-        )
+        _allocate_origin(home, now, randbelow=lambda n: rng.randrange(min(n, 10)))
         for _ in range(30)
     ]
     indices = [a.index for a in allocations]
@@ -126,17 +107,7 @@ def test_collisions_are_retried_never_reused(home: Home, now: datetime) -> None:
 
 
 def test_new_list_when_one_fills(home: Home, now: datetime) -> None:
-    allocations = [
-        allocate_index(
-            home,
-            issuer_did=ISSUER,
-            credential_id=_cid(),
-            type_name="MineralOriginCertificate",
-            now=now,
-            list_size=16,
-        )
-        for _ in range(40)
-    ]
+    allocations = [_allocate_origin(home, now, list_size=16) for _ in range(40)]
     per_list = Counter(a.list_id for a in allocations)
     assert sorted(per_list.values()) == [8, 16, 16]
     lists = sorted(_lists(home), key=lambda record: record.seq)
@@ -277,25 +248,6 @@ _WORKER = textwrap.dedent(
     print(json.dumps(got))
     """
 )
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A throwaway schema on the test PostgreSQL server, dropped afterwards."""
-    schema = f"oretrust_test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # any failure to reach the server means "skip"
-        pytest.skip(f"no PostgreSQL reachable at {POSTGRES_URL} ({type(exc).__name__}: {exc})")
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    try:
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.postgres

@@ -140,9 +140,7 @@ _UNSUPPORTED_MEMBERS = (
 )  # fmt: skip
 
 
-def issue_document(
-    home: Home, *, issuer: str, credential: Any, now: datetime
-) -> IssuedCredential:
+def issue_document(home: Home, *, issuer: str, credential: Any, now: datetime) -> IssuedCredential:
     """Issue an unsigned VC Data Model 2.0 ``credential`` as ``issuer`` (a DID or name).
 
     The document must pass the data-model rules in issuance mode (``issuer`` may be absent;

@@ -16,7 +16,7 @@ from oretrust.api import examples as ex
 from oretrust.api import publication
 from oretrust.api.deps import HomeDep, NowDep
 from oretrust.api.problems import ServiceUnavailableError
-from oretrust.api.schemas import example_response, problem_responses
+from oretrust.api.schemas import document_responses, example_response, problem_responses
 from oretrust.credentials import CREDENTIAL_TYPES, get_credential_type
 from oretrust.errors import InputError, NotFoundError
 from oretrust.status.publication import DEFAULT_TTL, published_status_list
@@ -27,14 +27,18 @@ router = APIRouter()
 
 DID_JSON = "application/did+json"
 DOCUMENT_MAX_AGE = 300
-_DID_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "The DID document",
-        "content": {DID_JSON: {"example": ex.DID_DOCUMENT}},
-    },
-    304: {"description": "Not modified (If-None-Match)"},
-    **problem_responses(404),
-}
+_DID_RESPONSES = document_responses("The DID document", {DID_JSON: ex.DID_DOCUMENT}, 404)
+_METADATA_RESPONSES = document_responses(
+    "JWT VC issuer metadata", {"application/json": ex.ISSUER_METADATA}, 404
+)
+
+
+def _json_document(
+    request: Request, document: dict[str, Any], media_type: str = "application/json"
+) -> Response:
+    """``document`` as compact JSON with ``Cache-Control``/``ETag`` (304 on a match)."""
+    body = publication.json_bytes(document)
+    return publication.cacheable(request, body, media_type=media_type, max_age=DOCUMENT_MAX_AGE)
 
 
 @router.get(
@@ -71,9 +75,7 @@ def readyz(home: HomeDep) -> dict[str, str]:
 def issuer_did(name: str, request: Request, home: HomeDep) -> Response:
     """The DID document of issuer ``name`` (``did:web:<host>:issuers:<name>``, or the
     explicit did:web it was registered with)."""
-    document = publication.issuer_did_document(home, name)
-    body = publication.json_bytes(document)
-    return publication.cacheable(request, body, media_type=DID_JSON, max_age=DOCUMENT_MAX_AGE)
+    return _json_document(request, publication.issuer_did_document(home, name), DID_JSON)
 
 
 @router.get(
@@ -85,18 +87,7 @@ def issuer_did(name: str, request: Request, home: HomeDep) -> Response:
 )
 def registry_did(request: Request, home: HomeDep) -> Response:
     """The DID document of the trust registry operator."""
-    body = publication.json_bytes(publication.registry_did_document(home))
-    return publication.cacheable(request, body, media_type=DID_JSON, max_age=DOCUMENT_MAX_AGE)
-
-
-_METADATA_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "JWT VC issuer metadata",
-        "content": {"application/json": {"example": ex.ISSUER_METADATA}},
-    },
-    304: {"description": "Not modified (If-None-Match)"},
-    **problem_responses(404),
-}
+    return _json_document(request, publication.registry_did_document(home), DID_JSON)
 
 
 @router.get(
@@ -108,10 +99,7 @@ _METADATA_RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 def issuer_metadata(name: str, request: Request, home: HomeDep) -> Response:
     """``{issuer, jwks}`` for ``https://<host>/issuers/<name>``; ``kid`` = RFC 7638 thumbprint."""
-    body = publication.json_bytes(publication.jwt_vc_issuer_metadata(home, name))
-    return publication.cacheable(
-        request, body, media_type="application/json", max_age=DOCUMENT_MAX_AGE
-    )
+    return _json_document(request, publication.jwt_vc_issuer_metadata(home, name))
 
 
 @router.get(
@@ -123,10 +111,7 @@ def issuer_metadata(name: str, request: Request, home: HomeDep) -> Response:
 )
 def registry_metadata(request: Request, home: HomeDep) -> Response:
     """``{issuer, jwks}`` of the registry operator (issuer ``https://<host>``)."""
-    body = publication.json_bytes(publication.jwt_vc_issuer_metadata(home, None))
-    return publication.cacheable(
-        request, body, media_type="application/json", max_age=DOCUMENT_MAX_AGE
-    )
+    return _json_document(request, publication.jwt_vc_issuer_metadata(home, None))
 
 
 @router.get(
@@ -134,19 +119,15 @@ def registry_metadata(request: Request, home: HomeDep) -> Response:
     tags=["status"],
     summary="A status list, as published",
     response_class=Response,
-    responses={
-        200: {
-            "description": "A BitstringStatusListCredential (vc+jwt) or a statuslist+jwt",
-            "content": {
-                "application/vc+jwt": {"example": "eyJ0eXAiOiJ2Yytqd3QiLCJjdHkiOiJ2YyJ9.e30.c2ln"},
-                "application/statuslist+jwt": {
-                    "example": "eyJ0eXAiOiJzdGF0dXNsaXN0K2p3dCJ9.e30.c2ln"
-                },
-            },
+    responses=document_responses(
+        "A BitstringStatusListCredential (vc+jwt) or a statuslist+jwt",
+        {
+            "application/vc+jwt": "eyJ0eXAiOiJ2Yytqd3QiLCJjdHkiOiJ2YyJ9.e30.c2ln",
+            "application/statuslist+jwt": "eyJ0eXAiOiJzdGF0dXNsaXN0K2p3dCJ9.e30.c2ln",
         },
-        304: {"description": "Not modified (If-None-Match)"},
-        **problem_responses(400, 404),
-    },
+        400,
+        404,
+    ),
 )
 def status_list(list_id: str, request: Request, home: HomeDep, now: NowDep) -> Response:
     """``<list>-revocation`` / ``<list>-suspension`` (BSL, ``application/vc+jwt``) or
@@ -182,15 +163,9 @@ def schemas() -> list[dict[str, str]]:
     "/schemas/{credential_type}",
     tags=["schemas"],
     summary="The JSON Schema of a credential type",
-    responses={
-        200: {
-            "description": "A JSON Schema (Draft 2020-12)",
-            "content": {
-                "application/schema+json": {"example": ex.SCHEMA},
-            },
-        },
-        **problem_responses(404),
-    },
+    responses=document_responses(
+        "A JSON Schema (Draft 2020-12)", {"application/schema+json": ex.SCHEMA}, 404
+    ),
     response_class=Response,
 )
 def schema(credential_type: str, request: Request) -> Response:
@@ -199,7 +174,4 @@ def schema(credential_type: str, request: Request) -> Response:
         document = get_credential_type(credential_type).json_schema()
     except InputError as exc:
         raise NotFoundError(exc.detail, code="UNKNOWN_CREDENTIAL_TYPE") from None
-    body = publication.json_bytes(document)
-    return publication.cacheable(
-        request, body, media_type="application/schema+json", max_age=DOCUMENT_MAX_AGE
-    )
+    return _json_document(request, document, "application/schema+json")

@@ -3,6 +3,7 @@ administration (``registry-admin`` tokens), history and the API audit log (reade
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -18,6 +19,7 @@ from oretrust.api.schemas import (
     AccreditationRequest,
     RecognitionPublic,
     RecognitionRequest,
+    document_responses,
     example_response,
     problem_responses,
 )
@@ -94,16 +96,11 @@ def trqp_recognition(
     tags=["trust registry (TRQP)"],
     summary="The signed trust list",
     response_class=Response,
-    responses={
-        200: {
-            "description": "A trust-list+jwt (compact JWS)",
-            "content": {
-                "application/jwt": {"example": "eyJ0eXAiOiJ0cnVzdC1saXN0K2p3dCJ9.e30.c2ln"}
-            },
-        },
-        304: {"description": "Not modified (If-None-Match)"},
-        **problem_responses(404),
-    },
+    responses=document_responses(
+        "A trust-list+jwt (compact JWS)",
+        {"application/jwt": "eyJ0eXAiOiJ0cnVzdC1saXN0K2p3dCJ9.e30.c2ln"},
+        404,
+    ),
 )
 def trust_list(request: Request, home: HomeDep, now: NowDep) -> Response:
     """Every accreditation, recognition and high-risk flag, signed by the registry operator
@@ -139,88 +136,60 @@ def accredit(
     return accreditation_claim(model, now)
 
 
-@router.post(
-    "/registry/accreditations/{accreditation_id}/withdraw",
-    tags=["registry administration"],
-    summary="Withdraw an accreditation (registry-admin token)",
-    response_model=AccreditationPublic,
-    responses=_ADMIN_PROBLEMS,
+def _accreditation_change(
+    name: str, change: Callable[..., registry.Accreditation], summary: str, description: str
+) -> None:
+    """Add ``POST /registry/accreditations/{accreditation_id}/<name>``, which calls ``change``
+    with the body's ``reason`` and ``effective`` (default now) and answers the accreditation."""
+
+    def handler(
+        accreditation_id: str,
+        body: AccreditationChangeRequest,
+        request: Request,
+        principal: AdminDep,
+        home: HomeDep,
+        now: NowDep,
+    ) -> dict[str, Any]:
+        set_audit_target(request, accreditation_id)
+        model = change(
+            home,
+            accreditation_id,
+            effective=body.effective or now,
+            reason=body.reason,
+            now=now,
+            actor=principal.actor,
+        )
+        return accreditation_claim(model, now)
+
+    router.post(
+        f"/registry/accreditations/{{accreditation_id}}/{name}",
+        name=name,
+        tags=["registry administration"],
+        summary=summary,
+        description=description,
+        response_model=AccreditationPublic,
+        responses=_ADMIN_PROBLEMS,
+    )(handler)
+
+
+_accreditation_change(
+    "withdraw",
+    registry.withdraw,
+    "Withdraw an accreditation (registry-admin token)",
+    "Withdraw for good as of ``effective`` (default now; may be in the past).",
 )
-def withdraw(
-    accreditation_id: str,
-    body: AccreditationChangeRequest,
-    request: Request,
-    principal: AdminDep,
-    home: HomeDep,
-    now: NowDep,
-) -> dict[str, Any]:
-    """Withdraw for good as of ``effective`` (default now; may be in the past)."""
-    set_audit_target(request, accreditation_id)
-    model = registry.withdraw(
-        home,
-        accreditation_id,
-        effective=body.effective or now,
-        reason=body.reason,
-        now=now,
-        actor=principal.actor,
-    )
-    return accreditation_claim(model, now)
-
-
-@router.post(
-    "/registry/accreditations/{accreditation_id}/suspend",
-    tags=["registry administration"],
-    summary="Suspend an accreditation (registry-admin token)",
-    response_model=AccreditationPublic,
-    responses=_ADMIN_PROBLEMS,
+_accreditation_change(
+    "suspend",
+    registry.suspend,
+    "Suspend an accreditation (registry-admin token)",
+    "Suspend from ``effective`` (default now) until reinstated.",
 )
-def suspend(
-    accreditation_id: str,
-    body: AccreditationChangeRequest,
-    request: Request,
-    principal: AdminDep,
-    home: HomeDep,
-    now: NowDep,
-) -> dict[str, Any]:
-    """Suspend from ``effective`` (default now) until reinstated."""
-    set_audit_target(request, accreditation_id)
-    model = registry.suspend(
-        home,
-        accreditation_id,
-        reason=body.reason,
-        now=now,
-        effective=body.effective,
-        actor=principal.actor,
-    )
-    return accreditation_claim(model, now)
-
-
-@router.post(
-    "/registry/accreditations/{accreditation_id}/reinstate",
-    tags=["registry administration"],
-    summary="Lift an accreditation's suspension (registry-admin token)",
-    response_model=AccreditationPublic,
-    responses=_ADMIN_PROBLEMS,
+_accreditation_change(
+    "reinstate",
+    registry.reinstate,
+    "Lift an accreditation's suspension (registry-admin token)",
+    "End the current suspension at ``effective`` (default now).",
 )
-def reinstate(
-    accreditation_id: str,
-    body: AccreditationChangeRequest,
-    request: Request,
-    principal: AdminDep,
-    home: HomeDep,
-    now: NowDep,
-) -> dict[str, Any]:
-    """End the current suspension at ``effective`` (default now)."""
-    set_audit_target(request, accreditation_id)
-    model = registry.reinstate(
-        home,
-        accreditation_id,
-        reason=body.reason,
-        now=now,
-        effective=body.effective,
-        actor=principal.actor,
-    )
-    return accreditation_claim(model, now)
 
 
 @router.post(

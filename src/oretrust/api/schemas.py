@@ -238,6 +238,20 @@ def example_response(example: Any, description: str = "Success") -> dict[int | s
     }
 
 
+def document_responses(
+    description: str, examples: dict[str, Any], *problems: int
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` of a cacheable document (see
+    :func:`oretrust.api.publication.cacheable`): 200 with one example per media type, 304 for
+    a matching ``If-None-Match``, then the ``problems``."""
+    content = {media_type: {"example": example} for media_type, example in examples.items()}
+    return {
+        200: {"description": description, "content": content},
+        304: {"description": "Not modified (If-None-Match)"},
+        **problem_responses(*problems),
+    }
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries documenting problem+json answers (RFC 9457)."""
     schema = {"$ref": "#/components/schemas/ProblemPublic"}

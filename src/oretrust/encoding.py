@@ -11,11 +11,17 @@ import base64
 import binascii
 import json
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from oretrust.errors import MalformedTokenError
 
-__all__ = ["b64url_decode", "b64url_encode", "canonical_json", "json_object_from_b64url"]
+__all__ = [
+    "b64url_decode",
+    "b64url_encode",
+    "canonical_json",
+    "json_object",
+    "json_object_from_b64url",
+]
 
 _B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
@@ -35,16 +41,28 @@ def b64url_decode(text: str) -> bytes:
         raise MalformedTokenError("not valid base64url") from exc
 
 
-def json_object_from_b64url(text: str, what: str) -> dict[str, Any]:
-    """Decode a base64url segment holding a JSON object; ``what`` names it in errors."""
-    raw = b64url_decode(text)
+def json_object(raw: bytes, what: str) -> dict[str, Any]:
+    """Parse bytes holding a JSON object; ``what`` names it in errors.
+
+    ``NaN`` and ``Infinity`` are refused: they are not JSON (RFC 8259) and would reach date
+    arithmetic as numbers no clock can hold.
+    """
     try:
-        value = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        value = json.loads(raw, parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedTokenError(f"{what} is not valid JSON") from exc
     if not isinstance(value, dict):
         raise MalformedTokenError(f"{what} is not a JSON object")
     return value
+
+
+def json_object_from_b64url(text: str, what: str) -> dict[str, Any]:
+    """Decode a base64url segment holding a JSON object; ``what`` names it in errors."""
+    return json_object(b64url_decode(text), what)
+
+
+def _no_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
 
 
 def canonical_json(value: Any) -> bytes:

@@ -23,7 +23,6 @@ withholdable claims were not, and how many digests stayed hidden.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,8 +38,8 @@ from oretrust.credentials.disclosure import (
     subject_from_sd_jwt_vc_claims,
     type_for_vct,
 )
-from oretrust.did import DidResolver, signing_jwk
-from oretrust.errors import OreTrustError, SchemaValidationError
+from oretrust.did import DidResolver
+from oretrust.errors import MalformedTokenError, OreTrustError, SchemaValidationError
 from oretrust.formats.sd_jwt import (
     SD_JWT_VC_NEVER_DISCLOSABLE,
     SD_JWT_VC_TYP,
@@ -49,12 +48,13 @@ from oretrust.formats.sd_jwt import (
     UnverifiedSdJwt,
     VerifiedKeyBinding,
     parse_sd_jwt,
+    verify_key_binding,
     verify_sd_jwt,
 )
 from oretrust.formats.sd_jwt_core import DEFAULT_LIMITS
 from oretrust.formats.sd_jwt_processing import process_payload
 from oretrust.report import VerificationReport
-from oretrust.verifier_keys import absolute_kid, check_key_not_compromised, method_by_id
+from oretrust.verifier_keys import check_key_not_compromised, resolve_signing_method
 
 __all__ = [
     "PROFILE_VIOLATION",
@@ -102,7 +102,6 @@ class SdJwtState:
     """An SD-JWT whose issuer signature and disclosures verified: what key binding needs."""
 
     unverified: UnverifiedSdJwt
-    issuer_jwk: dict[str, Any]
     claims: dict[str, Any]
     valid_now: bool
 
@@ -149,9 +148,16 @@ def check_sd_jwt_credential(
         report.failed("issuer_resolved", "ISSUER_MISSING", "the SD-JWT VC has no string 'iss'")
         return None
     report.issuer = unverified_issuer
-    issuer_jwk, method = _issuer_key(context, unverified, unverified_issuer, report)
-    if issuer_jwk is None:
+    method = resolve_signing_method(
+        context.did_resolver,
+        unverified.unverified_kid,
+        unverified_issuer,
+        "assertionMethod",
+        report,
+    )
+    if method is None:
         return None
+    issuer_jwk: dict[str, Any] = method["publicKeyJwk"]
     credential_only = dataclasses.replace(unverified, kb_jwt=None)
     valid_now = True
     try:
@@ -198,7 +204,7 @@ def check_sd_jwt_credential(
         _check_profile_and_schema(type_name, unverified.unverified_payload, disclosed, view, report)
     for extra in context.extra_checks:
         extra(view, report, now)
-    return SdJwtState(unverified, issuer_jwk, claims, valid_now)
+    return SdJwtState(unverified, claims, valid_now)
 
 
 def check_key_binding(
@@ -211,24 +217,23 @@ def check_key_binding(
     now: datetime,
 ) -> VerifiedKeyBinding | None:
     """Check the KB-JWT of a presentation against this verifier's challenge; record
-    ``key_binding`` (``KB_JWT_*`` codes) on ``report`` and return it, or None."""
+    ``key_binding`` (``KB_JWT_*`` codes) on ``report`` and return it, or None.
+
+    The issuer's signature and the disclosures were verified by :func:`check_sd_jwt_credential`
+    (``state``); only the KB-JWT is checked here, against the claims verified then.
+    """
     try:
-        verified = verify_sd_jwt(
+        binding = verify_key_binding(
             state.unverified,
-            state.issuer_jwk,
-            now=now,
+            state.claims,
             audience=audience,
             nonce=nonce,
-            require_key_binding=True,
+            now=now,
             leeway=context.leeway,
-            kb_max_age=context.kb_max_age,
+            max_age=context.kb_max_age,
         )
     except OreTrustError as exc:
         report.failed("key_binding", exc.code, exc.detail)
-        return None
-    binding = verified.key_binding
-    if binding is None:  # pragma: no cover - require_key_binding=True guarantees one
-        report.failed("key_binding", "KB_JWT_MISSING", "no key binding JWT")
         return None
     report.passed(
         "key_binding",
@@ -243,38 +248,14 @@ def unverified_kb_expectations(unverified: UnverifiedSdJwt) -> tuple[str | None,
     if unverified.kb_jwt is None:
         return None, None
     try:
-        body = json.loads(unverified.kb_jwt.unverified_payload_bytes)
-    except (ValueError, UnicodeDecodeError):
-        return None, None
-    if not isinstance(body, dict):
+        body = unverified.kb_jwt.unverified_payload()
+    except MalformedTokenError:
         return None, None
     nonce, aud = body.get("nonce"), body.get("aud")
     return (nonce if isinstance(nonce, str) else None, aud if isinstance(aud, str) else None)
 
 
 # ---------------------------------------------------------------------- internals
-def _issuer_key(
-    context: SdJwtContext, unverified: UnverifiedSdJwt, issuer: str, report: VerificationReport
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """Resolve ``iss`` and take the key ``kid`` names from ``assertionMethod``."""
-    kid = absolute_kid(unverified.unverified_kid, issuer, report)
-    if kid is None:
-        return None, None
-    try:
-        document = context.did_resolver.resolve(issuer)
-        report.passed("issuer_resolved", f"resolved {issuer}")
-    except OreTrustError as exc:
-        report.failed("issuer_resolved", exc.code, exc.detail)
-        return None, None
-    try:
-        jwk = signing_jwk(document, kid, "assertionMethod")
-        report.passed("kid", f"{kid} is in assertionMethod of {issuer}")
-    except OreTrustError as exc:
-        report.failed("kid", exc.code, exc.detail)
-        return None, None
-    return jwk, method_by_id(document, kid)
-
-
 def _record_up_to(
     report: VerificationReport, failed_check: str, error: OreTrustError | None
 ) -> None:

@@ -6,38 +6,56 @@ clock (``now`` is a parameter) or does I/O.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from oretrust.credentials import CREDENTIAL_TYPES
-from oretrust.errors import OreTrustError
+from oretrust.errors import DataModelError, OreTrustError
+from oretrust.formats.vcdm import as_list, parse_datetime_stamp
 from oretrust.report import VerificationReport
 
-__all__ = ["check_schema", "check_validity_period", "parse_datetime"]
+__all__ = ["check_schema", "check_validity_period", "numeric_date", "parse_datetime"]
 
 
-def parse_datetime(value: str) -> datetime | None:
-    """Parse an XML Schema dateTimeStamp (``Z`` or offset required); None when invalid."""
+def parse_datetime(value: Any) -> datetime | None:
+    """Parse an XML Schema dateTimeStamp (``Z`` or offset required); None when invalid.
+
+    The data model's own parser (:func:`~oretrust.formats.vcdm.parse_datetime_stamp`), so a
+    time the ``data_model`` check accepts (``24:00:00`` included) is one every check can read.
+    """
     try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
+        return parse_datetime_stamp(value)
+    except DataModelError:
         return None
-    return parsed if parsed.tzinfo is not None else None
+
+
+def numeric_date(value: Any) -> datetime | None:
+    """A JWT NumericDate (seconds since the epoch) as an aware datetime; None when ``value`` is
+    not a finite number (booleans are not) or lies outside the years a datetime can hold."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def check_validity_period(
     credential: dict[str, Any], report: VerificationReport, now: datetime, leeway: timedelta
 ) -> None:
-    """``validFrom <= now < validUntil`` and JWT ``nbf``/``exp``, each widened by ``leeway``."""
-    starts = [parse_datetime(str(credential["validFrom"]))] if "validFrom" in credential else []
-    ends = [parse_datetime(str(credential["validUntil"]))] if "validUntil" in credential else []
-    if isinstance(credential.get("nbf"), int | float):
-        starts.append(datetime.fromtimestamp(credential["nbf"], tz=UTC))
-    if isinstance(credential.get("exp"), int | float):
-        ends.append(datetime.fromtimestamp(credential["exp"], tz=UTC))
+    """``validFrom <= now < validUntil`` and JWT ``nbf``/``exp``, each widened by ``leeway``.
+
+    A time that cannot be read (not a dateTimeStamp, not a usable NumericDate) fails the check
+    with ``VALIDITY_PERIOD_INVALID``.
+    """
+    starts = [parse_datetime(credential["validFrom"])] if "validFrom" in credential else []
+    ends = [parse_datetime(credential["validUntil"])] if "validUntil" in credential else []
+    starts += [numeric_date(credential["nbf"])] if "nbf" in credential else []
+    ends += [numeric_date(credential["exp"])] if "exp" in credential else []
     if any(moment is None for moment in starts + ends):
         report.failed(
-            "validity_period", "VALIDITY_PERIOD_INVALID", "validFrom/validUntil unreadable"
+            "validity_period", "VALIDITY_PERIOD_INVALID", "validFrom/validUntil/nbf/exp unreadable"
         )
         return
     for start in starts:
@@ -59,8 +77,7 @@ def check_validity_period(
 
 def check_schema(credential: dict[str, Any], report: VerificationReport) -> None:
     """Validate the subject against oretrust's schema when the type is one of ours."""
-    types = credential.get("type", [])
-    types = [types] if isinstance(types, str) else types
+    types = as_list(credential.get("type", []))
     known = [name for name in types if isinstance(name, str) and name in CREDENTIAL_TYPES]
     if not known:
         report.warnings.append(

@@ -16,16 +16,17 @@ Data read from a token before its signature is checked is named ``unverified_*``
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from oretrust.did import DidResolver, signing_jwk
+from oretrust.did import DidResolver
 from oretrust.errors import InvalidCredentialError, OreTrustError
 from oretrust.formats.jws import UnverifiedJws, parse_compact, verify_signature
 from oretrust.formats.vc_jwt import VC_JWT_MEDIA_TYPE, issuer_id, unwrap_envelope
 from oretrust.formats.vcdm import (
+    as_list,
     reject_jwt_wrapper_claims,
     split_jwt_payload,
     validate_credential,
@@ -40,8 +41,8 @@ from oretrust.sd_jwt_checks import (
     parse_into,
 )
 from oretrust.sd_jwt_presentation import check_enveloped_sd_jwt, check_sd_jwt_presentation
-from oretrust.verification_checks import check_schema, check_validity_period
-from oretrust.verifier_keys import absolute_kid, check_key_not_compromised, method_by_id
+from oretrust.verification_checks import check_schema, check_validity_period, numeric_date
+from oretrust.verifier_keys import check_key_not_compromised, resolve_signing_method
 
 __all__ = [
     "CredentialCheck",
@@ -122,11 +123,15 @@ class Verifier:
         except OreTrustError as exc:
             report.failed("format", exc.code, exc.detail)
             return
-        report.credential_id = _str_or_none(unverified_payload.get("id"))
+        unverified_id = unverified_payload.get("id")
+        report.credential_id = unverified_id if isinstance(unverified_id, str) else None
         report.issuer = unverified_issuer
-        payload = self._verify_jws(unverified, unverified_issuer, report, now)
-        if payload is None:
+        verified = self._verify_jws(
+            unverified, unverified_payload, unverified_issuer, "assertionMethod", report
+        )
+        if verified is None:
             return
+        payload, _ = verified
         report.types = _types(payload)
         report.claims = payload
         try:
@@ -169,14 +174,16 @@ class Verifier:
             report.failed("format", exc.code, exc.detail)
             return report
         report.holder = unverified_holder
-        verified = self._verify_jws_key(unverified, unverified_holder, report, now)
+        verified = self._verify_jws(
+            unverified, unverified_payload, unverified_holder, "authentication", report
+        )
         if verified is None:
             return report
         payload, holder_key = verified
         try:
             reject_jwt_wrapper_claims(payload)
             validate_presentation(payload)
-            envelopes = [unwrap_envelope(e) for e in _as_list(payload["verifiableCredential"])]
+            envelopes = [unwrap_envelope(e) for e in as_list(payload["verifiableCredential"])]
             report.passed("data_model", f"presentation carries {len(envelopes)} credential(s)")
         except OreTrustError as exc:
             report.failed("data_model", exc.code, exc.detail)
@@ -246,32 +253,26 @@ class Verifier:
 
     # ------------------------------------------------------------------ shared steps
     def _verify_jws(
-        self, unverified: UnverifiedJws, controller: str, report: VerificationReport, now: datetime
-    ) -> dict[str, Any] | None:
-        """Resolve ``controller``, find the ``kid`` key, check the signature; None on failure."""
-        verified = self._verify_jws_key(unverified, controller, report, now)
-        return verified[0] if verified is not None else None
-
-    def _verify_jws_key(
-        self, unverified: UnverifiedJws, controller: str, report: VerificationReport, now: datetime
+        self,
+        unverified: UnverifiedJws,
+        unverified_payload: dict[str, Any],
+        controller: str,
+        relationship: str,
+        report: VerificationReport,
     ) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """As :meth:`_verify_jws`, returning the verified payload and the key that signed it."""
-        kid = absolute_kid(unverified.unverified_header.get("kid"), controller, report)
-        if kid is None:
+        """Resolve ``controller``, take the ``kid`` key from ``relationship``, check the
+        signature and whether the key was compromised by then; return the (now verified)
+        payload and the key that signed it, or None once a check failed."""
+        method = resolve_signing_method(
+            self.did_resolver,
+            unverified.unverified_header.get("kid"),
+            controller,
+            relationship,
+            report,
+        )
+        if method is None:
             return None
-        try:
-            document = self.did_resolver.resolve(controller)
-            report.passed("issuer_resolved", f"resolved {controller}")
-        except OreTrustError as exc:
-            report.failed("issuer_resolved", exc.code, exc.detail)
-            return None
-        relationship = "assertionMethod" if report.kind == "credential" else "authentication"
-        try:
-            jwk = signing_jwk(document, kid, relationship)
-            report.passed("kid", f"{kid} is in {relationship} of {controller}")
-        except OreTrustError as exc:
-            report.failed("kid", exc.code, exc.detail)
-            return None
+        jwk: dict[str, Any] = method["publicKeyJwk"]
         try:
             verify_signature(unverified, jwk)
             report.passed(
@@ -280,29 +281,29 @@ class Verifier:
         except OreTrustError as exc:
             report.failed("signature", exc.code, exc.detail)
             return None
-        payload = unverified.unverified_payload()  # verified from here on
-        check_key_not_compromised(method_by_id(document, kid), payload, report)
+        payload = unverified_payload  # parsed from the bytes just verified
+        check_key_not_compromised(method, payload, report)
         return payload, jwk
 
     def _check_freshness(
         self, payload: dict[str, Any], report: VerificationReport, now: datetime
     ) -> None:
         """``exp`` when the holder set one (its window capped), else ``iat`` within the max age."""
-        issued = payload.get("iat")
-        expires = payload.get("exp")
-        if not isinstance(issued, int | float):
-            if expires is not None or issued is not None:
-                report.failed("freshness", "PRESENTATION_STALE", "'iat'/'exp' are not NumericDates")
-            else:
-                report.passed("freshness", "no iat/exp: freshness rests on the challenge nonce")
-        elif _from_timestamp(issued) > now + self.leeway:
+        issued, expires = payload.get("iat"), payload.get("exp")
+        issued_at = numeric_date(issued)
+        expires_at = numeric_date(expires)
+        if issued is None and expires is None:
+            report.passed("freshness", "no iat/exp: freshness rests on the challenge nonce")
+        elif issued_at is None or (expires is not None and expires_at is None):
+            report.failed("freshness", "PRESENTATION_STALE", "'iat'/'exp' are not NumericDates")
+        elif issued_at > now + self.leeway:
             report.failed(
                 "freshness", "PRESENTATION_NOT_YET_VALID", "presentation 'iat' is in the future"
             )
-        elif isinstance(expires, int | float):
-            if now >= _from_timestamp(expires) + self.leeway:
+        elif expires_at is not None:
+            if now >= expires_at + self.leeway:
                 report.failed("freshness", "PRESENTATION_EXPIRED", "presentation 'exp' has passed")
-            elif expires - issued > self.max_presentation_lifetime.total_seconds():
+            elif expires_at - issued_at > self.max_presentation_lifetime:
                 report.failed(
                     "freshness",
                     "PRESENTATION_STALE",
@@ -310,7 +311,7 @@ class Verifier:
                 )
             else:
                 report.passed("freshness", "presentation is within its validity window")
-        elif now - _from_timestamp(issued) > self.max_presentation_age + self.leeway:
+        elif now - issued_at > self.max_presentation_age + self.leeway:
             report.failed("freshness", "PRESENTATION_STALE", "presentation is older than allowed")
         else:
             report.passed("freshness", "presentation is fresh")
@@ -318,7 +319,7 @@ class Verifier:
     def _check_holder_binding(self, holder: str, report: VerificationReport) -> None:
         problems: list[str] = []
         for nested in report.credentials:
-            subjects = _as_list((nested.claims or {}).get("credentialSubject", []))
+            subjects = as_list((nested.claims or {}).get("credentialSubject", []))
             subject_dids = {
                 str(s["id"])
                 for s in subjects
@@ -379,7 +380,7 @@ def _check_challenge(
         report.warnings.append("no audience was required")
     else:
         aud = payload.get("aud")
-        if audience in (_as_list(aud) if aud is not None else []):
+        if audience in (as_list(aud) if aud is not None else []):
             report.passed("audience", f"audience is {audience}")
         else:
             report.failed(
@@ -405,25 +406,4 @@ def _rejection(report: VerificationReport) -> InvalidCredentialError:
 
 
 def _types(payload: dict[str, Any]) -> list[str]:
-    return [t for t in _as_list(payload.get("type", [])) if isinstance(t, str)]
-
-
-def _as_list(value: Any) -> list[Any]:
-    if isinstance(value, list):
-        return value
-    return [value]
-
-
-def _str_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _from_timestamp(value: float) -> datetime:
-    return datetime.fromtimestamp(value, tz=UTC)
-
-
-def iter_reports(report: VerificationReport) -> Iterable[VerificationReport]:
-    """The report and its nested credential reports, depth first."""
-    yield report
-    for nested in report.credentials:
-        yield from iter_reports(nested)
+    return [t for t in as_list(payload.get("type", [])) if isinstance(t, str)]

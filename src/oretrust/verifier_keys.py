@@ -1,26 +1,27 @@
-"""Key steps both verifier paths share (vc+jwt and SD-JWT VC): which key a ``kid`` names, whether
-a key was compromised before the signature, whether a DID controls a given key.
+"""Key steps both verifier paths share (vc+jwt and SD-JWT VC): which key a ``kid`` names in the
+signer's DID document, whether a key was compromised before the signature, whether a DID
+controls a given key.
 
-Pure: each function reads a DID document it is handed and records its outcome on a
-:class:`~oretrust.report.VerificationReport`; none resolves anything or reads the clock.
+Each function records its outcome on a :class:`~oretrust.report.VerificationReport`; none reads
+the clock. Only :func:`resolve_signing_method` does I/O, through the resolver it is handed.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from oretrust.did import signing_jwk
+from oretrust.did import DidResolver, signing_jwk, signing_method
 from oretrust.errors import OreTrustError
+from oretrust.formats.vcdm import as_list
 from oretrust.jwk import thumbprint
 from oretrust.report import VerificationReport
-from oretrust.verification_checks import parse_datetime
+from oretrust.verification_checks import numeric_date, parse_datetime
 
 __all__ = [
     "absolute_kid",
     "check_key_not_compromised",
     "controls_key",
-    "method_by_id",
+    "resolve_signing_method",
     "same_key",
 ]
 
@@ -41,28 +42,48 @@ def absolute_kid(kid: Any, controller: str, report: VerificationReport) -> str |
     return kid
 
 
-def method_by_id(document: dict[str, Any], kid: str) -> dict[str, Any] | None:
-    """The verification method ``kid`` names in ``document`` (absolute or relative id)."""
-    for method in _as_list(document.get("verificationMethod", [])):
-        if isinstance(method, dict) and method.get("id") in (kid, "#" + kid.split("#", 1)[-1]):
-            return method
-    return None
+def resolve_signing_method(
+    did_resolver: DidResolver,
+    unverified_kid: Any,
+    controller: str,
+    relationship: str,
+    report: VerificationReport,
+) -> dict[str, Any] | None:
+    """Resolve ``controller`` and choose the verification method ``unverified_kid`` names under
+    ``relationship`` (:func:`~oretrust.did.signing_method`). Records ``kid`` and
+    ``issuer_resolved``; returns None once one of them failed."""
+    kid = absolute_kid(unverified_kid, controller, report)
+    if kid is None:
+        return None
+    try:
+        document = did_resolver.resolve(controller)
+        report.passed("issuer_resolved", f"resolved {controller}")
+    except OreTrustError as exc:
+        report.failed("issuer_resolved", exc.code, exc.detail)
+        return None
+    try:
+        method = signing_method(document, kid, relationship)
+        report.passed("kid", f"{kid} is in {relationship} of {controller}")
+    except OreTrustError as exc:
+        report.failed("kid", exc.code, exc.detail)
+        return None
+    return method
 
 
 def check_key_not_compromised(
-    method: dict[str, Any] | None, payload: dict[str, Any], report: VerificationReport
+    method: dict[str, Any], payload: dict[str, Any], report: VerificationReport
 ) -> None:
     """Record ``key_validity`` when the key carries a ``revoked`` time: failed
     (``KEY_COMPROMISED``) unless the token was signed (``iat``, else ``validFrom``) before it."""
-    revoked = (method or {}).get("revoked")
+    revoked = method.get("revoked")
     if not isinstance(revoked, str):
         return
     compromised_at = parse_datetime(revoked)
     signed_at = payload.get("iat")
     signed = (
-        datetime.fromtimestamp(signed_at, tz=UTC)
+        numeric_date(signed_at)
         if isinstance(signed_at, int | float)
-        else parse_datetime(str(payload.get("validFrom", "")))
+        else parse_datetime(payload.get("validFrom"))
     )
     if compromised_at is None or signed is None or signed >= compromised_at:
         report.failed(
@@ -82,7 +103,7 @@ def same_key(left: dict[str, Any], right: dict[str, Any]) -> bool:
 
 def controls_key(document: dict[str, Any], jwk: dict[str, Any]) -> bool:
     """Whether ``jwk`` is one of the keys listed under ``authentication`` in ``document``."""
-    for entry in _as_list(document.get("authentication", [])):
+    for entry in as_list(document.get("authentication", [])):
         method_id = entry.get("id") if isinstance(entry, dict) else entry
         if not isinstance(method_id, str):
             continue
@@ -93,7 +114,3 @@ def controls_key(document: dict[str, Any], jwk: dict[str, Any]) -> bool:
         if same_key(candidate, jwk):
             return True
     return False
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]

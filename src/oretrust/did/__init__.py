@@ -8,6 +8,7 @@ The public surface::
     DidResolver / DefaultDidResolver / StaticDidResolver
     DidWebFetcher / HttpsFetcher         the (SSRF-hardened) network seam of did:web
     signing_jwk(document, kid, …)        the public key a ``kid`` may sign with
+    signing_method(document, kid, …)     the whole verification method (``revoked`` and all)
 
 Errors come from :mod:`oretrust.errors`: :class:`ResolutionError` (and its
 :class:`UnsafeUrlError`) when a document cannot be obtained, :class:`InvalidCredentialError`
@@ -16,7 +17,12 @@ when a document does not let a ``kid`` sign, :class:`InputError` for a caller's 
 
 from __future__ import annotations
 
-from oretrust.did._document import RELATIONSHIPS, SIGNING_RELATIONSHIPS, signing_jwk
+from oretrust.did._document import (
+    RELATIONSHIPS,
+    SIGNING_RELATIONSHIPS,
+    signing_jwk,
+    signing_method,
+)
 from oretrust.did._fetch import (
     DidWebFetcher,
     HostResolver,
@@ -52,5 +58,6 @@ __all__ = [
     "resolve_did_jwk",
     "resolve_did_key",
     "signing_jwk",
+    "signing_method",
     "system_resolve",
 ]

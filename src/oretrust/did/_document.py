@@ -1,7 +1,8 @@
 """DID document shapes shared by every method, and choosing the key that may verify a signature.
 
 A DID document is untrusted data until a key has been chosen from it under the rules below, so
-:func:`signing_jwk` is the one place where a ``kid`` from a token header becomes a public key:
+:func:`signing_method` (and :func:`signing_jwk`, its key) is the one place where a ``kid`` from
+a token header becomes a public key:
 
 * the ``kid`` must be a DID URL of the document's own DID (a key of another DID is refused);
 * the key must be listed — by reference or embedded — under the requested verification
@@ -23,6 +24,7 @@ __all__ = [
     "SIGNING_RELATIONSHIPS",
     "jwk_verification_method",
     "signing_jwk",
+    "signing_method",
     "split_did_url",
 ]
 
@@ -57,17 +59,15 @@ def split_did_url(did_url: str) -> tuple[str, str]:
     return did, fragment
 
 
-def signing_jwk(
+def signing_method(
     document: dict[str, Any], kid: str, relationship: str = "assertionMethod"
 ) -> dict[str, Any]:
-    """Return the public JWK that ``kid`` names in ``document`` for ``relationship``.
+    """Return (a copy of) the verification method ``kid`` names in ``document`` for
+    ``relationship``, once its ``publicKeyJwk`` has passed every rule of :func:`signing_jwk`.
 
-    ``kid`` is absolute (``did:web:x#key-1``) or relative (``#key-1``). Raises
-    :class:`InvalidCredentialError` with code ``KID_INVALID`` (no fragment),
-    ``KID_NOT_IN_ISSUER_DID`` (another DID's key), ``KEY_NOT_AUTHORIZED`` (not listed under
-    ``relationship``), ``KID_NOT_FOUND`` (referenced but not defined), ``KEY_UNSUPPORTED``
-    (not a JsonWebKey), ``KEY_NOT_FOR_SIGNING`` (``use: enc``, X25519, …) or ``KEY_INVALID``;
-    :class:`InputError` for an unknown or non-signing ``relationship``.
+    The whole method matters beyond its key: its ``revoked`` time says since when signatures
+    by it are not to be trusted, whether it is referenced or embedded under ``relationship``.
+    Raises as :func:`signing_jwk`.
     """
     if relationship not in SIGNING_RELATIONSHIPS:
         raise InputError(f"{relationship!r} is not a signing verification relationship")
@@ -92,6 +92,22 @@ def signing_jwk(
         public_key_from_jwk(jwk)
     except InputError as exc:
         raise InvalidCredentialError(f"key {absolute}: {exc.detail}", code="KEY_INVALID") from exc
+    return {**method, "publicKeyJwk": jwk}
+
+
+def signing_jwk(
+    document: dict[str, Any], kid: str, relationship: str = "assertionMethod"
+) -> dict[str, Any]:
+    """Return the public JWK that ``kid`` names in ``document`` for ``relationship``.
+
+    ``kid`` is absolute (``did:web:x#key-1``) or relative (``#key-1``). Raises
+    :class:`InvalidCredentialError` with code ``KID_INVALID`` (no fragment),
+    ``KID_NOT_IN_ISSUER_DID`` (another DID's key), ``KEY_NOT_AUTHORIZED`` (not listed under
+    ``relationship``), ``KID_NOT_FOUND`` (referenced but not defined), ``KEY_UNSUPPORTED``
+    (not a JsonWebKey), ``KEY_NOT_FOR_SIGNING`` (``use: enc``, X25519, …) or ``KEY_INVALID``;
+    :class:`InputError` for an unknown or non-signing ``relationship``.
+    """
+    jwk: dict[str, Any] = signing_method(document, kid, relationship)["publicKeyJwk"]
     return jwk
 
 

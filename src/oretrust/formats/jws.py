@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import jwt
 from jwt.exceptions import InvalidSignatureError, InvalidTokenError
 
-from oretrust.encoding import b64url_decode, b64url_encode, json_object_from_b64url
+from oretrust.encoding import b64url_decode, b64url_encode, json_object, json_object_from_b64url
 from oretrust.errors import InvalidCredentialError, MalformedTokenError
 from oretrust.jwk import ALLOWED_ALGORITHMS, algorithm_for_jwk, public_key_from_jwk
 
@@ -55,14 +55,8 @@ class UnverifiedJws:
     token: str
 
     def unverified_payload(self) -> dict[str, Any]:
-        """The payload as a JSON object (still unverified)."""
-        try:
-            value = json.loads(self.unverified_payload_bytes)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise MalformedTokenError("JWS payload is not valid JSON") from exc
-        if not isinstance(value, dict):
-            raise MalformedTokenError("JWS payload is not a JSON object")
-        return value
+        """The payload as a JSON object (still unverified); raise MalformedTokenError."""
+        return json_object(self.unverified_payload_bytes, "JWS payload")
 
 
 def sign_compact(header: dict[str, Any], payload: bytes, signer: JwsSigner) -> str:

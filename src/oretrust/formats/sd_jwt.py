@@ -10,7 +10,8 @@ No I/O and no clock: ``now`` is always a parameter and salts come from an inject
   Key Binding JWT;
 - verifier (:mod:`.sd_jwt_verifier`): :func:`parse_sd_jwt` (or :func:`parse_sd_jwt_json`)
   exposes the unverified header and ``iss`` so the caller can find the issuer's key, then
-  :func:`verify_sd_jwt` returns a :class:`VerifiedSdJwt` or raises.
+  :func:`verify_sd_jwt` returns a :class:`VerifiedSdJwt` or raises
+  (:func:`verify_key_binding` checks a KB-JWT of an SD-JWT verified earlier).
 
 Errors, all from :mod:`oretrust.errors`:
 
@@ -56,6 +57,7 @@ from oretrust.formats.sd_jwt_verifier import (
     SdJwtProfile,
     VerifiedKeyBinding,
     VerifiedSdJwt,
+    verify_key_binding,
     verify_sd_jwt,
 )
 
@@ -83,5 +85,6 @@ __all__ = [
     "parse_sd_jwt",
     "parse_sd_jwt_json",
     "present_sd_jwt",
+    "verify_key_binding",
     "verify_sd_jwt",
 ]

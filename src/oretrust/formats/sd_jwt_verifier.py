@@ -32,7 +32,14 @@ from oretrust.formats.sd_jwt_core import (
 )
 from oretrust.formats.sd_jwt_processing import process_payload
 
-__all__ = ["SD_JWT_VC", "SdJwtProfile", "VerifiedKeyBinding", "VerifiedSdJwt", "verify_sd_jwt"]
+__all__ = [
+    "SD_JWT_VC",
+    "SdJwtProfile",
+    "VerifiedKeyBinding",
+    "VerifiedSdJwt",
+    "verify_key_binding",
+    "verify_sd_jwt",
+]
 
 
 @dataclass(frozen=True)
@@ -137,17 +144,19 @@ def verify_sd_jwt(
             _reject("VCT_MISSING", "an SD-JWT VC needs a string 'vct'")
         if "iss" in claims and not isinstance(claims["iss"], str):
             _reject("CLAIM_INVALID", "'iss' must be a string")
-    key_binding = _check_key_binding(
-        unverified,
-        claims,
-        required=("cnf" in claims) if require_key_binding is None else require_key_binding,
-        audience=audience,
-        nonce=nonce,
-        now=now,
-        leeway=leeway,
-        max_age=kb_max_age,
-        limits=limits,
-    )
+    required = ("cnf" in claims) if require_key_binding is None else require_key_binding
+    key_binding = None
+    if unverified.kb_jwt is not None or required:
+        key_binding = verify_key_binding(
+            unverified,
+            claims,
+            audience=audience,
+            nonce=nonce,
+            now=now,
+            leeway=leeway,
+            max_age=kb_max_age,
+            limits=limits,
+        )
     return VerifiedSdJwt(
         claims=claims,
         header=dict(header),
@@ -176,23 +185,28 @@ def _check_validity(claims: dict[str, Any], now: datetime, leeway: timedelta) ->
         _reject("CREDENTIAL_NOT_YET_VALID", f"not valid before {_when(nbf)}")
 
 
-def _check_key_binding(
+def verify_key_binding(
     unverified: UnverifiedSdJwt,
     claims: dict[str, Any],
     *,
-    required: bool,
     audience: str | None,
     nonce: str | None,
     now: datetime,
-    leeway: timedelta,
-    max_age: timedelta,
-    limits: SdJwtLimits,
-) -> VerifiedKeyBinding | None:
+    leeway: timedelta = timedelta(seconds=60),
+    max_age: timedelta = timedelta(minutes=5),
+    limits: SdJwtLimits = DEFAULT_LIMITS,
+) -> VerifiedKeyBinding:
+    """Check the KB-JWT of an SD-JWT whose issuer signature and disclosures were verified
+    (``claims`` are its processed claims, as :func:`verify_sd_jwt` returned them).
+
+    For a caller that verified the credential once and checks key binding later (the
+    verifier's presentation path) without verifying the issuer's signature again. Raises
+    InvalidCredentialError with the ``KB_JWT_*`` codes of :func:`verify_sd_jwt`, InputError
+    ``KB_JWT_EXPECTATIONS_MISSING`` without ``audience`` or ``nonce``.
+    """
     kb = unverified.kb_jwt
     if kb is None:
-        if required:
-            _reject("KB_JWT_MISSING", "key binding is required but no KB-JWT was presented")
-        return None
+        _reject("KB_JWT_MISSING", "key binding is required but no KB-JWT was presented")
     if audience is None or nonce is None:
         raise InputError(
             "checking a key binding JWT needs the expected audience and nonce",

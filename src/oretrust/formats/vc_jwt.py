@@ -53,11 +53,12 @@ def sign_credential(credential: dict[str, Any], signer: JwsSigner, *, now: datet
     return sign_compact(header, _json_bytes(payload), signer)
 
 
-def envelope(token: str) -> dict[str, Any]:
-    """An ``EnvelopedVerifiableCredential`` carrying a vc+jwt as a data: URL."""
+def envelope(token: str, media_type: str = VC_JWT_MEDIA_TYPE) -> dict[str, Any]:
+    """An ``EnvelopedVerifiableCredential`` carrying ``token`` (a vc+jwt unless ``media_type``
+    says otherwise) as a ``data:`` URL."""
     return {
         "@context": CREDENTIALS_V2_CONTEXT,
-        "id": ENVELOPED_PREFIX + token,
+        "id": f"data:{media_type},{token}",
         "type": "EnvelopedVerifiableCredential",
     }
 
@@ -88,7 +89,7 @@ def unwrap_envelope(entry: Any) -> tuple[str, str]:
 
 
 def sign_presentation(
-    credentials: Sequence[str],
+    credentials: Sequence[str | tuple[str, str]],
     signer: JwsSigner,
     *,
     holder: str,
@@ -98,13 +99,20 @@ def sign_presentation(
     lifetime_seconds: int = 300,
     presentation_id: str | None = None,
 ) -> str:
-    """Build and sign a ``vp+jwt`` bound to the verifier's ``nonce`` and ``audience``."""
+    """Build and sign a ``vp+jwt`` bound to the verifier's ``nonce`` and ``audience``.
+
+    Each credential is a vc+jwt, or a ``(media type, credential)`` pair for another format
+    (``("application/dc+sd-jwt", "<sd-jwt>~<disclosures>~")``).
+    """
     issued_at = int(now.timestamp())
     payload: dict[str, Any] = {
         "@context": [CREDENTIALS_V2_CONTEXT],
         "type": ["VerifiablePresentation"],
         "holder": holder,
-        "verifiableCredential": [envelope(token) for token in credentials],
+        "verifiableCredential": [
+            envelope(entry) if isinstance(entry, str) else envelope(entry[1], entry[0])
+            for entry in credentials
+        ],
         "iss": holder,
         "aud": audience,
         "nonce": nonce,

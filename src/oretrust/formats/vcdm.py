@@ -32,6 +32,7 @@ __all__ = [
     "CREDENTIALS_V2_CONTEXT",
     "CREDENTIAL_PROPERTIES",
     "JWT_CLAIMS",
+    "as_list",
     "parse_datetime_stamp",
     "reject_jwt_wrapper_claims",
     "split_jwt_payload",
@@ -145,7 +146,8 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
+    """A VC Data Model "one or more" value (a single value or an array) as a list."""
     return value if isinstance(value, list) else [value]
 
 
@@ -204,7 +206,7 @@ def _apply_inline_context(state: _Vocabulary, context: dict[str, Any], where: st
 def _read_contexts(document: dict[str, Any], where: str = "") -> _Vocabulary:
     if "@context" not in document:
         raise _fail(f"{where}@context is required", "context-required")
-    entries = _as_list(document["@context"])
+    entries = as_list(document["@context"])
     if not entries or entries[0] != CREDENTIALS_V2_CONTEXT:
         raise _fail(f"{where}@context must start with {CREDENTIALS_V2_CONTEXT}", "context-first")
     state = _Vocabulary()
@@ -232,7 +234,7 @@ def _read_contexts(document: dict[str, Any], where: str = "") -> _Vocabulary:
 
 
 def _check_types(value: Any, where: str, state: _Vocabulary, required: str | None = None) -> None:
-    types = _as_list(value)
+    types = as_list(value)
     if not types or not all(isinstance(t, str) and t for t in types):
         raise _fail(f"{where} must be a string or a non-empty array of strings", "type-value")
     for name in types:
@@ -246,7 +248,7 @@ def _check_language_values(node: dict[str, Any], where: str) -> None:
     for prop in ("name", "description"):
         if prop not in node:
             continue
-        values = _as_list(node[prop])
+        values = as_list(node[prop])
         for value in values or [None]:
             if isinstance(value, str):
                 continue
@@ -269,7 +271,7 @@ def _check_typed_objects(document: dict[str, Any], where: str, state: _Vocabular
     for prop, (slug, id_required) in _TYPED_PROPERTIES.items():
         if prop not in document:
             continue
-        items = _as_list(document[prop])
+        items = as_list(document[prop])
         if not items:
             raise _fail(f"{where}{prop} must not be an empty array", f"{slug}-type")
         for index, item in enumerate(items):
@@ -286,7 +288,7 @@ def _check_typed_objects(document: dict[str, Any], where: str, state: _Vocabular
 def _check_related_resources(document: dict[str, Any], where: str) -> None:
     if "relatedResource" not in document:
         return
-    items = _as_list(document["relatedResource"])
+    items = as_list(document["relatedResource"])
     for index, item in enumerate(items or [None]):
         here = f"{where}relatedResource[{index}]"
         if not isinstance(item, dict):
@@ -356,7 +358,7 @@ def _check_subjects(document: dict[str, Any], where: str, state: _Vocabulary) ->
     if "credentialSubject" not in document:
         raise _fail(f"{where}credentialSubject is required", "subject-required")
     value = document["credentialSubject"]
-    subjects = _as_list(value)
+    subjects = as_list(value)
     if not subjects:
         raise _fail(f"{where}credentialSubject must not be an empty array", "subject-claims")
     for index, subject in enumerate(subjects):
@@ -437,7 +439,7 @@ def _validate_credential(document: dict[str, Any], require_issuer: bool, where: 
 
 
 def _is_enveloped(entry: dict[str, Any]) -> bool:
-    return "EnvelopedVerifiableCredential" in _as_list(entry.get("type"))
+    return "EnvelopedVerifiableCredential" in as_list(entry.get("type"))
 
 
 def _validate_enveloped(entry: dict[str, Any], where: str) -> None:
@@ -470,7 +472,7 @@ def validate_presentation(document: Any) -> None:
     _check_typed_objects(document, "", state)
     if "verifiableCredential" not in document:
         return
-    entries = _as_list(document["verifiableCredential"])
+    entries = as_list(document["verifiableCredential"])
     if not entries:
         raise _fail("verifiableCredential must not be an empty array", "vc-object")
     for index, entry in enumerate(entries):
@@ -498,7 +500,7 @@ def validate_holder_claims(presentation: Any) -> None:
     """
     document = _require_object(presentation, "presentation")
     holder = _node_id(document.get("holder"))
-    for index, entry in enumerate(_as_list(document.get("verifiableCredential", []))):
+    for index, entry in enumerate(as_list(document.get("verifiableCredential", []))):
         if not isinstance(entry, dict) or _is_enveloped(entry) or "proof" in entry:
             continue
         where = f"verifiableCredential[{index}]"

@@ -448,6 +448,18 @@ def test_hash_chain_tampering_detected(home: Home, tamper: object, expected: str
     assert any(expected in problem for problem in result.problems), result.problems
 
 
+def test_events_signed_after_the_key_was_compromised_detected(home: Home) -> None:
+    from oretrust.identities import list_keys, mark_key_compromised
+
+    accredit_ministry(home)
+    assert registry.verify_log(home).ok
+    mark_key_compromised(home, list_keys(home, REGISTRY)[0].kid, as_of=at("2026-01-01"))
+    result = registry.verify_log(home)
+    assert not result.ok
+    assert any("compromised as of 2026-01-01" in problem for problem in result.problems)
+    assert not any("event 1:" in problem for problem in result.problems), result.problems
+
+
 def test_flags_are_data_with_source_and_date(home: Home) -> None:
     flags = {flag.code: flag for flag in registry.list_flags(home)}
     assert {"CD-NK", "CD-SK", "CD-IT"} <= set(flags)

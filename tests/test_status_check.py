@@ -422,3 +422,25 @@ def test_https_resolver_refuses_private_addresses(world: World) -> None:
     )
     assert _status(report).code == STATUS_RETRIEVAL_ERROR
     assert "UNSAFE_URL" in _status(report).detail
+
+
+@pytest.mark.parametrize("method_id", [f"{MINISTRY}#key-1", "#key-1"])
+def test_list_signed_with_a_compromised_key_refused(world: World, method_id: str) -> None:
+    """The key's ``revoked`` time counts whether the DID document names it absolutely or not."""
+    from oretrust.did import StaticDidResolver
+    from oretrust.errors import InvalidCredentialError
+    from oretrust.status.list_tokens import verify_bitstring_status_list
+
+    document = build_did_web_document(MINISTRY, [("key-1", world.ministry.public_jwk)])
+    method = document["verificationMethod"][0]
+    method["id"] = method_id
+    method["revoked"] = "2026-01-01T00:00:00Z"  # before the list was signed (world.now)
+    document["assertionMethod"] = [method_id]
+    with pytest.raises(InvalidCredentialError) as caught:
+        verify_bitstring_status_list(
+            world.bitstring_list(REVOCATION_URL, "revocation"),
+            url=REVOCATION_URL,
+            did_resolver=StaticDidResolver({MINISTRY: document}),
+            now=world.now,
+        )
+    assert caught.value.code == "KEY_COMPROMISED"

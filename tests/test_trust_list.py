@@ -218,6 +218,33 @@ def test_trust_list_with_iss_of_another_registry_refused(
     assert caught.value.code == "TRUST_LIST_SIGNATURE_INVALID"
 
 
+def test_trust_list_signed_with_a_compromised_registry_key_refused(
+    home: Home, now: datetime
+) -> None:
+    """A thief's list, signed after the registry marked its key compromised, is refused."""
+    from oretrust.identities import list_keys, mark_key_compromised
+
+    token = registry.export_trust_list(home, now=now)
+    kid = list_keys(home, REGISTRY)[0].kid
+    mark_key_compromised(home, kid, as_of=now - timedelta(hours=1))
+    updated = StaticDidResolver({REGISTRY: home.resolver(allow_network=False).resolve(REGISTRY)})
+    with pytest.raises(ResolutionError) as caught:
+        load_trust_list(token, registry_did=REGISTRY, resolver=updated, now=now)
+    assert caught.value.code == "TRUST_LIST_SIGNATURE_INVALID"
+    assert "compromised" in caught.value.detail
+
+
+def test_trust_list_signed_before_the_key_was_compromised_accepted(
+    home: Home, now: datetime
+) -> None:
+    from oretrust.identities import list_keys, mark_key_compromised
+
+    token = registry.export_trust_list(home, now=now)
+    mark_key_compromised(home, list_keys(home, REGISTRY)[0].kid, as_of=now + timedelta(hours=1))
+    updated = StaticDidResolver({REGISTRY: home.resolver(allow_network=False).resolve(REGISTRY)})
+    assert load_trust_list(token, registry_did=REGISTRY, resolver=updated, now=now).token == token
+
+
 @pytest.mark.parametrize("typ", ["JWT", "vc+jwt", None])
 def test_trust_list_with_wrong_typ_refused(
     home: Home, pinned: StaticDidResolver, now: datetime, typ: str | None

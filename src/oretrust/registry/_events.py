@@ -18,11 +18,11 @@ Pure: no clock, no I/O.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from oretrust.encoding import canonical_json
 from oretrust.errors import ConflictError, InputError, NotFoundError
 from oretrust.registry._model import (
     RISK_LEVELS,
@@ -76,7 +76,7 @@ class RegistryState:
 
 def canonical_bytes(event: dict[str, Any]) -> bytes:
     """The bytes that are signed and hashed: sorted keys, no whitespace, UTF-8."""
-    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical_json(event)
 
 
 def event_hash(payload: bytes) -> str:

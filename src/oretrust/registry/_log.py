@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from oretrust.did import DidResolver, signing_jwk
+from oretrust.did import DidResolver, signing_method
 from oretrust.errors import ConflictError, OreTrustError
 from oretrust.formats.jws import UnverifiedJws, parse_compact, sign_compact, verify_signature
 from oretrust.home import Home
@@ -39,6 +39,7 @@ from oretrust.registry._model import format_time, parse_time
 from oretrust.registry._store import load_state, load_subject, registry_did_of, store_subject
 from oretrust.store.db import as_utc
 from oretrust.store.registry_models import RegistryEventRecord
+from oretrust.verification_checks import parse_datetime
 
 __all__ = [
     "EVENT_TYP",
@@ -46,6 +47,7 @@ __all__ = [
     "RegistryChange",
     "RegistryEvent",
     "append_event",
+    "compromised_as_of",
     "head_of",
     "history",
     "registry_change",
@@ -305,7 +307,8 @@ def _verified_event(
                 f"{where}: signed by {kid or 'no kid'}, not the registry {registry_did}"
             )
             return None
-        payload = verify_signature(unverified, signing_jwk(document, kid, "assertionMethod"))
+        method = signing_method(document, kid, "assertionMethod")
+        payload = verify_signature(unverified, method["publicKeyJwk"])
     except OreTrustError as exc:
         problems.append(f"{where}: signature rejected: {exc.detail}")
         return None
@@ -317,21 +320,31 @@ def _verified_event(
         return None
     if event.get("authority_id") != registry_did:
         problems.append(f"{where}: names authority {event.get('authority_id')}, not {registry_did}")
-    _check_key_not_compromised(document, kid, event, problems, where)
+    _check_key_not_compromised(method, kid, event, problems, where)
     return event
 
 
+def compromised_as_of(method: dict[str, Any], signed_at: datetime) -> str | None:
+    """The verification method's ``revoked`` time when that is at or before ``signed_at`` (or
+    unreadable): a signature its controller no longer vouches for. None otherwise."""
+    revoked = method.get("revoked")
+    if not isinstance(revoked, str):
+        return None
+    compromised = parse_datetime(revoked)
+    return revoked if compromised is None or signed_at >= compromised else None
+
+
 def _check_key_not_compromised(
-    document: dict[str, Any], kid: str, event: dict[str, Any], problems: list[str], where: str
+    method: dict[str, Any], kid: str, event: dict[str, Any], problems: list[str], where: str
 ) -> None:
-    for method in document.get("verificationMethod", []):
-        revoked = method.get("revoked") if isinstance(method, dict) else None
-        if method.get("id") == kid and isinstance(revoked, str):
-            try:
-                if parse_time(str(event.get("recorded_at"))) >= parse_time(revoked):
-                    problems.append(f"{where}: signed with {kid}, compromised as of {revoked}")
-            except OreTrustError:
-                problems.append(f"{where}: unreadable recorded_at")
+    try:
+        recorded = parse_time(str(event.get("recorded_at")))
+    except OreTrustError:
+        problems.append(f"{where}: unreadable recorded_at")
+        return
+    revoked = compromised_as_of(method, recorded)
+    if revoked is not None:
+        problems.append(f"{where}: signed with {kid}, compromised as of {revoked}")
 
 
 def _compare(replayed: RegistryState, tables: RegistryState, problems: list[str]) -> None:

@@ -15,7 +15,8 @@ whose payload is::
 Every accreditation is listed, withdrawn and expired ones included (``status`` as of
 ``iat``), so an offline verifier judges a credential at its issuance time exactly as the
 registry would. :func:`load_trust_list` refuses a list that is not signed by the configured
-registry DID, expired, issued in the future, or older than one already accepted (no
+registry DID (or signed with a registry key marked compromised by its ``iat``), expired,
+issued in the future, or older than one already accepted (no
 rollback: a :class:`TrustListStore` keeps the highest ``iat`` seen per registry).
 Errors are :class:`~oretrust.errors.ResolutionError` with codes ``TRUST_LIST_INVALID``,
 ``TRUST_LIST_SIGNATURE_INVALID``, ``TRUST_LIST_EXPIRED``, ``TRUST_LIST_NOT_YET_VALID``,
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from oretrust.did import DidResolver, signing_jwk
+from oretrust.did import DidResolver, signing_method
 from oretrust.errors import OreTrustError, ResolutionError
 from oretrust.formats.jws import parse_compact, sign_compact, verify_signature
 from oretrust.home import Home
@@ -43,7 +44,7 @@ from oretrust.registry._claims import (
     recognition_claim,
     recognition_from_claim,
 )
-from oretrust.registry._log import head_of
+from oretrust.registry._log import compromised_as_of, head_of
 from oretrust.registry._model import Accreditation, JurisdictionFlag, Recognition, format_time
 from oretrust.registry._store import load_state, registry_did_of
 from oretrust.registry.sources import StaticTrustSource
@@ -149,8 +150,8 @@ def load_trust_list(
             code="TRUST_LIST_SIGNATURE_INVALID",
         )
     try:
-        jwk = signing_jwk(resolver.resolve(registry_did), kid, "assertionMethod")
-        payload = verify_signature(unverified, jwk)
+        method = signing_method(resolver.resolve(registry_did), kid, "assertionMethod")
+        payload = verify_signature(unverified, method["publicKeyJwk"])
     except OreTrustError as exc:
         raise ResolutionError(
             f"trust list signature rejected: {exc.detail}", code="TRUST_LIST_SIGNATURE_INVALID"
@@ -167,6 +168,12 @@ def load_trust_list(
             "trust list needs integer iat and exp with exp > iat", code="TRUST_LIST_INVALID"
         )
     issued, expires = datetime.fromtimestamp(iat, tz=UTC), datetime.fromtimestamp(exp, tz=UTC)
+    revoked = compromised_as_of(method, issued)
+    if revoked is not None:
+        raise ResolutionError(
+            f"trust list is signed with {kid}, compromised as of {revoked}",
+            code="TRUST_LIST_SIGNATURE_INVALID",
+        )
     if now - leeway >= expires:
         raise ResolutionError(
             f"trust list expired at {format_time(expires)}", code="TRUST_LIST_EXPIRED"

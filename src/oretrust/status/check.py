@@ -35,6 +35,7 @@ from typing import Any
 from oretrust.did import DidResolver
 from oretrust.errors import MalformedTokenError, OreTrustError
 from oretrust.formats.vc_jwt import issuer_id
+from oretrust.formats.vcdm import as_list
 from oretrust.report import VerificationReport
 from oretrust.status.bitstring import DEFAULT_MAX_BITSTRING_ENTRIES
 from oretrust.status.list_tokens import (
@@ -94,10 +95,10 @@ class StatusListCache:
 
 def status_references(credential: dict[str, Any]) -> Iterator[StatusReference]:
     """Every status reference of ``credential``; raise MalformedTokenError for a bad one."""
-    for entry in _as_list(credential.get("credentialStatus", [])):
+    for entry in as_list(credential.get("credentialStatus", [])):
         if not isinstance(entry, dict):
             raise _malformed("credentialStatus entries must be objects")
-        if "BitstringStatusListEntry" not in _as_list(entry.get("type")):
+        if "BitstringStatusListEntry" not in as_list(entry.get("type")):
             raise _malformed(f"unsupported status entry type {entry.get('type')!r}")
         index = entry.get("statusListIndex")
         url, purpose = entry.get("statusListCredential"), entry.get("statusPurpose")
@@ -221,10 +222,6 @@ def _issuer(credential: dict[str, Any]) -> str:
     if "issuer" not in credential and isinstance(credential.get("iss"), str):
         return str(credential["iss"])
     return issuer_id(credential)
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _malformed(detail: str) -> MalformedTokenError:

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from oretrust.did import DidResolver, signing_jwk
+from oretrust.did import DidResolver, signing_method
 from oretrust.errors import InvalidCredentialError, MalformedTokenError
 from oretrust.formats.jws import UnverifiedJws, parse_compact, verify_signature
 from oretrust.formats.vc_jwt import issuer_id
-from oretrust.formats.vcdm import split_jwt_payload, validate_credential
+from oretrust.formats.vcdm import as_list, split_jwt_payload, validate_credential
 from oretrust.status.bitstring import (
     DEFAULT_MAX_BITSTRING_ENTRIES,
     BitstringStatusList,
@@ -95,7 +95,7 @@ def verify_bitstring_status_list(
     payload = _verify(unverified, issuer, did_resolver)
     credential, _ = split_jwt_payload(payload)
     validate_credential(credential)
-    if "BitstringStatusListCredential" not in _as_list(payload.get("type")):
+    if "BitstringStatusListCredential" not in as_list(payload.get("type")):
         raise _invalid("not a BitstringStatusListCredential", "STATUS_LIST_TYPE_INVALID")
     if payload.get("id") != url:
         raise _invalid(
@@ -104,7 +104,7 @@ def verify_bitstring_status_list(
     subject = payload.get("credentialSubject")
     if not isinstance(subject, dict) or subject.get("type") != "BitstringStatusList":
         raise _invalid("subject is not a single BitstringStatusList", "STATUS_LIST_TYPE_INVALID")
-    purposes = tuple(p for p in _as_list(subject.get("statusPurpose")) if isinstance(p, str))
+    purposes = tuple(p for p in as_list(subject.get("statusPurpose")) if isinstance(p, str))
     encoded = subject.get("encodedList")
     if not purposes or not isinstance(encoded, str):
         raise _malformed("statusPurpose and encodedList are required")
@@ -179,21 +179,20 @@ def _verify(unverified: UnverifiedJws, issuer: str, did_resolver: DidResolver) -
         kid = issuer + kid
     if kid.split("#", 1)[0] != issuer:
         raise _invalid(f"kid {kid} does not belong to {issuer}", "KID_NOT_IN_ISSUER_DID")
-    document = did_resolver.resolve(issuer)
-    verify_signature(unverified, signing_jwk(document, kid, "assertionMethod"))
+    method = signing_method(did_resolver.resolve(issuer), kid, "assertionMethod")
+    verify_signature(unverified, method["publicKeyJwk"])
     payload = unverified.unverified_payload()  # verified from here on
-    _check_key_not_compromised(document, kid, payload)
+    _check_key_not_compromised(method, kid, payload)
     return payload
 
 
-def _check_key_not_compromised(document: dict[str, Any], kid: str, payload: dict[str, Any]) -> None:
-    for method in _as_list(document.get("verificationMethod", [])):
-        if not isinstance(method, dict) or method.get("id") != kid or "revoked" not in method:
-            continue
-        revoked = parse_datetime(str(method["revoked"]))
-        signed: Any = payload.get("iat")
-        if revoked is None or not _is_number(signed) or _from_timestamp(signed) >= revoked:
-            raise _invalid(f"{kid} was compromised before this list was signed", "KEY_COMPROMISED")
+def _check_key_not_compromised(method: dict[str, Any], kid: str, payload: dict[str, Any]) -> None:
+    if "revoked" not in method:
+        return
+    revoked = parse_datetime(str(method["revoked"]))
+    signed: Any = payload.get("iat")
+    if revoked is None or not _is_number(signed) or _from_timestamp(signed) >= revoked:
+        raise _invalid(f"{kid} was compromised before this list was signed", "KEY_COMPROMISED")
 
 
 def _check_not_expired(
@@ -232,10 +231,6 @@ def _cache_until(now: datetime, ttl: timedelta, expiry: datetime | None) -> date
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _invalid(detail: str, code: str) -> InvalidCredentialError:

@@ -160,13 +160,11 @@ def verify_log(home: Home) -> LogVerification:
     replayed: dict[str, str] = {}
     for position, record in enumerate(records, start=1):
         problem = _chain_problem(record, position, previous_hash)
-        if (
-            problem is None
-            and replayed.get(record.credential_id, "VALID") != record.previous_status
-        ):
+        before = replayed.get(record.credential_id, STATUS_NAMES[STATUS_VALID])
+        if problem is None and before != record.previous_status:
             problem = (
                 f"says {record.credential_id} was {record.previous_status}, but the log before "
-                f"it leaves it {replayed.get(record.credential_id, 'VALID')}"
+                f"it leaves it {before}"
             )
         if problem is not None:
             return LogVerification(False, len(records), record.seq, f"entry {record.seq} {problem}")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event, text
 
 from api_support import (
     CUSTOMS,
@@ -27,6 +27,8 @@ from api_support import (
     origin_certificate,
     postgres_schema,
 )
+from oretrust import registry
+from oretrust.api.publication import current_trust_list
 from oretrust.formats.jws import MAX_TOKEN_BYTES, parse_compact
 from oretrust.formats.vc_jwt import sign_presentation
 from oretrust.identities import signer_for
@@ -247,6 +249,36 @@ def test_trqp_and_trust_list(api: ApiClient, cast: Cast) -> None:
     assert (
         api.get("/trust-list", headers={"If-None-Match": first.headers["etag"]}).status_code == 304
     )
+
+
+def test_a_worker_never_overwrites_a_newer_trust_list_stored_by_another(cast: Cast) -> None:
+    """Two workers re-sign after a registry change; the one with the older ``iat`` writes last.
+    Replacing the other's list would show clients an older list after a newer one."""
+    now = datetime.now(UTC)
+    current_trust_list(cast.home, now=now)
+    registry.accredit(cast.home, CUSTOMS, "AuthorisedEconomicOperatorCredential", "CD", now=now)
+    newer = 2**40  # far beyond 2038: the columns are 64-bit
+    raced = False
+
+    def another_worker_commits_first(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        nonlocal raced
+        if not raced and statement.lstrip().upper().startswith("UPDATE PUBLISHED_TRUST_LIST"):
+            raced = True  # just before this worker writes, another commits a newer list
+            with cast.home.engine.begin() as other:
+                other.execute(
+                    text("UPDATE published_trust_list SET iat = :iat, token = 'newer'"),
+                    {"iat": newer},
+                )
+
+    event.listen(cast.home.engine, "before_cursor_execute", another_worker_commits_first)
+    try:
+        served = current_trust_list(cast.home, now=now + timedelta(seconds=5))
+    finally:
+        event.remove(cast.home.engine, "before_cursor_execute", another_worker_commits_first)
+    assert raced and served == "newer"
+    with cast.home.engine.connect() as connection:
+        stored = connection.execute(text("SELECT iat, token FROM published_trust_list")).one()
+    assert tuple(stored) == (newer, "newer")
 
 
 def test_registry_administration_and_history(api: ApiClient, cast: Cast) -> None:

@@ -23,7 +23,9 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request, Response
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from oretrust.errors import NotFoundError
 from oretrust.formats.jws import parse_compact
@@ -37,12 +39,16 @@ from oretrust.registry.trust_list import DEFAULT_LIFETIME
 from oretrust.store.auth_models import PublishedTrustListRecord
 
 __all__ = [
+    "DOCUMENT_MAX_AGE",
     "cacheable",
     "current_trust_list",
     "issuer_did_document",
     "jwt_vc_issuer_metadata",
     "registry_did_document",
 ]
+
+#: ``max-age`` of published documents (status lists use their own ``ttl``).
+DOCUMENT_MAX_AGE = 300
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -95,17 +101,35 @@ def current_trust_list(home: Home, *, now: datetime) -> str:
         log_hash=str(claims["log_head"]["hash"]),
         token=token,
     )
-    with home.session() as session:
-        current = session.get(PublishedTrustListRecord, registry_did)
-        if current is None or current.iat < fresh.iat:
-            session.merge(fresh)
-            try:
-                session.commit()
-            except IntegrityError:  # another worker stored one first; serve the newest
-                session.rollback()
+    _store_if_newer(home, fresh)
     with home.session() as session:
         newest = session.get(PublishedTrustListRecord, registry_did)
     return newest.token if newest is not None and newest.iat >= fresh.iat else token
+
+
+def _store_if_newer(home: Home, fresh: PublishedTrustListRecord) -> None:
+    """Store ``fresh`` unless a list with the same or a later ``iat`` is stored.
+
+    One conditional UPDATE (``WHERE iat < fresh.iat``), not a read then a write: a worker
+    whose read predates another worker's newer list must not overwrite it (a rollback).
+    """
+    with home.session() as session:
+        replaced = session.execute(
+            update(PublishedTrustListRecord)
+            .where(
+                col(PublishedTrustListRecord.registry_did) == fresh.registry_did,
+                col(PublishedTrustListRecord.iat) < fresh.iat,
+            )
+            .values(fresh.model_dump())
+        )
+        if replaced.rowcount == 0:  # type: ignore[attr-defined]
+            if session.get(PublishedTrustListRecord, fresh.registry_did) is not None:
+                return  # the same or a newer list is stored
+            session.add(fresh)
+        try:
+            session.commit()
+        except IntegrityError:  # another worker stored the first one; serve the newest
+            session.rollback()
 
 
 def cacheable(

@@ -23,7 +23,7 @@ from oretrust.api.schemas import (
     problem_responses,
 )
 from oretrust.api.services import change_own_status, issue_as
-from oretrust.formats.vc_jwt import CREDENTIALS_V2_CONTEXT, ENVELOPED_PREFIX
+from oretrust.formats.vc_jwt import envelope
 from oretrust.status.log import list_log
 
 __all__ = ["router"]
@@ -51,13 +51,7 @@ def issue(
     issued = issue_as(home, principal, body.credential, now=now)
     set_audit_target(request, issued.id)
     return IssuedPublic(
-        verifiableCredential=EnvelopedCredential.model_validate(
-            {
-                "@context": CREDENTIALS_V2_CONTEXT,
-                "type": "EnvelopedVerifiableCredential",
-                "id": ENVELOPED_PREFIX + issued.token,
-            }
-        ),
+        verifiableCredential=EnvelopedCredential.model_validate(envelope(issued.token)),
         credentialId=issued.id,
     )
 

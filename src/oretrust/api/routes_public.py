@@ -26,7 +26,6 @@ __all__ = ["router"]
 router = APIRouter()
 
 DID_JSON = "application/did+json"
-DOCUMENT_MAX_AGE = 300
 _DID_RESPONSES = document_responses("The DID document", {DID_JSON: ex.DID_DOCUMENT}, 404)
 _METADATA_RESPONSES = document_responses(
     "JWT VC issuer metadata", {"application/json": ex.ISSUER_METADATA}, 404
@@ -38,7 +37,9 @@ def _json_document(
 ) -> Response:
     """``document`` as compact JSON with ``Cache-Control``/``ETag`` (304 on a match)."""
     body = publication.json_bytes(document)
-    return publication.cacheable(request, body, media_type=media_type, max_age=DOCUMENT_MAX_AGE)
+    return publication.cacheable(
+        request, body, media_type=media_type, max_age=publication.DOCUMENT_MAX_AGE
+    )
 
 
 @router.get(

@@ -106,7 +106,9 @@ def trust_list(request: Request, home: HomeDep, now: NowDep) -> Response:
     """Every accreditation, recognition and high-risk flag, signed by the registry operator
     (header ``typ: trust-list+jwt``), for verifiers that work offline."""
     token = publication.current_trust_list(home, now=now).encode()
-    return publication.cacheable(request, token, media_type="application/jwt", max_age=300)
+    return publication.cacheable(
+        request, token, media_type="application/jwt", max_age=publication.DOCUMENT_MAX_AGE
+    )
 
 
 @router.post(

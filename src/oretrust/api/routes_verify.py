@@ -23,7 +23,6 @@ from oretrust.api.schemas import (
 from oretrust.api.services import unwrap_token
 from oretrust.formats.vc_jwt import VC_JWT_MEDIA_TYPE, VP_JWT_MEDIA_TYPE
 from oretrust.report import VerificationReport
-from oretrust.sd_jwt_checks import looks_like_sd_jwt
 
 __all__ = ["router"]
 
@@ -83,10 +82,7 @@ def verify_presentation(
     token = unwrap_token(
         body.verifiablePresentation, "EnvelopedVerifiablePresentation", _PRESENTATION_MEDIA_TYPES
     )
-    check = (
-        verifier.check_sd_jwt_presentation
-        if looks_like_sd_jwt(token)
-        else verifier.check_presentation
+    report = verifier.check_presentation(  # hands an SD-JWT+KB to the SD-JWT path itself
+        token, nonce=body.options.challenge, audience=body.options.domain, now=now
     )
-    report = check(token, nonce=body.options.challenge, audience=body.options.domain, now=now)
     return _answer(report)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import BigInteger, Column, Text
 from sqlmodel import Field, SQLModel
 
 __all__ = ["ApiTokenRecord", "AuditRecord", "PublishedTrustListRecord"]
@@ -55,8 +55,9 @@ class PublishedTrustListRecord(SQLModel, table=True):
 
     __tablename__ = "published_trust_list"
     registry_did: str = Field(primary_key=True, max_length=512)
-    iat: int
-    exp: int
+    # NumericDates outlive 2038: 64-bit columns.
+    iat: int = Field(sa_column=Column(BigInteger, nullable=False))
+    exp: int = Field(sa_column=Column(BigInteger, nullable=False))
     log_seq: int
     log_hash: str = Field(max_length=64)
     token: str = Field(sa_column=Column(Text, nullable=False))

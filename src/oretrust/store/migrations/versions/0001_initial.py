@@ -135,8 +135,8 @@ def upgrade() -> None:
     op.create_table(
         "published_trust_list",
         sa.Column("registry_did", sa.String(length=512), nullable=False),
-        sa.Column("iat", sa.Integer(), nullable=False),
-        sa.Column("exp", sa.Integer(), nullable=False),
+        sa.Column("iat", sa.BigInteger(), nullable=False),
+        sa.Column("exp", sa.BigInteger(), nullable=False),
         sa.Column("log_seq", sa.Integer(), nullable=False),
         sa.Column("log_hash", sa.String(length=64), nullable=False),
         sa.Column("token", sa.Text(), nullable=False),

@@ -28,7 +28,7 @@ from oretrust.cli_serve import register_serve_commands
 from oretrust.cli_status import register_status_commands
 from oretrust.cli_wallet import wallet_app
 from oretrust.credentials import CREDENTIAL_TYPES, get_credential_type
-from oretrust.errors import InputError, InvalidCredentialError, OreTrustError
+from oretrust.errors import InputError, InvalidCredentialError, NotFoundError, OreTrustError
 from oretrust.home import Home
 from oretrust.issuer import issue_credential, issue_sd_jwt_credential
 from oretrust.policy import load_policy
@@ -153,11 +153,9 @@ def holder_add(
 @holder_app.command("list")
 def holder_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """List the holders of this home."""
-    holders = _open(home).holders()
+    holders = identities.list_holders(_open(home))
     if as_json:
-        _print_json(
-            [{"name": h.name, "did": h.did, "display_name": h.display_name} for h in holders]
-        )
+        _print_json([holder.__dict__ for holder in holders])
         return
     table = Table("name", "display name", "DID")
     for record in holders:
@@ -327,7 +325,7 @@ def did_show(name_or_did: str, home: HomeOpt = None) -> None:
     if not did.startswith("did:"):
         try:
             did = identities.find_issuer(opened, name_or_did).did
-        except OreTrustError:
+        except NotFoundError:
             did = identities.find_holder(opened, name_or_did).did
     _print_json(opened.resolver().resolve(did))
 

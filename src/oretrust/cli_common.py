@@ -42,12 +42,14 @@ def read_text(path: str) -> str:
 
 
 def parse_time(value: str | None, option: str) -> datetime | None:
-    """An ISO 8601 date-time with a zone, or None; InputError naming ``option`` otherwise."""
+    """An ISO 8601 date-time with a zone, or None; InputError ``INVALID_TIME`` naming ``option``
+    otherwise."""
     if value is None:
         return None
     parsed = parse_datetime(value)
     if parsed is None:
         raise InputError(
-            f"{option}: {value!r} is not a date-time with a zone, e.g. 2027-01-01T00:00:00Z"
+            f"{option}: {value!r} is not a date-time with a zone, e.g. 2027-01-01T00:00:00Z",
+            code="INVALID_TIME",
         )
     return parsed

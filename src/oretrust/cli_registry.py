@@ -17,13 +17,13 @@ from rich.console import Console
 from rich.table import Table
 
 from oretrust import registry
-from oretrust.cli_common import HomeOpt, JsonOpt
+from oretrust.cli_common import HomeOpt, JsonOpt, parse_time
 from oretrust.cli_common import now as _now
 from oretrust.cli_common import print_json as _print_json
 from oretrust.errors import InputError
 from oretrust.home import Home
 from oretrust.registry._claims import accreditation_claim
-from oretrust.registry._model import Accreditation, format_time, issue_action, parse_time
+from oretrust.registry._model import Accreditation, format_time, issue_action, whole_seconds
 
 __all__ = ["registry_app"]
 
@@ -53,15 +53,9 @@ EffectiveOpt = Annotated[str | None, typer.Option(help="From when (default: now)
 
 
 def _time(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_time(value)
-    except InputError:
-        raise InputError(
-            f"{option}: {value!r} is not a date-time with a zone, e.g. 2027-01-01T00:00:00Z",
-            code="INVALID_TIME",
-        ) from None
+    """:func:`~oretrust.cli_common.parse_time` to the whole second the registry records."""
+    moment = parse_time(value, option)
+    return whole_seconds(moment) if moment is not None else None
 
 
 def _show(model: Accreditation, now: datetime, as_json: bool, verb: str) -> None:

@@ -74,6 +74,7 @@ class _Story:
         self.summary: dict[str, Any] = {"credentials": [], "presentations": [], "steps": []}
         self.holders: cast.Holders = {}
         self.ids: dict[str, str] = {}
+        self.tokens: dict[str, str] = {}
         self.presented: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ acts
@@ -200,7 +201,7 @@ class _Story:
             "licence-kivu",
             "origin-lot-0457",
         ):  # the trader keeps the supplier's documents
-            wallet.receive_credential(self.home, "lualaba-trading", self._token(name), now=self.now)
+            wallet.receive_credential(self.home, "lualaba-trading", self.tokens[name], now=self.now)
         self.say("[bold]4. The trader presents to the refinery[/]")
         self._present(
             "trader-to-refinery",
@@ -289,7 +290,7 @@ class _Story:
             "NONCE_MISMATCH",
             "a presentation made for the trader, replayed to the refinery",
         )
-        forged = cast.inflate_mass(self._token("origin-lot-0457"))
+        forged = cast.inflate_mass(self.tokens["origin-lot-0457"])
         self._record_extra("origin-lot-0457-forged", forged, self.summary["credentials"][3])
         self._step(
             "refinery-rejects-inflated-tonnage",
@@ -333,6 +334,8 @@ class _Story:
 
     # ------------------------------------------------------------------ helpers
     def _verifier(self) -> Verifier:
+        # A fresh verifier per check on purpose: one verifier caches the status lists it
+        # fetched, so a shared one would still say VALID after the revocation in act 8.
         return self.home.verifier(now=self.now, allow_network=False)
 
     def _issue(
@@ -355,7 +358,7 @@ class _Story:
             valid_until=self.now + term,
         )
         wallet.receive_credential(self.home, holder, issued.token, now=self.now)
-        self.ids[name] = issued.id
+        self.ids[name], self.tokens[name] = issued.id, issued.token
         (self.out / "credentials" / f"{name}.jwt").write_text(issued.token + "\n", encoding="utf-8")
         self.summary["credentials"].append(
             {
@@ -432,9 +435,6 @@ class _Story:
             )
         colour = "green" if report.verified else "red"
         self.say(f"   {story}: [bold {colour}]{report.verdict}[/] ({report.code})")
-
-    def _token(self, name: str) -> str:
-        return (self.out / "credentials" / f"{name}.jwt").read_text(encoding="utf-8").strip()
 
     def _write_json(self, relative: str, value: Any) -> None:
         _write_json(self.out / relative, value)

@@ -19,9 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from oretrust.credentials.disclosure import format_path
+from oretrust.credentials.disclosure import format_path, has_claim
 from oretrust.errors import ConflictError, InputError, NotFoundError
 from oretrust.formats.sd_jwt import SD_JWT_VC_TYP, parse_sd_jwt
 from oretrust.formats.sd_jwt import present_sd_jwt as present_sd_jwt_token
@@ -34,6 +33,7 @@ from oretrust.holder_wallet import (
     list_wallet,
     receive_credential,
     show,
+    wallet_of,
 )
 from oretrust.home import Home
 from oretrust.identities import HolderPublic, find_holder, signer_for
@@ -118,15 +118,8 @@ def present(
     _require_challenge(credential_ids, nonce, audience)
     owner = find_holder(home, holder)
     entries = _usable(home, owner, credential_ids, now)
-    envelopes = _envelopes(entries, tuple(disclose), disclose_for or {})
-    return sign_enveloped_presentation(
-        envelopes,
-        signer_for(home, owner.did),
-        holder=owner.did,
-        nonce=nonce,
-        audience=audience,
-        now=now,
-        lifetime_seconds=int(lifetime.total_seconds()),
+    return _sign_vp(
+        home, owner, entries, tuple(disclose), disclose_for or {}, nonce, audience, now, lifetime
     )
 
 
@@ -153,46 +146,34 @@ def present_sd_jwt(
         raise InputError(
             f"{credential_id} is a {entry.format}, not an SD-JWT VC", code="NOT_AN_SD_JWT"
         )
-    return present_sd_jwt_token(
-        entry.token,
-        list(disclose),
-        nested=False,
-        holder_signer=signer_for(home, owner.did),
-        audience=audience,
-        nonce=nonce,
-        now=now,
-    )
+    return _sign_kb(home, owner, entry, list(disclose), nonce, audience, now)
 
 
 def build_presentation(
     home: Home, holder: str, request: PresentationRequest, *, now: datetime
 ) -> Presentation:
-    """The presentation a request calls for: SD-JWT+KB for a single SD-JWT VC, else vp+jwt."""
+    """The presentation a request calls for: SD-JWT+KB for a single SD-JWT VC, else vp+jwt.
+
+    Refuses as :func:`present`; InputError ``CLAIM_PATH_NOT_FOUND`` for a requested claim
+    that no SD-JWT VC presented has.
+    """
+    _require_challenge(request.credential_ids, request.nonce, request.audience)
     owner = find_holder(home, holder)
-    ids = request.credential_ids
-    wallet = {entry.credential_id: entry for entry in list_wallet(home, owner.did)}
-    if len(ids) == 1 and ids[0] in wallet and wallet[ids[0]].format == SD_JWT_VC_TYP:
-        paths = _paths_for(wallet[ids[0]], request.disclose, request.disclose_for, strict=True)
-        token = present_sd_jwt(
-            home,
-            owner.did,
-            ids[0],
-            disclose=paths,
-            nonce=request.nonce,
-            audience=request.audience,
-            now=now,
-        )
+    entries = _usable(home, owner, request.credential_ids, now)
+    if len(entries) == 1 and entries[0].format == SD_JWT_VC_TYP:
+        paths = _paths_for(entries[0], request.disclose, request.disclose_for, strict=True)
+        token = _sign_kb(home, owner, entries[0], paths, request.nonce, request.audience, now)
         return Presentation(token, SD_JWT_VC_TYP, request.nonce, request.audience)
-    token = present(
+    token = _sign_vp(
         home,
-        owner.did,
-        ids,
-        nonce=request.nonce,
-        audience=request.audience,
-        now=now,
-        lifetime=request.lifetime,
-        disclose=request.disclose,
-        disclose_for=request.disclose_for,
+        owner,
+        entries,
+        request.disclose,
+        request.disclose_for,
+        request.nonce,
+        request.audience,
+        now,
+        request.lifetime,
     )
     return Presentation(token, "vp+jwt", request.nonce, request.audience)
 
@@ -210,16 +191,58 @@ def _require_challenge(credential_ids: Sequence[str], nonce: str, audience: str)
 def _usable(
     home: Home, owner: HolderPublic, credential_ids: Sequence[str], now: datetime
 ) -> list[WalletCredential]:
-    wallet = {entry.credential_id: entry for entry in list_wallet(home, owner.did)}
+    """The chosen wallet credentials; NotFoundError, or refused as :func:`_refuse_unusable`."""
+    wallet = {entry.credential_id: entry for entry in wallet_of(home, owner)}
+    missing = [credential_id for credential_id in credential_ids if credential_id not in wallet]
+    if missing:
+        raise NotFoundError(f"{missing[0]} is not in {owner.name}'s wallet")
+    chosen = [wallet[credential_id] for credential_id in credential_ids]
     verifier = home.verifier(now=now)
-    chosen: list[WalletCredential] = []
-    for credential_id in credential_ids:
-        entry = wallet.get(credential_id)
-        if entry is None:
-            raise NotFoundError(f"{credential_id} is not in {owner.name}'s wallet")
+    for entry in chosen:
         _refuse_unusable(verifier, entry, now)
-        chosen.append(entry)
     return chosen
+
+
+def _sign_vp(
+    home: Home,
+    owner: HolderPublic,
+    entries: Sequence[WalletCredential],
+    disclose: tuple[ClaimPath, ...],
+    disclose_for: Mapping[str, Sequence[ClaimPath]],
+    nonce: str,
+    audience: str,
+    now: datetime,
+    lifetime: timedelta,
+) -> str:
+    return sign_enveloped_presentation(
+        _envelopes(entries, disclose, disclose_for),
+        signer_for(home, owner.did),
+        holder=owner.did,
+        nonce=nonce,
+        audience=audience,
+        now=now,
+        lifetime_seconds=int(lifetime.total_seconds()),
+    )
+
+
+def _sign_kb(
+    home: Home,
+    owner: HolderPublic,
+    entry: WalletCredential,
+    disclose: list[ClaimPath],
+    nonce: str,
+    audience: str,
+    now: datetime,
+) -> str:
+    return present_sd_jwt_token(
+        entry.token,
+        disclose,
+        nested=False,
+        holder_signer=signer_for(home, owner.did),
+        audience=audience,
+        nonce=nonce,
+        now=now,
+    )
 
 
 def _envelopes(
@@ -263,20 +286,12 @@ def _paths_for(
     ).claims
     paths = [tuple(p) for p in (*disclose, *disclose_for.get(entry.credential_id, ()))]
     for path in paths:
-        if strict and not _has(claims, path):
+        if strict and not has_claim(claims, path):
             raise InputError(
                 f"{entry.credential_id} has no claim {format_path(path)}",
                 code="CLAIM_PATH_NOT_FOUND",
             )
-    return [path for path in dict.fromkeys(paths) if _has(claims, path)]
-
-
-def _has(claims: Any, path: ClaimPath) -> bool:
-    for step in path:
-        if not isinstance(claims, dict) or step not in claims:
-            return False
-        claims = claims[step]
-    return True
+    return [path for path in dict.fromkeys(paths) if has_claim(claims, path)]
 
 
 def _refuse_unusable(verifier: Verifier, entry: WalletCredential, now: datetime) -> None:

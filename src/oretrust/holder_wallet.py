@@ -32,10 +32,12 @@ __all__ = [
     "VC_JWT",
     "WalletCredential",
     "WalletCredentialDetails",
+    "describe",
     "find_entry",
     "list_wallet",
     "receive_credential",
     "show",
+    "wallet_of",
 ]
 
 VC_JWT = "vc+jwt"
@@ -119,8 +121,12 @@ def receive_credential(home: Home, holder: str, token: str, *, now: datetime) ->
 
 
 def list_wallet(home: Home, holder: str) -> list[WalletCredential]:
-    """The credentials in ``holder``'s wallet, oldest first."""
-    owner = find_holder(home, holder)
+    """The credentials in ``holder``'s wallet, oldest first. Raises NotFoundError."""
+    return wallet_of(home, find_holder(home, holder))
+
+
+def wallet_of(home: Home, owner: HolderPublic) -> list[WalletCredential]:
+    """:func:`list_wallet` for a holder already looked up."""
     with home.session() as session:
         rows = session.exec(
             select(WalletEntry).where(WalletEntry.holder_did == owner.did).order_by(WalletEntry.id)  # type: ignore[arg-type]
@@ -131,7 +137,11 @@ def list_wallet(home: Home, holder: str) -> list[WalletCredential]:
 def show(home: Home, holder: str, credential_id: str) -> WalletCredentialDetails:
     """What ``credential_id`` would disclose: for an SD-JWT VC the always-visible claims and
     the withholdable ones; a vc+jwt discloses everything. Raises NotFoundError."""
-    entry = find_entry(home, holder, credential_id)
+    return describe(find_entry(home, holder, credential_id))
+
+
+def describe(entry: WalletCredential) -> WalletCredentialDetails:
+    """:func:`show` for a wallet credential already in hand."""
     if entry.format != SD_JWT_VC_TYP:
         return WalletCredentialDetails(entry, parse_compact(entry.token).unverified_payload(), {})
     # The wallet verified this token when it received it; here it only reads its own copy.
@@ -146,7 +156,7 @@ def show(home: Home, holder: str, credential_id: str) -> WalletCredentialDetails
 def find_entry(home: Home, holder: str, credential_id: str) -> WalletCredential:
     """The wallet credential ``credential_id`` of ``holder``; raise NotFoundError."""
     owner = find_holder(home, holder)
-    for entry in list_wallet(home, owner.did):
+    for entry in wallet_of(home, owner):
         if entry.credential_id == credential_id:
             return entry
     raise NotFoundError(f"{credential_id} is not in {owner.name}'s wallet")

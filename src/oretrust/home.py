@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from oretrust.did import DefaultDidResolver, DidResolver, HttpsFetcher, build_did_web_document
 from oretrust.keys import FileKeyStore
 from oretrust.store.db import create_schema, make_engine
-from oretrust.store.models import HolderRecord, HomeSetting, IssuerRecord, KeyRecord
+from oretrust.store.models import HomeSetting, IssuerRecord, KeyRecord
 
 if TYPE_CHECKING:
     from oretrust.verifier import Verifier
@@ -47,7 +47,8 @@ class Home:
     path: Path
     engine: Engine
     keys: FileKeyStore
-    _resolver: DidResolver | None = field(default=None, repr=False)
+    #: One resolver per ``allow_network`` setting (the networked one owns an HTTP client).
+    _resolvers: dict[bool, DidResolver] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, path: Path | None = None, *, database_url: str | None = None) -> Home:
@@ -107,11 +108,17 @@ class Home:
         return did_document_for(did, keys)
 
     def resolver(self, *, allow_network: bool = True) -> DidResolver:
-        """DID resolver: this home's DIDs from the database, others over HTTPS (if allowed)."""
-        if self._resolver is None:
+        """DID resolver: this home's DIDs from the database, others over HTTPS (if allowed).
+
+        With ``allow_network=False`` a did:web this home does not host raises ResolutionError
+        (``DID_NOT_FOUND``), whatever resolver an earlier call asked for.
+        """
+        resolver = self._resolvers.get(allow_network)
+        if resolver is None:
             fetcher = HttpsFetcher() if allow_network else None
-            self._resolver = DefaultDidResolver(fetcher=fetcher, local=self.local_did_document)
-        return self._resolver
+            resolver = DefaultDidResolver(fetcher=fetcher, local=self.local_did_document)
+            self._resolvers[allow_network] = resolver
+        return resolver
 
     def verifier(self, *, now: datetime | None = None, allow_network: bool = True) -> Verifier:
         """The Verifier every caller with a home uses: DIDs as :meth:`resolver`, plus status.
@@ -122,11 +129,6 @@ class Home:
         from oretrust.status.home_verifier import home_verifier  # status/ imports home
 
         return home_verifier(self, now=now, allow_network=allow_network)
-
-    def holders(self) -> list[HolderRecord]:
-        """Every holder registered in this home."""
-        with self.session() as session:
-            return list(session.exec(select(HolderRecord)))
 
 
 def did_document_for(did: str, keys: list[KeyRecord]) -> dict[str, Any]:

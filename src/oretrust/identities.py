@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from oretrust.did import create_did_jwk
 from oretrust.errors import ConflictError, InputError, NotFoundError
@@ -32,6 +32,7 @@ __all__ = [
     "add_issuer",
     "find_holder",
     "find_issuer",
+    "list_holders",
     "list_issuers",
     "list_keys",
     "mark_key_compromised",
@@ -39,6 +40,7 @@ __all__ = [
     "signer_for",
 ]
 
+_Identity = TypeVar("_Identity", IssuerRecord, HolderRecord)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DID_WEB = re.compile(r"^did:web:[A-Za-z0-9.%-]+(:[A-Za-z0-9._%-]+)*$")
 
@@ -112,22 +114,13 @@ def add_holder(
 ) -> HolderPublic:
     """Register a holder with a fresh key; its DID is the key's did:jwk."""
     _check_name(name)
-    key_ref, private_key = home.keys.create(algorithm)
-    did = create_did_jwk(public_jwk(private_key.public_key()))
+    key_ref, jwk = _create_key(home, algorithm)
+    did = create_did_jwk(jwk)
     with home.session() as session:
         session.add(
             HolderRecord(name=name, did=did, display_name=display_name, created_at=as_utc(now))
         )
-        session.add(
-            KeyRecord(
-                owner_did=did,
-                kid=f"{did}#0",
-                key_ref=key_ref,
-                algorithm=algorithm,
-                public_jwk=public_jwk(private_key.public_key()),
-                created_at=as_utc(now),
-            )
-        )
+        _add_key(session, did, f"{did}#0", key_ref, jwk, algorithm, now)
         try:
             session.commit()
         except IntegrityError as exc:
@@ -137,11 +130,7 @@ def add_holder(
 
 def find_issuer(home: Home, name_or_did: str) -> IssuerPublic:
     """Look an issuer up by name or DID; raise NotFoundError."""
-    with home.session() as session:
-        column = IssuerRecord.did if name_or_did.startswith("did:") else IssuerRecord.name
-        record = session.exec(select(IssuerRecord).where(column == name_or_did)).first()
-    if record is None:
-        raise NotFoundError(f"no issuer {name_or_did!r} in this home (see 'oretrust issuer list')")
+    record = _find(home, IssuerRecord, name_or_did, "issuer")
     return IssuerPublic(record.name, record.did, record.display_name, record.role)
 
 
@@ -154,12 +143,25 @@ def list_issuers(home: Home) -> list[IssuerPublic]:
 
 def find_holder(home: Home, name_or_did: str) -> HolderPublic:
     """Look a holder up by name or DID; raise NotFoundError."""
-    with home.session() as session:
-        column = HolderRecord.did if name_or_did.startswith("did:") else HolderRecord.name
-        record = session.exec(select(HolderRecord).where(column == name_or_did)).first()
-    if record is None:
-        raise NotFoundError(f"no holder {name_or_did!r} in this home (see 'oretrust holder list')")
+    record = _find(home, HolderRecord, name_or_did, "holder")
     return HolderPublic(record.name, record.did, record.display_name)
+
+
+def list_holders(home: Home) -> list[HolderPublic]:
+    """Every holder in this home, by name."""
+    with home.session() as session:
+        rows = session.exec(select(HolderRecord).order_by(HolderRecord.name))
+        return [HolderPublic(r.name, r.did, r.display_name) for r in rows]
+
+
+def _find(home: Home, table: type[_Identity], name_or_did: str, kind: str) -> _Identity:
+    """The ``table`` row named (or with the DID) ``name_or_did``; raise NotFoundError."""
+    column = table.did if name_or_did.startswith("did:") else table.name
+    with home.session() as session:
+        record = session.exec(select(table).where(column == name_or_did)).first()
+    if record is None:
+        raise NotFoundError(f"no {kind} {name_or_did!r} in this home (see 'oretrust {kind} list')")
+    return record
 
 
 def list_keys(home: Home, did: str) -> list[KeyPublic]:
@@ -220,15 +222,33 @@ def mark_key_compromised(home: Home, kid: str, *, as_of: datetime) -> KeyPublic:
 
 
 def _new_key(
-    home: Home, session: Any, did: str, kid: str, algorithm: str, now: datetime
+    home: Home, session: Session, did: str, kid: str, algorithm: str, now: datetime
 ) -> KeyRecord:
+    key_ref, jwk = _create_key(home, algorithm)
+    return _add_key(session, did, kid, key_ref, jwk, algorithm, now)
+
+
+def _create_key(home: Home, algorithm: str) -> tuple[str, dict[str, Any]]:
+    """A new private key in the key store: its reference and public JWK."""
     key_ref, private_key = home.keys.create(algorithm)
+    return key_ref, public_jwk(private_key.public_key())
+
+
+def _add_key(
+    session: Session,
+    did: str,
+    kid: str,
+    key_ref: str,
+    jwk: dict[str, Any],
+    algorithm: str,
+    now: datetime,
+) -> KeyRecord:
     record = KeyRecord(
         owner_did=did,
         kid=kid,
         key_ref=key_ref,
         algorithm=algorithm,
-        public_jwk=public_jwk(private_key.public_key()),
+        public_jwk=jwk,
         created_at=as_utc(now),
     )
     session.add(record)

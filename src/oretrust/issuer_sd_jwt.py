@@ -21,10 +21,11 @@ from oretrust.credentials import get_credential_type
 from oretrust.credentials.disclosure import (
     disclosure_profile,
     format_path,
+    has_claim,
     sd_jwt_vc_claims,
     vct_for,
 )
-from oretrust.did import DefaultDidResolver, create_did_jwk, signing_jwk
+from oretrust.did import create_did_jwk, signing_jwk
 from oretrust.errors import InputError, OreTrustError
 from oretrust.formats.sd_jwt import SD_JWT_VC_TYP, StatusListReference, issue_sd_jwt_vc
 from oretrust.home import Home
@@ -157,9 +158,7 @@ def holder_key(home: Home, holder: str | None) -> dict[str, Any]:
             code="HOLDER_KEY_REQUIRED",
         )
     try:
-        # A fresh offline resolver: the home's own is cached with its network setting.
-        resolver = DefaultDidResolver(fetcher=None, local=home.local_did_document)
-        document = resolver.resolve(holder)
+        document = home.resolver(allow_network=False).resolve(holder)
         methods = document.get("authentication", [])
         first = methods[0] if isinstance(methods, list) and methods else None
         method_id = first.get("id") if isinstance(first, dict) else first
@@ -186,13 +185,4 @@ def _disclosable(
                 "withhold",
                 code="DISCLOSURE_PROFILE_VIOLATION",
             )
-    return [path for path in wanted if _present(claims, path)]
-
-
-def _present(claims: Mapping[str, Any], path: tuple[str, ...]) -> bool:
-    node: Any = claims
-    for step in path:
-        if not isinstance(node, Mapping) or step not in node:
-            return False
-        node = node[step]
-    return True
+    return [path for path in wanted if has_claim(claims, path)]

@@ -62,6 +62,7 @@ def verify_token(
         declared = wrapper.get("format") if isinstance(wrapper.get("format"), str) else None
         nonce = nonce if nonce is not None else _str(wrapper.get("nonce"))
         audience = audience if audience is not None else _str(wrapper.get("audience"))
+    # Without a registry a policy cannot be judged: NotFoundError before any verification work.
     trust_source = RegistryTrustSource(home) if policy is not None else None
     verifier = home.verifier(now=now)
     if looks_like_sd_jwt(text) or declared in _SD_JWT_FORMATS:

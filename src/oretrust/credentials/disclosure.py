@@ -39,6 +39,7 @@ __all__ = [
     "HiddenDigests",
     "disclosure_profile",
     "format_path",
+    "has_claim",
     "hidden_digests",
     "parse_claim_path",
     "parse_disclosed_subject",
@@ -176,6 +177,16 @@ def format_path(path: AnyPath) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
     return text
+
+
+def has_claim(claims: Mapping[str, Any], path: ClaimPath) -> bool:
+    """Whether ``claims`` has a member at ``path`` (each step a key of an object)."""
+    node: Any = claims
+    for step in path:
+        if not isinstance(node, Mapping) or step not in node:
+            return False
+        node = node[step]
+    return True
 
 
 def parse_disclosed_subject(type_name: str, subject: Mapping[str, Any]) -> SubjectModel:

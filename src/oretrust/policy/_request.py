@@ -15,7 +15,8 @@ from datetime import timedelta
 from typing import Any
 
 from oretrust.errors import InputError
-from oretrust.holder import ClaimPath, PresentationRequest, WalletCredential, list_wallet, show
+from oretrust.holder import ClaimPath, PresentationRequest, WalletCredential
+from oretrust.holder_wallet import describe, wallet_of
 from oretrust.home import Home
 from oretrust.identities import find_holder
 from oretrust.policy._model import Policy
@@ -39,7 +40,7 @@ def request_for_policy(
     required type (or no identity anchor about the holder when one is required).
     """
     owner = find_holder(home, holder)
-    wallet = list(reversed(list_wallet(home, owner.did)))  # newest first
+    wallet = list(reversed(wallet_of(home, owner)))  # newest first
     chosen: list[str] = []
     disclose_for: dict[str, tuple[ClaimPath, ...]] = {}
     for requirement in policy.requirements:
@@ -52,9 +53,7 @@ def request_for_policy(
             )
         _add(chosen, disclose_for, entry.credential_id, requirement.disclose)
     if policy.identity_anchor:
-        anchor = next(
-            (e for e in wallet if e.type == ANCHOR_TYPE and _about(home, owner.did, e)), None
-        )
+        anchor = next((e for e in wallet if e.type == ANCHOR_TYPE and _about(owner.did, e)), None)
         if anchor is None:
             raise InputError(
                 f"{owner.name}'s wallet holds no identity anchor about {owner.did}",
@@ -86,8 +85,8 @@ def _add(
     disclose_for[credential_id] = tuple(merged)
 
 
-def _about(home: Home, holder_did: str, entry: WalletCredential) -> bool:
-    visible: dict[str, Any] = show(home, holder_did, entry.credential_id).visible
+def _about(holder_did: str, entry: WalletCredential) -> bool:
+    visible: dict[str, Any] = describe(entry).visible
     subject = visible.get("credentialSubject")
     subject_id = subject.get("id") if isinstance(subject, dict) else visible.get("sub")
     return subject_id == holder_did

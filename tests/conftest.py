@@ -1,10 +1,13 @@
-"""Shared pytest fixtures and helpers: where the standards vectors live, a fixed clock, and a
-throwaway PostgreSQL schema (``ORETRUST_TEST_POSTGRES_URL``, default the local test server;
-tests that need it are skipped, with the reason, when no server answers)."""
+"""Shared pytest fixtures and helpers: where the standards vectors live, a fixed clock, the
+real ``oretrust`` process, and a throwaway PostgreSQL schema (``ORETRUST_TEST_POSTGRES_URL``,
+default the local test server; tests that need it are skipped, with the reason, when no server
+answers)."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +36,23 @@ def vectors_dir() -> Path:
 def now() -> datetime:
     """A fixed 'now' so validity decisions are deterministic."""
     return datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
+
+
+def run_oretrust(
+    *args: str, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -m oretrust ARGS`` in a fresh process, without the caller's ``ORETRUST_*``
+    environment (each call costs a process start, ~2 s: use sparingly)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORETRUST_")}
+    return subprocess.run(
+        [sys.executable, "-m", "oretrust", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @contextmanager

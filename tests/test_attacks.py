@@ -285,8 +285,18 @@ def test_vc_wrapper_claim_rejected(world: World) -> None:
     assert [check.id for check in report.checks if not check.passed] == ["data_model"]
 
 
-@pytest.mark.parametrize("iat", ["1e20", "-1e20", "Infinity", "NaN"])
-def test_presentation_with_unusable_iat_rejected_not_crashing(world: World, iat: str) -> None:
+@pytest.mark.parametrize(
+    ("iat", "code"),
+    [
+        ("1e20", "PRESENTATION_STALE"),
+        ("-1e20", "PRESENTATION_STALE"),
+        ("Infinity", "MALFORMED_TOKEN"),  # not JSON: refused when the payload is parsed
+        ("NaN", "MALFORMED_TOKEN"),
+    ],
+)
+def test_presentation_with_unusable_iat_rejected_not_crashing(
+    world: World, iat: str, code: str
+) -> None:
     """Any holder can sign a vp+jwt: a NumericDate no clock can hold must fail, not raise."""
     holder = world.holder_did
     entry = json.dumps(envelope(world.issue()))
@@ -300,7 +310,7 @@ def test_presentation_with_unusable_iat_rejected_not_crashing(world: World, iat:
         vp, nonce="n-1", audience="did:web:refinery.example", now=world.now
     )
     assert not report.verified
-    assert _codes(report) & {"PRESENTATION_STALE", "MALFORMED_TOKEN"}
+    assert _codes(report) == {code}
 
 
 @pytest.mark.parametrize("exp", [1e20, "2026-01-01T00:00:00Z"])

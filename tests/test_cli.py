@@ -7,28 +7,19 @@ stderr with no traceback; ``--json`` prints machine-readable output.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import run_oretrust
 from oretrust.credentials import EXAMPLES
+from oretrust.encoding import b64url_decode, b64url_encode
 
 
 def run(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORETRUST_")}
-    return subprocess.run(
-        [sys.executable, "-m", "oretrust", *args, "--home", str(home)],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_oretrust(*args, "--home", str(home), stdin=stdin)
 
 
 def issue_licence(
@@ -119,10 +110,15 @@ def test_tampered_credential_exits_1(registry: dict[str, Any]) -> None:
     home = registry["home"]
     header, payload, signature = (home / "licence.jwt").read_text().strip().split(".")
     tampered = home / "tampered.jwt"
-    tampered.write_text(f"{header}.{payload[:-4]}AAAA.{signature}")
+    claims = json.loads(b64url_decode(payload))
+    claims["validUntil"] = "2099-01-01T00:00:00Z"  # still well-formed, no longer what was signed
+    forged = b64url_encode(json.dumps(claims).encode())
+    tampered.write_text(f"{header}.{forged}.{signature}")
     result = run(home, "verify", str(tampered), "--json")
     assert result.returncode == 1
-    assert json.loads(result.stdout)["verified"] is False
+    report = json.loads(result.stdout)
+    assert report["verified"] is False
+    assert [error["code"] for error in report["errors"]] == ["SIGNATURE_INVALID"]
 
 
 def test_verify_as_of_after_expiry_exits_1(registry: dict[str, Any]) -> None:

@@ -203,8 +203,9 @@ def test_did_key_ed25519_derives_x25519_key_agreement(did_vectors: dict[str, Any
     ((did, x_multibase),) = did_vectors["did_key_x25519_from_ed25519"].items()
     document = resolve_did_key(did)
     assert document["keyAgreement"] == [f"{did}#{x_multibase}"]
-    with pytest.raises(InvalidCredentialError):
+    with pytest.raises(InvalidCredentialError) as err:
         signing_jwk(document, f"#{x_multibase}")
+    assert err.value.code == "KEY_NOT_AUTHORIZED"
 
 
 def _did_key(prefix: bytes, key: bytes) -> str:
@@ -387,58 +388,43 @@ def _doc(jwk: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"id": DID, "verificationMethod": [method], "assertionMethod": ["#key-1"], **extra}
 
 
-def test_kid_from_another_did_refused() -> None:
-    with pytest.raises(InvalidCredentialError) as err:
-        signing_jwk(_doc(_ed25519()), "did:web:attacker.example#key-1")
-    assert err.value.code == "KID_NOT_IN_ISSUER_DID"
-
-
-def test_kid_without_fragment_refused() -> None:
-    with pytest.raises(InvalidCredentialError) as err:
-        signing_jwk(_doc(_ed25519()), DID)
-    assert err.value.code == "KID_INVALID"
-
-
-def test_key_only_in_verification_method_refused() -> None:
-    with pytest.raises(InvalidCredentialError) as err:
-        signing_jwk(_doc(_ed25519(), assertionMethod=[]), "#key-1")
-    assert err.value.code == "KEY_NOT_AUTHORIZED"
-
-
-def test_enc_key_listed_in_assertion_method_refused() -> None:
-    with pytest.raises(InvalidCredentialError) as err:
-        signing_jwk(_doc({**_p256(), "use": "enc"}), "#key-1")
-    assert err.value.code == "KEY_NOT_FOR_SIGNING"
-
-
-def test_hmac_key_confusion_refused() -> None:
-    with pytest.raises(InvalidCredentialError) as err:
-        signing_jwk(_doc({"kty": "oct", "k": "c2VjcmV0"}), "#key-1")
-    assert err.value.code == "KEY_NOT_FOR_SIGNING"
-
-
-def test_private_key_in_document_refused() -> None:
-    with pytest.raises(InvalidCredentialError) as err:
-        signing_jwk(_doc({**_ed25519(), "d": "AAAA"}), "#key-1")
-    assert err.value.code == "KEY_INVALID"
-
-
-def test_referenced_but_undefined_key_refused() -> None:
-    with pytest.raises(InvalidCredentialError) as err:
-        signing_jwk(_doc(_ed25519(), assertionMethod=["#key-9"]), "#key-9")
-    assert err.value.code == "KID_NOT_FOUND"
-
-
-def test_non_jwk_method_refused() -> None:
+def _non_jwk_method() -> dict[str, Any]:
     document = _doc(_ed25519())
     document["verificationMethod"][0] = {
         "id": "#key-1",
         "type": "Multikey",
         "publicKeyMultibase": "z6Mk",
     }
+    return document
+
+
+@pytest.mark.parametrize(
+    ("document", "kid", "code"),
+    [
+        (lambda: _doc(_ed25519()), "did:web:attacker.example#key-1", "KID_NOT_IN_ISSUER_DID"),
+        (lambda: _doc(_ed25519()), DID, "KID_INVALID"),
+        (lambda: _doc(_ed25519(), assertionMethod=[]), "#key-1", "KEY_NOT_AUTHORIZED"),
+        (lambda: _doc({**_p256(), "use": "enc"}), "#key-1", "KEY_NOT_FOR_SIGNING"),
+        (lambda: _doc({"kty": "oct", "k": "c2VjcmV0"}), "#key-1", "KEY_NOT_FOR_SIGNING"),
+        (lambda: _doc({**_ed25519(), "d": "AAAA"}), "#key-1", "KEY_INVALID"),
+        (lambda: _doc(_ed25519(), assertionMethod=["#key-9"]), "#key-9", "KID_NOT_FOUND"),
+        (_non_jwk_method, "#key-1", "KEY_UNSUPPORTED"),
+    ],
+    ids=[
+        "kid-from-another-did",
+        "kid-without-fragment",
+        "key-only-in-verification-method",
+        "enc-key-in-assertion-method",
+        "hmac-key-confusion",
+        "private-key-in-document",
+        "referenced-but-undefined",
+        "non-jwk-method",
+    ],
+)
+def test_signing_jwk_refuses(document: Callable[[], dict[str, Any]], kid: str, code: str) -> None:
     with pytest.raises(InvalidCredentialError) as err:
-        signing_jwk(document, "#key-1")
-    assert err.value.code == "KEY_UNSUPPORTED"
+        signing_jwk(document(), kid)
+    assert err.value.code == code
 
 
 def test_embedded_method_and_relative_ids_accepted() -> None:
@@ -452,8 +438,9 @@ def test_embedded_method_and_relative_ids_accepted() -> None:
 
 
 def test_key_agreement_is_not_a_signing_relationship() -> None:
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="keyAgreement") as err:
         signing_jwk(_doc(_ed25519()), "#key-1", "keyAgreement")
+    assert err.value.code == "INVALID_INPUT"
 
 
 # --- HttpsFetcher -----------------------------------------------------------------------------

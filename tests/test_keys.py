@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from oretrust.errors import InputError, KeyStoreError
+from oretrust.errors import InputError, KeyStoreError, NotFoundError
 from oretrust.formats.jws import parse_compact, sign_compact, verify_signature
 from oretrust.home import Home
 from oretrust.identities import add_issuer, list_keys, mark_key_compromised, rotate_key, signer_for
-from oretrust.jwk import public_key_from_jwk, thumbprint
+from oretrust.jwk import public_jwk, public_key_from_jwk, thumbprint
 from oretrust.keys import FileKeyStore, LocalSigner, generate_private_key
 from oretrust.verifier import Verifier
 from vectors import VECTORS
@@ -36,8 +36,7 @@ def test_unsupported_algorithm_refused() -> None:
 
 def test_signer_repr_never_shows_key_material() -> None:
     signer = LocalSigner(generate_private_key(), "did:web:x.example#key-1")
-    assert "private" not in repr(signer).lower() or "PrivateKey" not in repr(signer)
-    assert "key-1" in repr(signer)
+    assert repr(signer) == "LocalSigner(kid='did:web:x.example#key-1', algorithm='EdDSA')"
 
 
 def test_rfc8037_ed25519_thumbprint() -> None:
@@ -52,7 +51,7 @@ def test_vc_jose_cose_kids_are_rfc7638_thumbprints(name: str) -> None:
     vm = json.loads((VECTORS / "vc-jose-cose" / "input" / name).read_text())
     public = {k: v for k, v in vm["publicKeyJwk"].items() if k not in ("kid", "alg")}
     assert thumbprint(public) == vm["publicKeyJwk"]["kid"]
-    public_key_from_jwk(public)
+    assert public_jwk(public_key_from_jwk(public)) == public
 
 
 def test_public_jwk_with_private_member_refused() -> None:
@@ -93,8 +92,9 @@ def test_unencrypted_store_warns(tmp_path: Path, caplog: pytest.LogCaptureFixtur
 
 
 def test_key_reference_path_traversal_refused(tmp_path: Path) -> None:
-    with pytest.raises(KeyStoreError):
+    with pytest.raises(KeyStoreError, match="invalid key reference") as caught:
         FileKeyStore(tmp_path, None).load("../../etc/passwd")
+    assert caught.value.code == "KEY_STORE_ERROR"
 
 
 def _ministry(tmp_path: Path, now: datetime) -> Home:
@@ -142,5 +142,5 @@ def test_compromised_key_rejects_what_it_signed_after(tmp_path: Path, now: datet
     assert ok.verified, ok.to_dict()
     assert not bad.verified
     assert bad.code == "KEY_COMPROMISED"
-    with pytest.raises(Exception, match="no active signing key"):
+    with pytest.raises(NotFoundError, match="no active signing key"):
         signer_for(home, "did:web:mines.example")

@@ -17,7 +17,7 @@ from chain import MINISTRY, YEAR, Chain
 from oretrust import holder, identities
 from oretrust.credentials.disclosure import vct_for
 from oretrust.encoding import b64url_decode
-from oretrust.errors import InvalidCredentialError
+from oretrust.errors import InputError, InvalidCredentialError
 from oretrust.formats.sd_jwt import Disclosure, issue_sd_jwt, issue_sd_jwt_vc, present_sd_jwt
 from oretrust.formats.sd_jwt_core import b64_digest
 from oretrust.formats.sd_jwt_holder import sign_kb_jwt
@@ -104,9 +104,9 @@ def test_issued_sd_jwt_vc_carries_the_profile_and_the_registered_claims(chain: C
 
 
 def test_issuer_refuses_to_hide_a_claim_outside_the_profile(chain: Chain) -> None:
-    with pytest.raises(Exception, match="countryOfOrigin") as caught:
+    with pytest.raises(InputError, match="countryOfOrigin") as caught:
         chain.origin_sd_jwt(withhold=[("countryOfOrigin",)])
-    assert getattr(caught.value, "code", None) == "DISCLOSURE_PROFILE_VIOLATION"
+    assert caught.value.code == "DISCLOSURE_PROFILE_VIOLATION"
 
 
 # ---------------------------------------------------------------------- honest path
@@ -357,6 +357,6 @@ def test_sd_jwt_presentation_is_not_accepted_as_an_issued_credential(chain: Chai
         now=chain.now,
     )
     presentation = kb_presentation(chain, issued.token, [])
-    with pytest.raises(Exception, match="presentation") as caught:
+    with pytest.raises(InputError, match="presentation") as caught:
         holder.receive_credential(chain.home, "trader", presentation, now=chain.now)
-    assert getattr(caught.value, "code", None) == "ALREADY_PRESENTED"
+    assert caught.value.code == "ALREADY_PRESENTED"

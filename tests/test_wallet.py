@@ -150,17 +150,21 @@ def test_wallet_refuses_to_present_an_expired_sd_jwt(chain: Chain) -> None:
     assert caught.value.code == "CREDENTIAL_EXPIRED"
 
 
-@pytest.mark.parametrize("action", [revoke, suspend], ids=["revoked", "suspended"])
+@pytest.mark.parametrize(
+    ("action", "code"),
+    [(revoke, "CREDENTIAL_REVOKED"), (suspend, "CREDENTIAL_SUSPENDED")],
+    ids=["revoked", "suspended"],
+)
 def test_wallet_refuses_to_present_a_revoked_or_suspended_sd_jwt(
-    chain: Chain, stocked: dict[str, str], action: object
+    chain: Chain, stocked: dict[str, str], action: object, code: str
 ) -> None:
     target = stocked["origin"] if action is revoke else stocked["aeo"]
     action(chain.home, target, reason="audit", now=chain.now)  # type: ignore[operator]
     request = holder.PresentationRequest(NONCE, chain.refinery, (target,))
     with pytest.raises(ConflictError) as caught:
         holder.build_presentation(chain.home, "trader", request, now=chain.now)
-    assert caught.value.code in ("CREDENTIAL_REVOKED", "CREDENTIAL_SUSPENDED")
-    with pytest.raises(ConflictError):  # nor inside a vp+jwt
+    assert caught.value.code == code
+    with pytest.raises(ConflictError) as caught:  # nor inside a vp+jwt
         holder.present(
             chain.home,
             "trader",
@@ -169,6 +173,7 @@ def test_wallet_refuses_to_present_a_revoked_or_suspended_sd_jwt(
             audience=chain.refinery,
             now=chain.now,
         )
+    assert caught.value.code == code
 
 
 def test_wallet_refuses_an_sd_jwt_bound_to_someone_elses_key(chain: Chain) -> None:

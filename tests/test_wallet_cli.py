@@ -4,9 +4,7 @@ the real ``oretrust`` process (a handful of calls: each costs a process start)."
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,21 +12,34 @@ from typing import Any
 import pytest
 
 from chain import Chain
+from conftest import run_oretrust
 from oretrust import holder
 
 AUDIENCE = "did:web:baltic-cathode.example"
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORETRUST_")}
-    return subprocess.run(
-        [sys.executable, "-m", "oretrust", *args, "--home", str(home)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
+    return run_oretrust(*args, "--home", str(home))
+
+
+def present(home: Path, nonce: str, out: str, *options: str) -> Path:
+    """``oretrust wallet present`` by the trader to the refinery, written to ``home/out``."""
+    made = run(
+        home,
+        "wallet",
+        "present",
+        "--holder",
+        "trader",
+        "--nonce",
+        nonce,
+        "--audience",
+        AUDIENCE,
+        *options,
+        "--out",
+        str(home / out),
     )
+    assert made.returncode == 0, made.stderr
+    return home / out
 
 
 @pytest.fixture(scope="module")
@@ -94,27 +105,10 @@ def test_issue_as_sd_jwt_vc_lands_in_the_wallet_and_shows_what_it_would_disclose
 def test_present_one_sd_jwt_and_verify_the_presentation_file(
     home: Path, origin: dict[str, Any]
 ) -> None:
-    made = run(
-        home,
-        "wallet",
-        "present",
-        "--holder",
-        "trader",
-        "--nonce",
-        "n-cli-1",
-        "--audience",
-        AUDIENCE,
-        "--credential",
-        origin["id"],
-        "--disclose",
-        "mass",
-        "--out",
-        str(home / "p.json"),
-    )
-    assert made.returncode == 0, made.stderr
-    written = json.loads((home / "p.json").read_text())
+    made = present(home, "n-cli-1", "p.json", "--credential", origin["id"], "--disclose", "mass")
+    written = json.loads(made.read_text())
     assert written["format"] == "dc+sd-jwt" and written["nonce"] == "n-cli-1"
-    result = run(home, "verify", str(home / "p.json"), "--json")
+    result = run(home, "verify", str(made), "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     nested = report["credentials"][0]
@@ -125,24 +119,9 @@ def test_present_one_sd_jwt_and_verify_the_presentation_file(
 
 
 def test_present_for_a_policy_and_verify_against_it(home: Path, origin: dict[str, Any]) -> None:
-    made = run(
-        home,
-        "wallet",
-        "present",
-        "--holder",
-        "trader",
-        "--nonce",
-        "n-cli-2",
-        "--audience",
-        AUDIENCE,
-        "--policy",
-        "refinery-supplier",
-        "--out",
-        str(home / "vp.json"),
-    )
-    assert made.returncode == 0, made.stderr
-    assert json.loads((home / "vp.json").read_text())["format"] == "vp+jwt"
-    result = run(home, "verify", str(home / "vp.json"), "--policy", "refinery-supplier", "--json")
+    made = present(home, "n-cli-2", "vp.json", "--policy", "refinery-supplier")
+    assert json.loads(made.read_text())["format"] == "vp+jwt"
+    result = run(home, "verify", str(made), "--policy", "refinery-supplier", "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     checks = {c["id"]: c["code"] for c in json.loads(result.stdout)["checks"]}
     assert checks["policy:origin-certificate"] == "OK"

@@ -18,7 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-VECTORS = Path(os.environ.get("ORETRUST_VECTORS", REPO_ROOT.parent / "shared" / "vectors"))
+#: The standards vectors, copied into the repository with their sources (tests/vectors/README.md).
+VECTORS = Path(os.environ.get("ORETRUST_VECTORS", REPO_ROOT / "tests" / "vectors"))
 POSTGRES_URL = os.environ.get(
     "ORETRUST_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -26,7 +27,7 @@ POSTGRES_URL = os.environ.get(
 
 @pytest.fixture(scope="session")
 def vectors_dir() -> Path:
-    """The standards vectors shipped beside the repository (``../shared/vectors``)."""
+    """The standards vectors the repository carries (``tests/vectors``)."""
     if not VECTORS.is_dir():
         pytest.fail(f"standards vectors not found at {VECTORS}; set ORETRUST_VECTORS")
     return VECTORS

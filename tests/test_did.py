@@ -1,6 +1,6 @@
 """DID methods, resolvers, the did:web fetcher's SSRF defences, and key selection.
 
-Standards vectors: ``../shared/vectors/did/vectors.json`` (did:jwk spec examples, CCG did:key
+Standards vectors: ``tests/vectors/did/vectors.json`` (did:jwk spec examples, CCG did:key
 examples, cross-checked with didkit). Parameter ids are read at collection time; the data each
 test checks comes through the ``vectors_dir`` fixture.
 """

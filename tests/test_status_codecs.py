@@ -1,7 +1,7 @@
 """Status-list codecs: W3C Bitstring Status List and IETF Token Status List.
 
-Vectors come from ``../shared/vectors/bsl`` (npm @digitalbazaar/bitstring) and
-``../shared/vectors/tsl`` (oauth-wg/draft-ietf-oauth-status-list examples); we compare
+Vectors come from ``tests/vectors/bsl`` (npm @digitalbazaar/bitstring) and
+``tests/vectors/tsl`` (oauth-wg/draft-ietf-oauth-status-list examples); we compare
 decoded bits, never encoded strings, because gzip/zlib output legitimately differs.
 """
 

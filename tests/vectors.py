@@ -1,4 +1,4 @@
-"""Loaders for the standards vectors in ``../shared/vectors`` (one loader per format)."""
+"""Loaders for the standards vectors in ``tests/vectors`` (one loader per format)."""
 
 from __future__ import annotations
 

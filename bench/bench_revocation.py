@@ -36,8 +36,8 @@ from oretrust.home import Home
 from oretrust.status.allocation import Allocation, allocate_index
 from oretrust.status.bitstring import decode_bitstring
 from oretrust.status.operations import revoke
-from oretrust.status.policy import DocumentKind, document_id
 from oretrust.status.publication import published_status_list
+from oretrust.status.rules import DocumentKind, document_id
 from oretrust.status.token_status_list import decode_status_list
 
 ISSUER = "did:web:mines.gouv.cd.example"

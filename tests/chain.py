@@ -12,10 +12,10 @@ from typing import Any
 
 from oretrust import identities
 from oretrust.credentials import EXAMPLES
+from oretrust.demo.registry import setup_demo_registry
 from oretrust.home import Home
 from oretrust.issuer import issue_credential, issue_sd_jwt_credential
-from oretrust.registry.demo_support import setup_demo_registry
-from oretrust.verifier import Verifier
+from oretrust.verifier import Verifier, verifier_for
 
 DOMAIN = "registry.minerals-trust.example"
 MINISTRY = "did:web:mines.gouv.cd.example"
@@ -61,7 +61,7 @@ class Chain:
 
     @property
     def verifier(self) -> Verifier:
-        return self.home.verifier(now=self.now, allow_network=False)
+        return verifier_for(self.home, now=self.now, allow_network=False)
 
     # ------------------------------------------------------------------ subjects
     def origin_subject(self) -> dict[str, Any]:

@@ -31,8 +31,9 @@ from oretrust import registry
 from oretrust.api.publication import current_trust_list
 from oretrust.formats.jws import MAX_TOKEN_BYTES, parse_compact
 from oretrust.formats.vc_jwt import sign_presentation
+from oretrust.hosted_dids import did_resolver
 from oretrust.identities import signer_for
-from oretrust.issuer_sd_jwt import issue_sd_jwt_credential
+from oretrust.issuer import issue_sd_jwt_credential
 from oretrust.jwk import thumbprint
 from oretrust.registry import load_trust_list
 
@@ -242,7 +243,7 @@ def test_trqp_and_trust_list(api: ApiClient, cast: Cast) -> None:
     verified = load_trust_list(
         first.text,
         registry_did=REGISTRY,
-        resolver=cast.home.resolver(allow_network=False),
+        resolver=did_resolver(cast.home, allow_network=False),
         now=datetime.now(UTC),
     )
     assert {a.entity_id for a in verified.accreditations} == {MINISTRY, CUSTOMS}

@@ -28,6 +28,7 @@ from oretrust.credentials import (
     build_credential,
     get_credential_type,
 )
+from oretrust.credentials.disclosure import jurisdiction_of
 from oretrust.errors import InputError, SchemaValidationError
 
 KIVU = {
@@ -727,8 +728,8 @@ def test_jurisdiction_of(
     if mutate is not None:
         mutate(subject)
     ctype = get_credential_type(type_name)
-    assert ctype.jurisdiction_of(subject) == expected
-    assert ctype.jurisdiction_of(ctype.validate_subject(subject)) == expected
+    assert jurisdiction_of(ctype.name, subject) == expected
+    assert jurisdiction_of(ctype.name, ctype.validate_subject(subject)) == expected
 
 
 def test_conformity_jurisdiction_follows_the_facility_not_the_auditor() -> None:
@@ -736,14 +737,14 @@ def test_conformity_jurisdiction_follows_the_facility_not_the_auditor() -> None:
     for assessment in subject["assessment"]:
         assessment["assessedFacility"] = [_facility("ZM")]
     ctype = get_credential_type("ConformityAssessmentCredential")
-    assert ctype.jurisdiction_of(subject) == "ZM"
+    assert jurisdiction_of(ctype.name, subject) == "ZM"
 
 
 def test_jurisdiction_of_an_invalid_subject_raises() -> None:
     subject = origin_subject()
     subject["countryOfOrigin"] = "XX"
     with pytest.raises(SchemaValidationError) as caught:
-        get_credential_type("MineralOriginCertificate").jurisdiction_of(subject)
+        jurisdiction_of("MineralOriginCertificate", subject)
     assert caught.value.field == "credentialSubject.countryOfOrigin"
 
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import run_oretrust
 from oretrust.encoding import b64url_decode
 from oretrust.home import Home
-from oretrust.verify_files import verify_token
+from oretrust.verifier import verify_token
 
 
 def _oretrust(*args: str) -> subprocess.CompletedProcess[str]:

@@ -12,6 +12,7 @@ import pytest
 from oretrust.did import HttpsFetcher
 from oretrust.errors import ResolutionError
 from oretrust.home import Home
+from oretrust.hosted_dids import did_resolver
 from oretrust.identities import add_issuer
 
 ELSEWHERE = "did:web:elsewhere.example"
@@ -40,17 +41,17 @@ def fetched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_offline_resolver_stays_offline_after_a_networked_one(
     home: Home, fetched: list[str]
 ) -> None:
-    home.resolver()  # a networked resolver is built (and kept) first
+    did_resolver(home)  # a networked resolver is built (and kept) first
     with pytest.raises(ResolutionError) as caught:
-        home.resolver(allow_network=False).resolve(ELSEWHERE)
+        did_resolver(home, allow_network=False).resolve(ELSEWHERE)
     assert caught.value.code == "DID_NOT_FOUND"
     assert fetched == []
 
 
 def test_networked_resolver_fetches_after_an_offline_one(home: Home, fetched: list[str]) -> None:
-    home.resolver(allow_network=False)
+    did_resolver(home, allow_network=False)
     with pytest.raises(ResolutionError):
-        home.resolver().resolve(ELSEWHERE)
+        did_resolver(home).resolve(ELSEWHERE)
     assert fetched == ["https://elsewhere.example/.well-known/did.json"]
 
 
@@ -59,8 +60,10 @@ def test_both_resolvers_serve_the_homes_own_dids_and_are_reused(
 ) -> None:
     issuer = add_issuer(home, "ministry", display_name="Ministry", now=now)
     for allow_network in (True, False):
-        assert home.resolver(allow_network=allow_network).resolve(issuer.did)["id"] == issuer.did
-        assert home.resolver(allow_network=allow_network) is home.resolver(
-            allow_network=allow_network
+        assert (
+            did_resolver(home, allow_network=allow_network).resolve(issuer.did)["id"] == issuer.did
+        )
+        assert did_resolver(home, allow_network=allow_network) is did_resolver(
+            home, allow_network=allow_network
         )
     assert fetched == []

@@ -13,6 +13,7 @@ import pytest
 from oretrust.errors import InputError, KeyStoreError, NotFoundError
 from oretrust.formats.jws import parse_compact, sign_compact, verify_signature
 from oretrust.home import Home
+from oretrust.hosted_dids import did_resolver
 from oretrust.identities import add_issuer, list_keys, mark_key_compromised, rotate_key, signer_for
 from oretrust.jwk import public_jwk, public_key_from_jwk, thumbprint
 from oretrust.keys import FileKeyStore, LocalSigner, generate_private_key
@@ -125,7 +126,7 @@ def test_rotation_keeps_old_credentials_verifiable(tmp_path: Path, now: datetime
     assert new_key.kid == "did:web:mines.example#key-2"
     assert signer_for(home, "did:web:mines.example").kid == new_key.kid
     new = _signed_at(home, now + timedelta(days=1))
-    verifier = Verifier(home.resolver(allow_network=False))
+    verifier = Verifier(did_resolver(home, allow_network=False))
     assert verifier.check_credential(old, now=now + timedelta(days=2)).verified
     assert verifier.check_credential(new, now=now + timedelta(days=2)).verified
     assert [k.active for k in list_keys(home, "did:web:mines.example")] == [False, True]
@@ -136,7 +137,7 @@ def test_compromised_key_rejects_what_it_signed_after(tmp_path: Path, now: datet
     before = _signed_at(home, now)
     after = _signed_at(home, now + timedelta(days=10))  # e.g. a stolen key used later
     mark_key_compromised(home, "did:web:mines.example#key-1", as_of=now + timedelta(days=5))
-    verifier = Verifier(home.resolver(allow_network=False))
+    verifier = Verifier(did_resolver(home, allow_network=False))
     ok = verifier.check_credential(before, now=now + timedelta(days=20))
     bad = verifier.check_credential(after, now=now + timedelta(days=20))
     assert ok.verified, ok.to_dict()

@@ -16,19 +16,19 @@ from chain import AUDITOR, Chain
 from oretrust import holder, identities
 from oretrust.credentials import EXAMPLES
 from oretrust.errors import InputError
+from oretrust.formats.vc_jwt import sign_presentation
+from oretrust.holder import request_for_policy
 from oretrust.policy import (
     Policy,
     evaluate_policy,
     load_policy,
     parse_policy,
-    request_for_policy,
     shipped_policies,
 )
 from oretrust.registry.flags import flag_jurisdiction
 from oretrust.registry.sources import RegistryTrustSource
 from oretrust.report import VerificationReport
 from oretrust.status.operations import revoke
-from oretrust.vp_envelopes import sign_enveloped_presentation
 
 NONCE = "n-policy-7"
 REFINERY = load_policy("refinery-supplier")
@@ -128,7 +128,7 @@ def raw_presentation(chain: Chain, tokens: list[str]) -> VerificationReport:
         ("application/dc+sd-jwt", t.split("~")[0] + "~") if "~" in t else ("application/vc+jwt", t)
         for t in tokens
     ]
-    vp = sign_enveloped_presentation(
+    vp = sign_presentation(
         credentials,
         identities.signer_for(chain.home, chain.trader),
         holder=chain.trader,

@@ -16,6 +16,7 @@ from oretrust.encoding import b64url_encode
 from oretrust.errors import ConflictError, InputError, NotFoundError
 from oretrust.formats.jws import sign_compact
 from oretrust.home import Home
+from oretrust.hosted_dids import did_resolver
 from oretrust.identities import add_issuer
 from oretrust.keys import LocalSigner, generate_private_key
 from oretrust.registry import AuthorizationRequest, RecognitionRequest
@@ -496,6 +497,6 @@ def test_registry_operator_is_an_issuer_with_registry_role(home: Home) -> None:
 
     operator = find_issuer(home, REGISTRY)
     assert operator.role == "registry"
-    assert home.resolver(allow_network=False).resolve(REGISTRY)["id"] == REGISTRY
+    assert did_resolver(home, allow_network=False).resolve(REGISTRY)["id"] == REGISTRY
     add_issuer(home, "ministry", display_name="Ministry", did=MINISTRY, now=at("2026-01-01"))
     assert find_issuer(home, MINISTRY).role == "issuer"

@@ -16,15 +16,16 @@ import pytest
 
 from oretrust import registry
 from oretrust.credentials import EXAMPLES
-from oretrust.formats.vc_jwt import sign_presentation
-from oretrust.home import Home
-from oretrust.identities import add_holder, add_issuer, signer_for
-from oretrust.issuer import issue_credential
-from oretrust.registry.demo_support import (
+from oretrust.demo.registry import (
     issue_from_unaccredited_ministry,
     offline_accreditation_check,
     setup_demo_registry,
 )
+from oretrust.formats.vc_jwt import sign_presentation
+from oretrust.home import Home
+from oretrust.hosted_dids import did_resolver
+from oretrust.identities import add_holder, add_issuer, signer_for
+from oretrust.issuer import issue_credential
 from oretrust.report import VerificationReport
 from oretrust.verifier import Verifier
 
@@ -50,7 +51,7 @@ class World:
     @property
     def verifier(self) -> Verifier:
         return Verifier(
-            self.home.resolver(allow_network=False),
+            did_resolver(self.home, allow_network=False),
             extra_checks=[registry.home_accreditation_check(self.home)],
         )
 
@@ -260,7 +261,7 @@ def test_holder_identified_by_accredited_anchor(world: World) -> None:
 
 
 def test_anchor_from_unaccredited_register_only_warns(world: World) -> None:
-    plain = Verifier(world.home.resolver(allow_network=False))  # no issuer_accredited check
+    plain = Verifier(did_resolver(world.home, allow_network=False))  # no issuer_accredited check
     vp = sign_presentation(
         [world.anchor(ROGUE_REGISTER, at("2026-03-01"))],
         signer_for(world.home, world.holder),
@@ -313,7 +314,7 @@ def test_flagged_origin_with_accredited_audit_passes(world: World) -> None:
 
 def test_audit_from_unaccredited_auditor_is_no_evidence(world: World) -> None:
     flag_lualaba(world)
-    plain = Verifier(world.home.resolver(allow_network=False))
+    plain = Verifier(did_resolver(world.home, allow_network=False))
     vp = sign_presentation(
         [world.licence(at("2026-03-01")), world.conformity(ROGUE_AUDITOR, at("2026-09-20"))],
         signer_for(world.home, world.holder),
@@ -372,7 +373,7 @@ def test_demo_support_rejects_unaccredited_ministry_offline(tmp_path: Path, now:
         home, subject=subject, holder=holder, now=now, out_dir=tmp_path
     )
     offline = Verifier(
-        home.resolver(allow_network=False),
+        did_resolver(home, allow_network=False),
         extra_checks=[offline_accreditation_check(tmp_path, now=now)],
     )
     assert offline.check_credential(honest, now=now).verified

@@ -21,6 +21,7 @@ import pytest
 from oretrust.cli import main
 from oretrust.did import StaticDidResolver
 from oretrust.home import Home
+from oretrust.hosted_dids import did_resolver
 from oretrust.registry import load_trust_list
 
 REGISTRY = "did:web:registry.minerals-trust.example"
@@ -159,7 +160,9 @@ def test_export_writes_a_verifiable_trust_list(home: Path, tmp_path: Path) -> No
     target = tmp_path / "trust-list.jwt"
     ok(run(home, "export", "--out", str(target)))
     opened = Home.open(home, database_url=f"sqlite:///{home / 'oretrust.db'}")
-    resolver = StaticDidResolver({REGISTRY: opened.resolver(allow_network=False).resolve(REGISTRY)})
+    resolver = StaticDidResolver(
+        {REGISTRY: did_resolver(opened, allow_network=False).resolve(REGISTRY)}
+    )
     trust_list = load_trust_list(
         target.read_text().strip(), registry_did=REGISTRY, resolver=resolver, now=datetime.now(UTC)
     )

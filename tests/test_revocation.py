@@ -23,17 +23,17 @@ from oretrust.errors import ConflictError, InputError, InvalidCredentialError, N
 from oretrust.formats.jws import parse_compact
 from oretrust.formats.vc_jwt import sign_credential
 from oretrust.home import Home
+from oretrust.hosted_dids import did_resolver
 from oretrust.issuer import IssuedCredential, issue_credential
 from oretrust.report import VerificationReport
 from oretrust.status.bitstring import decode_bitstring
 from oretrust.status.check import StatusListCache
-from oretrust.status.home_verifier import home_verifier
 from oretrust.status.list_tokens import verify_bitstring_status_list, verify_status_list_token
 from oretrust.status.log import list_log, verify_log
 from oretrust.status.operations import credential_status, reinstate, revoke, suspend
-from oretrust.status.policy import local_document_id
 from oretrust.status.publication import publish_all, published_status_list
-from oretrust.verify_files import verify_token
+from oretrust.status.rules import local_document_id
+from oretrust.verifier import verifier_for, verify_token
 
 MINISTRY = "did:web:mines.gouv.cd.example"
 BUYER = "did:web:buyer.example"
@@ -63,7 +63,9 @@ class Registry:
         )
 
     def check(self, token: str, *, at: datetime | None = None) -> VerificationReport:
-        return self.home.verifier(now=at or self.now).check_credential(token, now=at or self.now)
+        return verifier_for(self.home, now=at or self.now).check_credential(
+            token, now=at or self.now
+        )
 
     def present(self, issued: IssuedCredential, nonce: str) -> str:
         """The holder presents ``issued`` (already in the wallet) to the buyer."""
@@ -316,7 +318,7 @@ def test_published_bitstring_list_verifies(registry: Registry) -> None:
     media_type, token, _ = published_status_list(registry.home, published_id, now=registry.now)
     assert media_type == "application/vc+jwt"
     verified = verify_bitstring_status_list(
-        token, url=url, did_resolver=registry.home.resolver(), now=registry.now
+        token, url=url, did_resolver=did_resolver(registry.home), now=registry.now
     )
     assert verified.issuer == MINISTRY
     assert verified.purposes == ("suspension",)
@@ -337,7 +339,7 @@ def test_token_status_list_shows_the_change(registry: Registry, operation: Any, 
     assert media_type == "application/statuslist+jwt"
     assert parse_compact(token).unverified_header["typ"] == "statuslist+jwt"
     verified = verify_status_list_token(
-        token, url=url, did_resolver=registry.home.resolver(), now=registry.now
+        token, url=url, did_resolver=did_resolver(registry.home), now=registry.now
     )
     assert verified.status_at(index) == value
     claims = parse_compact(token).unverified_payload()
@@ -456,7 +458,7 @@ def test_presentation_of_a_credential_revoked_afterwards_is_revoked(registry: Re
     wallet.receive_credential(registry.home, "kivu", issued.token, now=registry.now)
     token = registry.present(issued, nonce="n")
     revoke(registry.home, issued.id, reason="fraud", now=registry.now)
-    report = registry.home.verifier(now=registry.now).check_presentation(
+    report = verifier_for(registry.home, now=registry.now).check_presentation(
         token, nonce="n", audience=BUYER, now=registry.now
     )
     assert report.verdict == "REVOKED"
@@ -465,7 +467,7 @@ def test_presentation_of_a_credential_revoked_afterwards_is_revoked(registry: Re
 def test_shared_cache_keeps_lists_for_their_ttl(registry: Registry) -> None:
     issued = registry.issue()
     cache = StatusListCache()
-    verifier = home_verifier(registry.home, now=registry.now, cache=cache)
+    verifier = verifier_for(registry.home, now=registry.now, cache=cache)
     assert verifier.check_credential(issued.token, now=registry.now).verdict == "VALID"
     revoke(registry.home, issued.id, reason="fraud", now=registry.now)
     # A verifier may serve a cached list until its ttl (5 minutes) passes — lists, never verdicts.

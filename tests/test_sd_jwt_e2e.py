@@ -21,13 +21,12 @@ from oretrust.errors import InputError, InvalidCredentialError
 from oretrust.formats.sd_jwt import Disclosure, issue_sd_jwt, issue_sd_jwt_vc, present_sd_jwt
 from oretrust.formats.sd_jwt_core import b64_digest
 from oretrust.formats.sd_jwt_holder import sign_kb_jwt
-from oretrust.issuer import issue_sd_jwt_credential
-from oretrust.issuer_sd_jwt import holder_key
+from oretrust.formats.vc_jwt import sign_presentation
+from oretrust.issuer import holder_key, issue_sd_jwt_credential
 from oretrust.report import VerificationReport
 from oretrust.status.operations import revoke
 from oretrust.store.models import IssuedCredentialRecord
-from oretrust.verify_files import verify_token
-from oretrust.vp_envelopes import sign_enveloped_presentation
+from oretrust.verifier import verify_token
 
 NONCE = "n-2026-0457"
 
@@ -332,7 +331,7 @@ def test_enveloped_sd_jwt_bound_to_another_key_rejected(chain: Chain) -> None:
     """Kivu wraps the trader's SD-JWT VC in a vp+jwt it signs: the cnf key is not Kivu's."""
     issued = chain.origin_sd_jwt()
     bare = kb_presentation(chain, issued.token, [], holder_signer=None)
-    vp = sign_enveloped_presentation(
+    vp = sign_presentation(
         [("application/dc+sd-jwt", bare)],
         identities.signer_for(chain.home, chain.kivu),
         holder=chain.kivu,

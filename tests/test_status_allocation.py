@@ -34,7 +34,7 @@ from oretrust.status.allocation import (
     find_allocation,
     token_status_reference,
 )
-from oretrust.status.policy import LIST_SIZE
+from oretrust.status.rules import LIST_SIZE
 from oretrust.store.status_models import StatusEntryRecord, StatusListRecord
 
 ISSUER = "did:web:mines.gouv.cd.example"

@@ -17,6 +17,7 @@ from oretrust.encoding import b64url_decode
 from oretrust.errors import ResolutionError
 from oretrust.formats.jws import sign_compact
 from oretrust.home import Home
+from oretrust.hosted_dids import did_resolver
 from oretrust.identities import add_issuer
 from oretrust.issuer import issue_credential
 from oretrust.keys import LocalSigner, generate_private_key
@@ -61,7 +62,7 @@ def home(tmp_path: Path) -> Home:
 @pytest.fixture
 def pinned(home: Home) -> StaticDidResolver:
     """The registry's DID document as a verifier saved it (keys pinned)."""
-    return StaticDidResolver({REGISTRY: home.resolver(allow_network=False).resolve(REGISTRY)})
+    return StaticDidResolver({REGISTRY: did_resolver(home, allow_network=False).resolve(REGISTRY)})
 
 
 def claims_of(token: str) -> dict[str, Any]:
@@ -134,7 +135,7 @@ def test_offline_check_judges_like_the_registry(
     trust_list = load_trust_list(
         registry.export_trust_list(home, now=now), registry_did=REGISTRY, resolver=pinned, now=now
     )
-    resolver = home.resolver(allow_network=False)
+    resolver = did_resolver(home, allow_network=False)
     online = Verifier(resolver, extra_checks=[registry.home_accreditation_check(home)])
     offline = Verifier(
         resolver,
@@ -193,7 +194,7 @@ def test_trust_list_of_another_registry_refused(
     both = StaticDidResolver(
         {
             REGISTRY: pinned.resolve(REGISTRY),
-            "did:web:rogue-registry.example": other_home.resolver(allow_network=False).resolve(
+            "did:web:rogue-registry.example": did_resolver(other_home, allow_network=False).resolve(
                 "did:web:rogue-registry.example"
             ),
         }
@@ -227,7 +228,9 @@ def test_trust_list_signed_with_a_compromised_registry_key_refused(
     token = registry.export_trust_list(home, now=now)
     kid = list_keys(home, REGISTRY)[0].kid
     mark_key_compromised(home, kid, as_of=now - timedelta(hours=1))
-    updated = StaticDidResolver({REGISTRY: home.resolver(allow_network=False).resolve(REGISTRY)})
+    updated = StaticDidResolver(
+        {REGISTRY: did_resolver(home, allow_network=False).resolve(REGISTRY)}
+    )
     with pytest.raises(ResolutionError) as caught:
         load_trust_list(token, registry_did=REGISTRY, resolver=updated, now=now)
     assert caught.value.code == "TRUST_LIST_SIGNATURE_INVALID"
@@ -241,7 +244,9 @@ def test_trust_list_signed_before_the_key_was_compromised_accepted(
 
     token = registry.export_trust_list(home, now=now)
     mark_key_compromised(home, list_keys(home, REGISTRY)[0].kid, as_of=now + timedelta(hours=1))
-    updated = StaticDidResolver({REGISTRY: home.resolver(allow_network=False).resolve(REGISTRY)})
+    updated = StaticDidResolver(
+        {REGISTRY: did_resolver(home, allow_network=False).resolve(REGISTRY)}
+    )
     assert load_trust_list(token, registry_did=REGISTRY, resolver=updated, now=now).token == token
 
 

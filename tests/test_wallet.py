@@ -12,7 +12,8 @@ import pytest
 from chain import Chain
 from oretrust import holder
 from oretrust.errors import ConflictError, InputError, NotFoundError
-from oretrust.policy import load_policy, request_for_policy
+from oretrust.holder import request_for_policy
+from oretrust.policy import load_policy
 from oretrust.status.operations import revoke, suspend
 
 NONCE = "n-wallet-1"

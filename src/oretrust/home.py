@@ -2,30 +2,28 @@
 
 ``--home DIR`` or ``ORETRUST_HOME`` selects it (default: the current folder);
 ``ORETRUST_DATABASE_URL`` points the database elsewhere (PostgreSQL in production).
-A home resolves the DIDs it hosts from its own database, never over the network.
+A :class:`Home` is a plain context — folder, database engine, key store — that the services
+and roles above take as a parameter; it imports nothing above ``store/`` and ``keys``. The
+composition roots (:func:`oretrust.hosted_dids.did_resolver`,
+:func:`oretrust.verifier.verifier_for`) keep what they build for a home in ``Home.services``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from oretrust.did import DefaultDidResolver, DidResolver, HttpsFetcher, build_did_web_document
 from oretrust.keys import FileKeyStore
 from oretrust.store.db import create_schema, make_engine
-from oretrust.store.models import HomeSetting, IssuerRecord, KeyRecord
+from oretrust.store.models import HomeSetting
 
-if TYPE_CHECKING:
-    from oretrust.verifier import Verifier
-
-__all__ = ["Home", "Settings", "did_document_for"]
+__all__ = ["Home", "Settings"]
 
 DEFAULT_DOMAIN = "localhost%3A8000"
 
@@ -47,8 +45,8 @@ class Home:
     path: Path
     engine: Engine
     keys: FileKeyStore
-    #: One resolver per ``allow_network`` setting (the networked one owns an HTTP client).
-    _resolvers: dict[bool, DidResolver] = field(default_factory=dict, repr=False)
+    #: What the composition roots built for this home (DID resolvers, caches), by key.
+    services: dict[object, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, path: Path | None = None, *, database_url: str | None = None) -> Home:
@@ -98,49 +96,3 @@ class Home:
         with self.session() as session:
             session.merge(HomeSetting(key="domain", value=domain))
             session.commit()
-
-    def local_did_document(self, did: str) -> dict[str, Any] | None:
-        """The DID document of an issuer hosted here, or None (holders' did:jwk resolve alone)."""
-        with self.session() as session:
-            if session.exec(select(IssuerRecord).where(IssuerRecord.did == did)).first() is None:
-                return None
-            keys = list(session.exec(select(KeyRecord).where(KeyRecord.owner_did == did)))
-        return did_document_for(did, keys)
-
-    def resolver(self, *, allow_network: bool = True) -> DidResolver:
-        """DID resolver: this home's DIDs from the database, others over HTTPS (if allowed).
-
-        With ``allow_network=False`` a did:web this home does not host raises ResolutionError
-        (``DID_NOT_FOUND``), whatever resolver an earlier call asked for.
-        """
-        resolver = self._resolvers.get(allow_network)
-        if resolver is None:
-            fetcher = HttpsFetcher() if allow_network else None
-            resolver = DefaultDidResolver(fetcher=fetcher, local=self.local_did_document)
-            self._resolvers[allow_network] = resolver
-        return resolver
-
-    def verifier(self, *, now: datetime | None = None, allow_network: bool = True) -> Verifier:
-        """The Verifier every caller with a home uses: DIDs as :meth:`resolver`, plus status.
-
-        Status lists this home hosts are read from its database (signed lazily, at ``now``
-        or the current time); others are fetched over HTTPS when ``allow_network``.
-        """
-        from oretrust.status.home_verifier import home_verifier  # status/ imports home
-
-        return home_verifier(self, now=now, allow_network=allow_network)
-
-
-def did_document_for(did: str, keys: list[KeyRecord]) -> dict[str, Any]:
-    """did:web document listing every key ever used (so old credentials keep verifying).
-
-    Compromised keys stay listed with the Security Vocabulary's ``revoked`` time, so a
-    verifier rejects what they signed from then on but not before.
-    """
-    methods = [(key.kid.split("#", 1)[1], key.public_jwk) for key in keys]
-    document = build_did_web_document(did, methods)
-    for method in document.get("verificationMethod", []):
-        for key in keys:
-            if method["id"] == key.kid and key.compromised_at is not None:
-                method["revoked"] = key.compromised_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return document

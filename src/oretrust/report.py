@@ -8,10 +8,12 @@ contract in ARCHITECTURE.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
-__all__ = ["Check", "Verdict", "VerificationReport"]
+__all__ = ["Check", "CredentialCheck", "Verdict", "VerificationReport"]
 
 Verdict = Literal["VALID", "INVALID", "REVOKED", "SUSPENDED"]
 
@@ -120,3 +122,8 @@ class VerificationReport:
         if self.credentials:
             result["credentials"] = [nested.to_dict() for nested in self.credentials]
         return result
+
+
+#: An extra check over a signature-verified credential (status, accreditation, policy…): it
+#: records its own check on the report; ``now`` is the verifier's clock.
+CredentialCheck = Callable[[dict[str, Any], VerificationReport, datetime], None]

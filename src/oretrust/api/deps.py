@@ -23,7 +23,7 @@ from oretrust.api.auth import AuthenticationError, PermissionDeniedError, Princi
 from oretrust.api.settings import ServiceSettings
 from oretrust.api.tokens import authenticate
 from oretrust.home import Home
-from oretrust.verifier import Verifier
+from oretrust.verifier import Verifier, verifier_for
 
 __all__ = [
     "AdminDep",
@@ -71,7 +71,7 @@ def get_verifier(home: HomeDep, now: NowDep, settings: SettingsDep) -> Verifier:
     Built per request, so no status list read by one request is reused by another: every
     worker answers from the database's current state.
     """
-    return home.verifier(now=now, allow_network=settings.allow_network)
+    return verifier_for(home, now=now, allow_network=settings.allow_network)
 
 
 VerifierDep = Annotated[Verifier, Depends(get_verifier)]

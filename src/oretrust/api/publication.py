@@ -30,6 +30,7 @@ from sqlmodel import col
 from oretrust.errors import NotFoundError
 from oretrust.formats.jws import parse_compact
 from oretrust.home import Home
+from oretrust.hosted_dids import hosted_did_document
 from oretrust.identities import find_issuer, list_keys
 from oretrust.jwk import thumbprint
 from oretrust.registry import export_trust_list
@@ -165,7 +166,7 @@ def _issuer_did(home: Home, name: str) -> str:
 
 
 def _document(home: Home, did: str) -> dict[str, Any]:
-    document = home.local_did_document(did)
+    document = hosted_did_document(home, did)
     if document is None:
         raise NotFoundError(f"no DID document for {did}", code="ISSUER_NOT_FOUND")
     return document

@@ -81,24 +81,8 @@ class CredentialType:
         model = self.parse_subject(subject)
         return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
-    def jurisdiction_of(self, subject: object) -> str:
-        """The ISO 3166 code of the jurisdiction the subject speaks of.
-
-        Country of origin (origin certificates), licence jurisdiction (licences, possibly a
-        subdivision such as ``CD-LU``), customs territory (AEO, possibly ``EU``), register
-        country (identity anchors), facility country (conformity). The subject is validated
-        first; raises SchemaValidationError if it is invalid. A selectively disclosed subject
-        (an SD-JWT VC whose holder withheld claims the type's disclosure profile lets it
-        withhold) answers too: the jurisdiction is never a withholdable claim.
-        """
-        from oretrust.credentials.disclosure import parse_disclosed_subject  # imports us
-
-        if not isinstance(subject, Mapping):
-            return self.parse_subject(subject).jurisdiction_code()
-        return parse_disclosed_subject(self.name, subject).jurisdiction_code()
-
     def holder_of(self, subject: object) -> str:
-        """The DID of the party the credential is issued to; validates like jurisdiction_of."""
+        """The DID of the party the credential is issued to; validates the subject first."""
         return self.parse_subject(subject).holder_id()
 
     def json_schema(self, *, base_url: str = SCHEMA_BASE_URL) -> dict[str, Any]:

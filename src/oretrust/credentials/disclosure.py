@@ -41,6 +41,7 @@ __all__ = [
     "format_path",
     "has_claim",
     "hidden_digests",
+    "jurisdiction_of",
     "parse_claim_path",
     "parse_disclosed_subject",
     "profile_violations",
@@ -209,6 +210,22 @@ def parse_disclosed_subject(type_name: str, subject: Mapping[str, Any]) -> Subje
             if stand_in is not None:
                 parent[path[-1]] = copy.deepcopy(stand_in)
     return credential_type.parse_subject(completed)
+
+
+def jurisdiction_of(type_name: str, subject: object) -> str:
+    """The ISO 3166 code of the jurisdiction a ``type_name`` subject speaks of.
+
+    Country of origin (origin certificates), licence jurisdiction (licences, possibly a
+    subdivision such as ``CD-LU``), customs territory (AEO, possibly ``EU``), register country
+    (identity anchors), facility country (conformity). The subject is validated first; raises
+    SchemaValidationError if it is invalid. A selectively disclosed subject (an SD-JWT VC whose
+    holder withheld claims the type's disclosure profile lets it withhold) answers too: the
+    jurisdiction is never a withholdable claim.
+    """
+    credential_type = get_credential_type(type_name)
+    if not isinstance(subject, Mapping):
+        return credential_type.parse_subject(subject).jurisdiction_code()
+    return parse_disclosed_subject(type_name, subject).jurisdiction_code()
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ high-risk origins. Policies shipped with oretrust (``oretrust/policies/*.yaml``)
     report.verified                                     # every requirement met, or …
     [c for c in report.checks if c.id.startswith("policy:") and not c.passed]
 
-The holder's side, :func:`request_for_policy`, picks from a wallet what meets a policy and
-discloses no more. A policy is checked over **one** presentation: a vp+jwt whose
+The holder's side, :func:`oretrust.holder.request_for_policy`, picks from a wallet what
+meets a policy and discloses no more. A policy is checked over **one** presentation: a vp+jwt whose
 ``EnvelopedVerifiableCredential`` entries may be vc+jwt or dc+sd-jwt (their holder binding is
 the vp signature and nonce), or a single SD-JWT+KB when the policy asks for one credential.
 
@@ -50,7 +50,6 @@ from oretrust.policy._model import (
     parse_policy,
     shipped_policies,
 )
-from oretrust.policy._request import request_for_policy
 
 __all__ = [
     "EXTRA_EVIDENCE_REQUIRED",
@@ -72,6 +71,5 @@ __all__ = [
     "evaluate_policy",
     "load_policy",
     "parse_policy",
-    "request_for_policy",
     "shipped_policies",
 ]

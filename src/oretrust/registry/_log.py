@@ -24,8 +24,10 @@ from sqlmodel import Session, col, select
 
 from oretrust.did import DidResolver, signing_method
 from oretrust.errors import ConflictError, OreTrustError
+from oretrust.formats.dates import parse_datetime
 from oretrust.formats.jws import UnverifiedJws, parse_compact, sign_compact, verify_signature
 from oretrust.home import Home
+from oretrust.hosted_dids import did_resolver
 from oretrust.identities import signer_for
 from oretrust.registry._events import (
     GENESIS_PREV,
@@ -39,7 +41,6 @@ from oretrust.registry._model import format_time, parse_time
 from oretrust.registry._store import load_state, load_subject, registry_did_of, store_subject
 from oretrust.store.db import as_utc
 from oretrust.store.registry_models import RegistryEventRecord
-from oretrust.verification_checks import parse_datetime
 
 __all__ = [
     "EVENT_TYP",
@@ -255,7 +256,7 @@ def history(
 def verify_log(home: Home, *, resolver: DidResolver | None = None) -> LogVerification:
     """Check the whole log and the tables against it; never raises for a bad log."""
     registry_did = registry_did_of(home)
-    resolver = resolver or home.resolver(allow_network=False)
+    resolver = resolver or did_resolver(home, allow_network=False)
     with home.session() as session:
         rows = list(
             session.exec(select(RegistryEventRecord).order_by(col(RegistryEventRecord.seq)))

@@ -20,15 +20,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from oretrust.credentials import CREDENTIAL_TYPES, get_credential_type
+from oretrust.credentials import CREDENTIAL_TYPES
+from oretrust.credentials.disclosure import jurisdiction_of
 from oretrust.errors import OreTrustError
+from oretrust.formats.dates import parse_datetime
 from oretrust.formats.vc_jwt import issuer_id
 from oretrust.home import Home
 from oretrust.registry._model import decide, format_time, issue_action
 from oretrust.registry.sources import RegistryTrustSource, TrustSource
-from oretrust.report import VerificationReport
-from oretrust.verification_checks import parse_datetime
-from oretrust.verifier import CredentialCheck
+from oretrust.report import CredentialCheck, VerificationReport
 
 __all__ = [
     "CHECK_ID",
@@ -86,9 +86,7 @@ def judge_issuer(source: TrustSource, credential: dict[str, Any]) -> IssuerJudge
         )
     for type_name in known:
         try:
-            jurisdiction = get_credential_type(type_name).jurisdiction_of(
-                credential.get("credentialSubject")
-            )
+            jurisdiction = jurisdiction_of(type_name, credential.get("credentialSubject"))
         except OreTrustError as exc:
             return IssuerJudgement(
                 False,

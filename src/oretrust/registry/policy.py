@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from oretrust.credentials import get_credential_type
+from oretrust.credentials.disclosure import jurisdiction_of
 from oretrust.errors import OreTrustError
 from oretrust.registry._model import JurisdictionFlag, jurisdiction_covers
 from oretrust.registry.checks import judge_issuer
@@ -167,7 +167,7 @@ def _origin(nested: VerificationReport) -> tuple[str, str | None] | None:
         return None
     subject = claims.get("credentialSubject")
     try:
-        jurisdiction = get_credential_type(type_name).jurisdiction_of(subject)
+        jurisdiction = jurisdiction_of(type_name, subject)
     except OreTrustError:
         return None
     site = subject.get("mineSite") if isinstance(subject, dict) else None

@@ -30,7 +30,7 @@ from sqlmodel import col, select
 
 from oretrust.errors import ConflictError
 from oretrust.home import Home
-from oretrust.status.policy import (
+from oretrust.status.rules import (
     LIST_SIZE,
     Purpose,
     can_suspend,

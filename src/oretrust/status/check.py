@@ -36,7 +36,7 @@ from oretrust.did import DidResolver
 from oretrust.errors import MalformedTokenError, OreTrustError
 from oretrust.formats.vc_jwt import issuer_id
 from oretrust.formats.vcdm import as_list
-from oretrust.report import VerificationReport
+from oretrust.report import CredentialCheck, VerificationReport
 from oretrust.status.bitstring import DEFAULT_MAX_BITSTRING_ENTRIES
 from oretrust.status.list_tokens import (
     VerifiedStatusList,
@@ -44,7 +44,6 @@ from oretrust.status.list_tokens import (
     verify_status_list_token,
 )
 from oretrust.status.resolver import STATUS_RETRIEVAL_ERROR, StatusListResolver
-from oretrust.verifier import CredentialCheck
 
 __all__ = ["StatusListCache", "StatusReference", "status_check", "status_references"]
 

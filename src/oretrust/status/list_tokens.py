@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from oretrust.did import DidResolver, signing_method
 from oretrust.errors import InvalidCredentialError, MalformedTokenError
+from oretrust.formats.dates import parse_datetime
 from oretrust.formats.jws import UnverifiedJws, parse_compact, verify_signature
 from oretrust.formats.vc_jwt import issuer_id
 from oretrust.formats.vcdm import as_list, split_jwt_payload, validate_credential
@@ -36,7 +37,6 @@ from oretrust.status.bitstring import (
     decode_bitstring,
 )
 from oretrust.status.token_status_list import TokenStatusList, decode_status_list
-from oretrust.verification_checks import parse_datetime
 
 __all__ = [
     "DEFAULT_CACHE_TTL",

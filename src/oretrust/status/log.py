@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from oretrust.encoding import canonical_json
 from oretrust.home import Home
-from oretrust.status.policy import STATUS_NAMES, STATUS_VALID
+from oretrust.status.rules import STATUS_NAMES, STATUS_VALID
 from oretrust.store.db import as_utc
 from oretrust.store.status_models import RevocationLogRecord, StatusEntryRecord
 

@@ -35,7 +35,7 @@ from sqlmodel import col, select
 from oretrust.errors import ConflictError, InputError, NotFoundError
 from oretrust.home import Home
 from oretrust.status.log import append_log_entry
-from oretrust.status.policy import (
+from oretrust.status.rules import (
     STATUS_NAMES,
     STATUS_REVOKED,
     STATUS_SUSPENDED,

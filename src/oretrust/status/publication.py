@@ -33,7 +33,7 @@ from oretrust.formats.vc_jwt import CREDENTIALS_V2_CONTEXT, VC_JWT_MEDIA_TYPE, s
 from oretrust.home import Home
 from oretrust.identities import signer_for
 from oretrust.status.bitstring import MIN_BITSTRING_ENTRIES, BitstringStatusList, encode_bitstring
-from oretrust.status.policy import (
+from oretrust.status.rules import (
     DOCUMENT_KINDS,
     STATUS_REVOKED,
     STATUS_SUSPENDED,

@@ -20,8 +20,8 @@ from typing import Protocol, runtime_checkable
 from oretrust.did import DidWebFetcher, HttpsFetcher
 from oretrust.errors import InputError, NotFoundError, ResolutionError
 from oretrust.home import Home
-from oretrust.status.policy import local_document_id
 from oretrust.status.publication import published_status_list
+from oretrust.status.rules import local_document_id
 
 __all__ = [
     "STATUS_RETRIEVAL_ERROR",

@@ -20,21 +20,23 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from oretrust import demo_data as cast
 from oretrust import holder as wallet
 from oretrust import identities
+from oretrust.demo import cast
+from oretrust.demo.registry import issue_from_unaccredited_ministry, setup_demo_registry
 from oretrust.errors import InputError
 from oretrust.formats.jws import parse_compact
 from oretrust.formats.vc_jwt import issuer_id
+from oretrust.holder import request_for_policy
 from oretrust.home import Home
+from oretrust.hosted_dids import did_resolver
 from oretrust.issuer import issue_credential, issue_sd_jwt_credential
-from oretrust.policy import evaluate_policy, load_policy, request_for_policy
-from oretrust.registry.demo_support import issue_from_unaccredited_ministry, setup_demo_registry
+from oretrust.policy import evaluate_policy, load_policy
 from oretrust.registry.sources import RegistryTrustSource
 from oretrust.report import Verdict, VerificationReport
 from oretrust.status.operations import revoke
 from oretrust.status.publication import publish_all
-from oretrust.verifier import Verifier
+from oretrust.verifier import Verifier, verifier_for
 
 __all__ = ["run_demo"]
 
@@ -83,7 +85,7 @@ class _Story:
         for name, (did, display) in cast.ISSUERS.items():
             identities.add_issuer(self.home, name, display_name=display, did=did, now=self.now)
             self._write_json(
-                f"did/{name}.json", self.home.resolver(allow_network=False).resolve(did)
+                f"did/{name}.json", did_resolver(self.home, allow_network=False).resolve(did)
             )
         registry = setup_demo_registry(
             self.home,
@@ -103,7 +105,7 @@ class _Story:
             record = identities.add_holder(self.home, name, display_name=display, now=self.now)
             self.holders[name] = record
             self._write_json(
-                f"did/{name}.json", self.home.resolver(allow_network=False).resolve(record.did)
+                f"did/{name}.json", did_resolver(self.home, allow_network=False).resolve(record.did)
             )
             self.say(f"   {display}: did:jwk…{record.did[-12:]}")
 
@@ -336,7 +338,7 @@ class _Story:
     def _verifier(self) -> Verifier:
         # A fresh verifier per check on purpose: one verifier caches the status lists it
         # fetched, so a shared one would still say VALID after the revocation in act 8.
-        return self.home.verifier(now=self.now, allow_network=False)
+        return verifier_for(self.home, now=self.now, allow_network=False)
 
     def _issue(
         self,

@@ -23,10 +23,9 @@ from oretrust.formats.sd_jwt_core import DEFAULT_LIMITS
 from oretrust.formats.sd_jwt_processing import process_payload
 from oretrust.home import Home
 from oretrust.identities import HolderPublic, find_holder, list_keys
-from oretrust.sd_jwt_checks import looks_like_sd_jwt
 from oretrust.store.db import as_utc
 from oretrust.store.models import WalletEntry
-from oretrust.verifier_keys import same_key
+from oretrust.verifier import looks_like_sd_jwt, same_key, verifier_for
 
 __all__ = [
     "VC_JWT",
@@ -93,7 +92,7 @@ def receive_credential(home: Home, holder: str, token: str, *, now: datetime) ->
         raise InputError(
             "a wallet keeps SD-JWT VCs as issued, not presentations", code="ALREADY_PRESENTED"
         )
-    verified = home.verifier(now=now).verify_credential(token, now=now)
+    verified = verifier_for(home, now=now).verify_credential(token, now=now)
     credential_id = str(verified.credential.get("id", ""))
     if not credential_id:
         raise InputError(

@@ -17,9 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from oretrust import registry
-from oretrust.cli_common import HomeOpt, JsonOpt, parse_time
-from oretrust.cli_common import now as _now
-from oretrust.cli_common import print_json as _print_json
+from oretrust.cli._common import HomeOpt, JsonOpt, parse_time
+from oretrust.cli._common import now as _now
+from oretrust.cli._common import print_json as _print_json
 from oretrust.errors import InputError
 from oretrust.home import Home
 from oretrust.registry._claims import accreditation_claim

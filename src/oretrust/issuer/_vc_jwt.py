@@ -1,12 +1,4 @@
-"""The issuer role: issue a typed credential to a holder and record that it was issued.
-
-The path is the same for the CLI, the demo and the HTTP API: validate the subject against
-its type's schema, build the VC Data Model 2.0 document, check the data-model rules, sign as
-``vc+jwt`` with the issuer's active key, record id + hash (never the credential).
-:func:`issue_credential` takes a type name and a subject; :func:`issue_document` takes a
-whole unsigned VC DM 2.0 credential (the W3C VC API's ``POST /credentials/issue``) and maps
-it onto :func:`issue_credential`.
-"""
+"""vc+jwt issuance (internal; the face is :mod:`oretrust.issuer`)."""
 
 from __future__ import annotations
 
@@ -255,9 +247,3 @@ def _require_unused(home: Home, credential_id: str) -> None:
             raise ConflictError(
                 f"a credential {credential_id} was already issued", code="CREDENTIAL_EXISTS"
             )
-
-
-# SD-JWT VC (dc+sd-jwt) issuance lives in its own module; re-exported here.
-from oretrust.issuer_sd_jwt import IssuedSdJwtCredential, issue_sd_jwt_credential  # noqa: E402
-
-__all__ += ["IssuedSdJwtCredential", "issue_sd_jwt_credential"]

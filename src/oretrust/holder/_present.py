@@ -1,18 +1,4 @@
-"""The holder role: a wallet (in the home's database) and presentations built from it.
-
-The wallet (:mod:`oretrust.holder_wallet`, re-exported here) keeps credentials of both
-formats: ``vc+jwt`` and SD-JWT VC (``dc+sd-jwt``, as issued: the JWT and every disclosure).
-A credential is verified before the wallet accepts it, so a holder never carries a forgery
-unknowingly; an SD-JWT VC must moreover be bound (``cnf``) to one of the holder's own keys.
-:func:`show` says what each credential would disclose.
-
-Presentations are bound to the verifier's nonce and audience and signed with the holder's own
-key, and disclose the minimum: only the withholdable claims the verifier asked for
-(:class:`PresentationRequest`). One SD-JWT VC alone is presented as SD-JWT+KB
-(:func:`present_sd_jwt`); anything else as a ``vp+jwt`` (:func:`present`) whose SD-JWT entries
-are ``data:application/dc+sd-jwt,…`` envelopes bound by the vp signature. The wallet refuses
-to present a credential it can see is expired, revoked or suspended.
-"""
+"""Presentations built from the wallet (internal; the face is :mod:`oretrust.holder`)."""
 
 from __future__ import annotations
 
@@ -22,11 +8,13 @@ from datetime import datetime, timedelta
 
 from oretrust.credentials.disclosure import format_path, has_claim
 from oretrust.errors import ConflictError, InputError, NotFoundError
+from oretrust.formats.dates import parse_datetime
 from oretrust.formats.sd_jwt import SD_JWT_VC_TYP, parse_sd_jwt
 from oretrust.formats.sd_jwt import present_sd_jwt as present_sd_jwt_token
 from oretrust.formats.sd_jwt_core import DEFAULT_LIMITS
 from oretrust.formats.sd_jwt_processing import process_payload
-from oretrust.holder_wallet import (
+from oretrust.formats.vc_jwt import sign_presentation
+from oretrust.holder._wallet import (
     VC_JWT,
     WalletCredential,
     WalletCredentialDetails,
@@ -37,9 +25,7 @@ from oretrust.holder_wallet import (
 )
 from oretrust.home import Home
 from oretrust.identities import HolderPublic, find_holder, signer_for
-from oretrust.verification_checks import parse_datetime
-from oretrust.verifier import Verifier
-from oretrust.vp_envelopes import sign_enveloped_presentation
+from oretrust.verifier import Verifier, verifier_for
 
 __all__ = [
     "ClaimPath",
@@ -197,7 +183,7 @@ def _usable(
     if missing:
         raise NotFoundError(f"{missing[0]} is not in {owner.name}'s wallet")
     chosen = [wallet[credential_id] for credential_id in credential_ids]
-    verifier = home.verifier(now=now)
+    verifier = verifier_for(home, now=now)
     for entry in chosen:
         _refuse_unusable(verifier, entry, now)
     return chosen
@@ -214,7 +200,7 @@ def _sign_vp(
     now: datetime,
     lifetime: timedelta,
 ) -> str:
-    return sign_enveloped_presentation(
+    return sign_presentation(
         _envelopes(entries, disclose, disclose_for),
         signer_for(home, owner.did),
         holder=owner.did,

@@ -21,13 +21,14 @@ from typing import Any
 from oretrust import identities
 from oretrust.did import StaticDidResolver
 from oretrust.home import Home
+from oretrust.hosted_dids import did_resolver
 from oretrust.issuer import issue_credential
 from oretrust.registry._model import Accreditation
 from oretrust.registry.checks import accreditation_check
 from oretrust.registry.flags import flag_jurisdiction
 from oretrust.registry.service import accredit, init_registry
 from oretrust.registry.trust_list import export_trust_list, load_trust_list, trust_list_source
-from oretrust.verifier import CredentialCheck
+from oretrust.report import CredentialCheck
 
 __all__ = [
     "DEMO_REGISTRY_DID",
@@ -107,7 +108,7 @@ def setup_demo_registry(
             now=now,
             reason="demo",
         )
-    document = home.resolver(allow_network=False).resolve(DEMO_REGISTRY_DID)
+    document = did_resolver(home, allow_network=False).resolve(DEMO_REGISTRY_DID)
     did_path = out_dir / "did" / "registry.json"
     did_path.parent.mkdir(parents=True, exist_ok=True)
     did_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
@@ -140,7 +141,7 @@ def issue_from_unaccredited_ministry(
         now=now,
     )
     if out_dir is not None:
-        document = home.resolver(allow_network=False).resolve(ROGUE_MINISTRY_DID)
+        document = did_resolver(home, allow_network=False).resolve(ROGUE_MINISTRY_DID)
         path = out_dir / "did" / "rogue-ministry.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

@@ -29,6 +29,7 @@ from oretrust.did import create_did_jwk, signing_jwk
 from oretrust.errors import InputError, OreTrustError
 from oretrust.formats.sd_jwt import SD_JWT_VC_TYP, StatusListReference, issue_sd_jwt_vc
 from oretrust.home import Home
+from oretrust.hosted_dids import did_resolver
 from oretrust.identities import find_issuer, signer_for
 from oretrust.status.allocation import allocate_index, token_status_reference
 from oretrust.store.db import as_utc
@@ -158,7 +159,7 @@ def holder_key(home: Home, holder: str | None) -> dict[str, Any]:
             code="HOLDER_KEY_REQUIRED",
         )
     try:
-        document = home.resolver(allow_network=False).resolve(holder)
+        document = did_resolver(home, allow_network=False).resolve(holder)
         methods = document.get("authentication", [])
         first = methods[0] if isinstance(methods, list) and methods else None
         method_id = first.get("id") if isinstance(first, dict) else first

@@ -18,21 +18,22 @@ from rich.table import Table
 
 from oretrust import holder as holder_service
 from oretrust import identities
-from oretrust.cli_common import HomeOpt, JsonOpt
-from oretrust.cli_common import now as _now
-from oretrust.cli_common import parse_time as _parse_time
-from oretrust.cli_common import print_json as _print_json
-from oretrust.cli_common import read_text as _read_text
-from oretrust.cli_registry import registry_app
-from oretrust.cli_serve import register_serve_commands
-from oretrust.cli_status import register_status_commands
-from oretrust.cli_wallet import wallet_app
+from oretrust.cli._common import HomeOpt, JsonOpt
+from oretrust.cli._common import now as _now
+from oretrust.cli._common import parse_time as _parse_time
+from oretrust.cli._common import print_json as _print_json
+from oretrust.cli._common import read_text as _read_text
+from oretrust.cli.registry import registry_app
+from oretrust.cli.serve import register_serve_commands
+from oretrust.cli.status import register_status_commands
+from oretrust.cli.wallet import wallet_app
 from oretrust.credentials import CREDENTIAL_TYPES, get_credential_type
 from oretrust.errors import InputError, InvalidCredentialError, NotFoundError, OreTrustError
 from oretrust.home import Home
+from oretrust.hosted_dids import did_resolver
 from oretrust.issuer import issue_credential, issue_sd_jwt_credential
 from oretrust.policy import load_policy
-from oretrust.verify_files import verify_token
+from oretrust.verifier import verify_token
 
 __all__ = ["app", "main"]
 
@@ -327,7 +328,7 @@ def did_show(name_or_did: str, home: HomeOpt = None) -> None:
             did = identities.find_issuer(opened, name_or_did).did
         except NotFoundError:
             did = identities.find_holder(opened, name_or_did).did
-    _print_json(opened.resolver().resolve(did))
+    _print_json(did_resolver(opened).resolve(did))
 
 
 @app.command()
@@ -352,7 +353,7 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """Run the whole story end to end and leave its artifacts in --out."""
-    from oretrust.demo import run_demo
+    from oretrust.demo.story import run_demo
 
     summary = run_demo(out_dir, now=_now(), echo=None if as_json else out.print)
     if as_json:

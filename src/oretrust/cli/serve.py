@@ -24,8 +24,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from oretrust.cli_common import HomeOpt, JsonOpt
-from oretrust.cli_common import now as _now
+from oretrust.cli._common import HomeOpt, JsonOpt
+from oretrust.cli._common import now as _now
 from oretrust.home import Home
 from oretrust.store.db import make_engine
 from oretrust.store.migrate import HEAD_REVISION, current_revision, upgrade

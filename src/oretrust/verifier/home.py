@@ -1,6 +1,7 @@
-"""The one Verifier configuration for callers that have a home (CLI, holder, demo, API).
+"""The composition root of the verifier: the one Verifier for callers that have a home (CLI,
+holder, demo, API).
 
-DIDs resolve as :meth:`oretrust.home.Home.resolver` does (the home's own from its database,
+DIDs resolve as :func:`oretrust.hosted_dids.did_resolver` does (the home's own from its database,
 others over HTTPS when allowed); status lists the home hosts come from its database, others
 over HTTPS when allowed; every credential gets the ``status`` check of
 :mod:`oretrust.status.check`, and — when the home runs a trust registry — the
@@ -15,15 +16,17 @@ from typing import Any
 
 from oretrust.errors import NotFoundError
 from oretrust.home import Home
-from oretrust.report import VerificationReport
+from oretrust.hosted_dids import did_resolver
+from oretrust.registry.checks import home_accreditation_check
+from oretrust.report import CredentialCheck, VerificationReport
 from oretrust.status.check import StatusListCache, status_check
 from oretrust.status.resolver import HomeStatusListResolver, HttpsStatusListResolver
-from oretrust.verifier import CredentialCheck, Verifier
+from oretrust.verifier._verifier import Verifier
 
-__all__ = ["home_verifier"]
+__all__ = ["verifier_for"]
 
 
-def home_verifier(
+def verifier_for(
     home: Home,
     *,
     now: datetime | None = None,
@@ -35,19 +38,17 @@ def home_verifier(
     ``now`` is when lists that need re-signing are signed (default: the current time at
     each fetch). Pass a long-lived ``cache`` to share fetched lists between verifiers.
     """
-    did_resolver = home.resolver(allow_network=allow_network)
+    dids = did_resolver(home, allow_network=allow_network)
     status_lists = HomeStatusListResolver(
         home,
         clock=(lambda: now) if now is not None else (lambda: datetime.now(UTC)),
         fallback=HttpsStatusListResolver() if allow_network else None,
     )
-    checks = [status_check(status_lists, did_resolver, cache), _accreditation_or_warning(home)]
-    return Verifier(did_resolver, extra_checks=checks)
+    checks = [status_check(status_lists, dids, cache), _accreditation_or_warning(home)]
+    return Verifier(dids, extra_checks=checks)
 
 
 def _accreditation_or_warning(home: Home) -> CredentialCheck:
-    from oretrust.registry.checks import home_accreditation_check  # registry imports status
-
     try:
         return home_accreditation_check(home)
     except NotFoundError:

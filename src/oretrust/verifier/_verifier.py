@@ -16,13 +16,14 @@ Data read from a token before its signature is checked is named ``unverified_*``
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from oretrust.did import DidResolver
 from oretrust.errors import InvalidCredentialError, OreTrustError
+from oretrust.formats.dates import numeric_date
 from oretrust.formats.jws import UnverifiedJws, parse_compact, verify_signature
 from oretrust.formats.vc_jwt import VC_JWT_MEDIA_TYPE, issuer_id, unwrap_envelope
 from oretrust.formats.vcdm import (
@@ -32,27 +33,23 @@ from oretrust.formats.vcdm import (
     validate_credential,
     validate_presentation,
 )
-from oretrust.report import VerificationReport
-from oretrust.sd_jwt_checks import (
+from oretrust.report import CredentialCheck, VerificationReport
+from oretrust.verifier._checks import check_schema, check_validity_period
+from oretrust.verifier._keys import check_key_not_compromised, resolve_signing_method
+from oretrust.verifier._sd_jwt import (
     SD_JWT_MEDIA_TYPES,
     SdJwtContext,
     check_sd_jwt_credential,
     looks_like_sd_jwt,
     parse_into,
 )
-from oretrust.sd_jwt_presentation import check_enveloped_sd_jwt, check_sd_jwt_presentation
-from oretrust.verification_checks import check_schema, check_validity_period, numeric_date
-from oretrust.verifier_keys import check_key_not_compromised, resolve_signing_method
+from oretrust.verifier._sd_jwt_presentation import check_enveloped_sd_jwt, check_sd_jwt_presentation
 
 __all__ = [
-    "CredentialCheck",
     "VerifiedCredential",
     "VerifiedPresentation",
     "Verifier",
 ]
-
-#: An extra check over a signature-verified credential (status, accreditation, policy…).
-CredentialCheck = Callable[[dict[str, Any], VerificationReport, datetime], None]
 
 #: Credential types about documents or things that may be forwarded by a party other than
 #: their subject (a licence is a public record; an origin certificate follows the lot).

@@ -15,8 +15,8 @@ from datetime import timedelta
 from typing import Any
 
 from oretrust.errors import InputError
-from oretrust.holder import ClaimPath, PresentationRequest, WalletCredential
-from oretrust.holder_wallet import describe, wallet_of
+from oretrust.holder._present import ClaimPath, PresentationRequest, WalletCredential
+from oretrust.holder._wallet import describe, wallet_of
 from oretrust.home import Home
 from oretrust.identities import find_holder
 from oretrust.policy._model import Policy

@@ -6,39 +6,16 @@ clock (``now`` is a parameter) or does I/O.
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from oretrust.credentials import CREDENTIAL_TYPES
-from oretrust.errors import DataModelError, OreTrustError
-from oretrust.formats.vcdm import as_list, parse_datetime_stamp
+from oretrust.errors import OreTrustError
+from oretrust.formats.dates import numeric_date, parse_datetime
+from oretrust.formats.vcdm import as_list
 from oretrust.report import VerificationReport
 
-__all__ = ["check_schema", "check_validity_period", "numeric_date", "parse_datetime"]
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """Parse an XML Schema dateTimeStamp (``Z`` or offset required); None when invalid.
-
-    The data model's own parser (:func:`~oretrust.formats.vcdm.parse_datetime_stamp`), so a
-    time the ``data_model`` check accepts (``24:00:00`` included) is one every check can read.
-    """
-    try:
-        return parse_datetime_stamp(value)
-    except DataModelError:
-        return None
-
-
-def numeric_date(value: Any) -> datetime | None:
-    """A JWT NumericDate (seconds since the epoch) as an aware datetime; None when ``value`` is
-    not a finite number (booleans are not) or lies outside the years a datetime can hold."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    try:
-        return datetime.fromtimestamp(value, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
+__all__ = ["check_schema", "check_validity_period"]
 
 
 def check_validity_period(

@@ -23,7 +23,8 @@ from oretrust.home import Home
 from oretrust.policy import Policy, evaluate_policy
 from oretrust.registry.sources import RegistryTrustSource
 from oretrust.report import VerificationReport
-from oretrust.sd_jwt_checks import looks_like_sd_jwt
+from oretrust.verifier._sd_jwt import looks_like_sd_jwt
+from oretrust.verifier.home import verifier_for
 
 __all__ = ["verify_token"]
 
@@ -64,7 +65,7 @@ def verify_token(
         audience = audience if audience is not None else _str(wrapper.get("audience"))
     # Without a registry a policy cannot be judged: NotFoundError before any verification work.
     trust_source = RegistryTrustSource(home) if policy is not None else None
-    verifier = home.verifier(now=now)
+    verifier = verifier_for(home, now=now)
     if looks_like_sd_jwt(text) or declared in _SD_JWT_FORMATS:
         if declared in _SD_JWT_FORMATS or not text.endswith("~"):
             report = verifier.check_sd_jwt_presentation(

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from oretrust.errors import InputError
-from oretrust.verification_checks import parse_datetime
+from oretrust.formats.dates import parse_datetime
 
 __all__ = ["HomeOpt", "JsonOpt", "now", "parse_time", "print_json", "read_text"]
 

@@ -21,14 +21,14 @@ from typing import Any
 from oretrust.did import create_did_jwk
 from oretrust.errors import OreTrustError
 from oretrust.report import VerificationReport
-from oretrust.sd_jwt_checks import (
+from oretrust.verifier._keys import controls_key, same_key
+from oretrust.verifier._sd_jwt import (
     SdJwtContext,
     check_key_binding,
     check_sd_jwt_credential,
     parse_into,
     unverified_kb_expectations,
 )
-from oretrust.verifier_keys import controls_key, same_key
 
 __all__ = ["check_enveloped_sd_jwt", "check_sd_jwt_presentation", "holder_of_key"]
 

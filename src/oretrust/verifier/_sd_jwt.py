@@ -54,7 +54,7 @@ from oretrust.formats.sd_jwt import (
 from oretrust.formats.sd_jwt_core import DEFAULT_LIMITS
 from oretrust.formats.sd_jwt_processing import process_payload
 from oretrust.report import VerificationReport
-from oretrust.verifier_keys import check_key_not_compromised, resolve_signing_method
+from oretrust.verifier._keys import check_key_not_compromised, resolve_signing_method
 
 __all__ = [
     "PROFILE_VIOLATION",

@@ -24,9 +24,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from oretrust.cli_common import HomeOpt, JsonOpt
-from oretrust.cli_common import now as _now
-from oretrust.cli_common import print_json as _print_json
+from oretrust.cli._common import HomeOpt, JsonOpt
+from oretrust.cli._common import now as _now
+from oretrust.cli._common import print_json as _print_json
 from oretrust.home import Home
 from oretrust.status import log as status_log
 from oretrust.status import operations

@@ -12,10 +12,10 @@ from typing import Any
 
 from oretrust.did import DidResolver, signing_jwk, signing_method
 from oretrust.errors import OreTrustError
+from oretrust.formats.dates import numeric_date, parse_datetime
 from oretrust.formats.vcdm import as_list
 from oretrust.jwk import thumbprint
 from oretrust.report import VerificationReport
-from oretrust.verification_checks import numeric_date, parse_datetime
 
 __all__ = [
     "absolute_kid",

@@ -29,14 +29,15 @@ from rich.console import Console
 from rich.table import Table
 
 from oretrust import holder as holder_service
-from oretrust.cli_common import HomeOpt, JsonOpt
-from oretrust.cli_common import now as _now
-from oretrust.cli_common import print_json as _print_json
-from oretrust.cli_common import read_text as _read_text
+from oretrust.cli._common import HomeOpt, JsonOpt
+from oretrust.cli._common import now as _now
+from oretrust.cli._common import print_json as _print_json
+from oretrust.cli._common import read_text as _read_text
 from oretrust.credentials.disclosure import parse_claim_path
 from oretrust.errors import InputError
+from oretrust.holder import request_for_policy
 from oretrust.home import Home
-from oretrust.policy import load_policy, request_for_policy
+from oretrust.policy import load_policy
 
 __all__ = ["wallet_app"]
 

@@ -1,0 +1,61 @@
+"""The DIDs a home hosts: their documents, and the resolver that reads them before the network.
+
+A home resolves its own DIDs (its issuers and registry) from its database, never over the
+network, so ``oretrust serve`` verifies its own credentials with no connectivity. Other DIDs
+go through :class:`~oretrust.did.HttpsFetcher` when the network is allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+
+from oretrust.did import DefaultDidResolver, DidResolver, HttpsFetcher, build_did_web_document
+from oretrust.home import Home
+from oretrust.store.models import IssuerRecord, KeyRecord
+
+__all__ = ["did_document_for", "did_resolver", "hosted_did_document"]
+
+
+def hosted_did_document(home: Home, did: str) -> dict[str, Any] | None:
+    """The DID document of an issuer hosted here, or None (holders' did:jwk resolve alone)."""
+    with home.session() as session:
+        if session.exec(select(IssuerRecord).where(IssuerRecord.did == did)).first() is None:
+            return None
+        keys = list(session.exec(select(KeyRecord).where(KeyRecord.owner_did == did)))
+    return did_document_for(did, keys)
+
+
+def did_resolver(home: Home, *, allow_network: bool = True) -> DidResolver:
+    """DID resolver: this home's DIDs from the database, others over HTTPS (if allowed).
+
+    One resolver per home and network setting (the networked one owns an HTTP client). With
+    ``allow_network=False`` a did:web this home does not host raises ResolutionError
+    (``DID_NOT_FOUND``), whatever resolver an earlier call asked for.
+    """
+    key = ("did_resolver", allow_network)
+    resolver = home.services.get(key)
+    if resolver is None:
+        fetcher = HttpsFetcher() if allow_network else None
+        resolver = DefaultDidResolver(
+            fetcher=fetcher, local=lambda did: hosted_did_document(home, did)
+        )
+        home.services[key] = resolver
+    assert isinstance(resolver, DefaultDidResolver)
+    return resolver
+
+
+def did_document_for(did: str, keys: list[KeyRecord]) -> dict[str, Any]:
+    """did:web document listing every key ever used (so old credentials keep verifying).
+
+    Compromised keys stay listed with the Security Vocabulary's ``revoked`` time, so a
+    verifier rejects what they signed from then on but not before.
+    """
+    methods = [(key.kid.split("#", 1)[1], key.public_jwk) for key in keys]
+    document = build_did_web_document(did, methods)
+    for method in document.get("verificationMethod", []):
+        for key in keys:
+            if method["id"] == key.kid and key.compromised_at is not None:
+                method["revoked"] = key.compromised_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return document

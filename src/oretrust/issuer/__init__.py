@@ -1,0 +1,26 @@
+"""The issuer role: issue a typed credential to a holder and record that it was issued.
+
+The path is the same for the CLI, the demo and the HTTP API: validate the subject against
+its type's schema, build the VC Data Model 2.0 document, check the data-model rules, sign as
+``vc+jwt`` with the issuer's active key, record id + hash (never the credential).
+:func:`issue_credential` takes a type name and a subject; :func:`issue_document` takes a
+whole unsigned VC DM 2.0 credential (the W3C VC API's ``POST /credentials/issue``) and maps
+it onto :func:`issue_credential`.
+
+SD-JWT VC (``dc+sd-jwt``) issuance, :func:`issue_sd_jwt_credential`, takes the same path with
+the type's disclosure profile.
+"""
+
+from __future__ import annotations
+
+from oretrust.issuer._sd_jwt import IssuedSdJwtCredential, holder_key, issue_sd_jwt_credential
+from oretrust.issuer._vc_jwt import IssuedCredential, issue_credential, issue_document
+
+__all__ = [
+    "IssuedCredential",
+    "IssuedSdJwtCredential",
+    "holder_key",
+    "issue_credential",
+    "issue_document",
+    "issue_sd_jwt_credential",
+]

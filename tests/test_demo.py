@@ -45,9 +45,17 @@ def demo_home(demo: Path) -> Iterator[Home]:
 
 
 def _verdict(home: Home, file: Path) -> str:
-    """What ``oretrust verify FILE`` would conclude now (no nonce or audience expected)."""
+    """What ``oretrust verify FILE`` would conclude now; a presentation file is checked with
+    the nonce and audience the demo's verifier asked for (``--nonce``/``--audience``)."""
     text = file.read_text()
-    return verify_token(home, text, nonce=None, audience=None, now=datetime.now(UTC)).verdict
+    wrapper = json.loads(text) if text.lstrip().startswith("{") else {}
+    return verify_token(
+        home,
+        text,
+        nonce=wrapper.get("nonce"),
+        audience=wrapper.get("audience"),
+        now=datetime.now(UTC),
+    ).verdict
 
 
 def _header_and_payload(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -236,14 +244,22 @@ def test_sd_jwt_presentation_withholds_mass_and_price(demo: Path, summary: dict[
     claims = json.dumps(report)
     assert '"price"' not in json.dumps(report["credentials"][0]["claims"])
     assert "countryOfOrigin" in claims
-    result = _oretrust(
-        "verify",
-        str(demo / "presentations" / "trader-to-refinery-sd-jwt.json"),
-        "--home",
-        str(demo),
-        "--json",
-    )
+    file = str(demo / "presentations" / "trader-to-refinery-sd-jwt.json")
+    challenge = ("--nonce", record["nonce"], "--audience", record["audience"])
+    result = _oretrust("verify", file, *challenge, "--home", str(demo), "--json")
     assert json.loads(result.stdout)["verified"] is True, result.stdout
+
+
+def test_presentation_file_is_never_checked_with_the_holders_own_nonce(demo: Path) -> None:
+    """The nonce in a presentation file is the holder's word: without this verifier's own
+    challenge the CLI refuses (exit 2), and --no-replay-check says it could be a replay."""
+    file = str(demo / "presentations" / "trader-to-refinery-sd-jwt.json")
+    refused = _oretrust("verify", file, "--home", str(demo), "--json")
+    assert refused.returncode == 2, refused.stdout
+    assert "--nonce" in refused.stderr and "Traceback" not in refused.stderr
+    waived = _oretrust("verify", file, "--no-replay-check", "--home", str(demo), "--json")
+    assert "replay" in waived.stderr
+    assert any("replay" in warning for warning in json.loads(waived.stdout)["warnings"])
 
 
 # Runs last: it replaces the module's demo folder.

@@ -1,7 +1,11 @@
 """The one verification report that the CLI, the HTTP API and the demo all render.
 
-Every check the verifier runs is a :class:`Check` with a stable ``code``. A report is
-``verified`` only when every check passed and every nested credential report is verified.
+Every check the verifier runs is a :class:`Check` with a stable ``code``
+(:mod:`oretrust.codes`). A report **fails closed**: it declares the checks its kind of input
+requires (``required``), and it is ``verified`` only when every required check was recorded and
+passed, no check failed, and every nested credential report is verified. A required check that
+never ran is reported as an error (``CHECK_NOT_RUN``), so a path that stops early can never
+read as VALID.
 Its JSON shape (``verified``, ``checks``, ``errors``, ``warnings``) is part of the scripting
 contract in ARCHITECTURE.md.
 """
@@ -12,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+
+from oretrust.codes import OK, CheckId, Code
 
 __all__ = ["Check", "CredentialCheck", "Verdict", "VerificationReport"]
 
@@ -32,7 +38,12 @@ class Check:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {"id": self.id, "passed": self.passed, "code": self.code, "detail": self.detail}
+        return {
+            "id": str(self.id),
+            "passed": self.passed,
+            "code": str(self.code),
+            "detail": self.detail,
+        }
 
 
 @dataclass
@@ -52,10 +63,21 @@ class VerificationReport:
     #: For a selectively disclosed credential (SD-JWT VC): what was shown and what stayed
     #: hidden (``disclosed``, ``not_disclosed``, ``undisclosed_digests``); None otherwise.
     disclosure: dict[str, Any] | None = None
+    #: The checks this kind of input requires (declared by the verifier before it starts).
+    required: frozenset[str] = frozenset()
 
-    def add(self, check_id: str, passed: bool, code: str = "OK", detail: str = "") -> bool:
-        """Record a check; return whether it passed (so callers can stop on fatal failures)."""
-        self.checks.append(Check(check_id, passed, "OK" if passed else code, detail))
+    def require(self, *check_ids: str) -> None:
+        """Declare more required checks (e.g. the verifier's status and accreditation)."""
+        self.required = self.required | frozenset(check_ids)
+
+    def add(self, check_id: str, passed: bool, code: str = OK, detail: str = "") -> bool:
+        """Record a check; return whether it passed (so callers can stop on fatal failures).
+
+        A failed check always carries a failure code: ``OK`` or an empty code on a failure is
+        recorded as ``CHECK_ERROR``."""
+        if not passed and (not code or code == OK):
+            code = Code.CHECK_ERROR
+        self.checks.append(Check(check_id, passed, OK if passed else str(code), detail))
         return passed
 
     def passed(self, check_id: str, detail: str = "") -> bool:
@@ -67,19 +89,45 @@ class VerificationReport:
         return self.add(check_id, False, code, detail)
 
     @property
+    def missing(self) -> list[str]:
+        """Required checks that were never recorded as passed or failed, in a stable order."""
+        recorded = {check.id for check in self.checks}
+        return sorted(self.required - recorded)
+
+    @property
     def verified(self) -> bool:
-        """True when every check passed, nested reports included, and at least one ran."""
+        """True only when checks ran, every one passed, every required one is among them, and
+        every nested report is verified (a presentation must carry credentials)."""
         return (
             bool(self.checks)
+            and bool(self.required)
+            and not self.missing
             and all(check.passed for check in self.checks)
+            and (self.kind == "credential" or bool(self.credentials))
             and all(nested.verified for nested in self.credentials)
         )
 
     @property
     def errors(self) -> list[Check]:
-        """The failed checks, nested reports included, in order."""
-        own = [check for check in self.checks if not check.passed]
-        return own + [error for nested in self.credentials for error in nested.errors]
+        """The failed checks, this report's own before its nested reports'. When nothing
+        failed yet the report is not verified — a required check never ran, or a presentation
+        carries no credential — that reason is the error (``CHECK_NOT_RUN``,
+        ``NO_CREDENTIALS``), so an unverified report always names why."""
+        failed = [check for check in self.checks if not check.passed]
+        failed += [error for nested in self.credentials for error in nested.errors]
+        if failed or self.verified:
+            return failed
+        failed = [
+            Check(check_id, False, Code.CHECK_NOT_RUN, "required check did not run")
+            for check_id in self.missing
+        ]
+        if not failed and self.kind == "presentation" and not self.credentials:
+            failed.append(
+                Check(CheckId.CREDENTIALS, False, Code.NO_CREDENTIALS, "no credential verified")
+            )
+        if not failed:
+            failed.append(Check(CheckId.VERIFIER, False, Code.CHECK_NOT_RUN, "no check ran"))
+        return failed
 
     @property
     def verdict(self) -> Verdict:
@@ -106,6 +154,7 @@ class VerificationReport:
             "kind": self.kind,
             "checks": [check.to_dict() for check in self.checks],
             "errors": [error.to_dict() for error in self.errors],
+            "not_run": self.missing,
             "warnings": list(self.warnings)
             + [warning for nested in self.credentials for warning in nested.warnings],
         }
@@ -124,6 +173,21 @@ class VerificationReport:
         return result
 
 
-#: An extra check over a signature-verified credential (status, accreditation, policy…): it
-#: records its own check on the report; ``now`` is the verifier's clock.
-CredentialCheck = Callable[[dict[str, Any], VerificationReport, datetime], None]
+@dataclass(frozen=True)
+class CredentialCheck:
+    """An extra check over a signature-verified credential (status, accreditation…).
+
+    ``run`` records the check ``id`` on the report; ``now`` is the verifier's clock. When
+    ``required`` the verifier declares ``id`` before running it, so a ``run`` that records
+    nothing (or raises) leaves the credential INVALID rather than silently unchecked.
+    """
+
+    id: str
+    run: Callable[[dict[str, Any], VerificationReport, datetime], None]
+    required: bool = True
+
+    def __call__(
+        self, credential: dict[str, Any], report: VerificationReport, now: datetime
+    ) -> None:
+        """Run the check (the verifier guards it against exceptions)."""
+        self.run(credential, report, now)

@@ -77,8 +77,9 @@ def verify_presentation(
     """Holder signature and binding, ``challenge`` (nonce) and ``domain`` (audience),
     freshness, then every credential inside as ``/credentials/verify`` does. A ``vp+jwt`` or
     an SD-JWT VC with a key binding JWT (compact, or enveloped as ``data:application/vp+jwt,…``
-    / ``data:application/dc+sd-jwt,…``). Without a challenge the report warns that the
-    presentation could be a replay."""
+    / ``data:application/dc+sd-jwt,…``). ``options.challenge`` and ``options.domain`` are
+    required (422 problem+json without them): a presentation checked without this verifier's
+    own nonce and audience could be a replay."""
     token = unwrap_token(
         body.verifiablePresentation, "EnvelopedVerifiablePresentation", _PRESENTATION_MEDIA_TYPES
     )

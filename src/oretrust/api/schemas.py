@@ -66,10 +66,11 @@ class VerifyCredentialRequest(BaseModel):
 
 
 class PresentationOptions(_Open):
-    """The verifier's challenge: ``challenge`` is the nonce, ``domain`` the audience."""
+    """The verifier's challenge: ``challenge`` is the nonce, ``domain`` the audience. Both
+    are required: a presentation checked without them could be a replay."""
 
-    challenge: str | None = Field(default=None, max_length=1024)
-    domain: str | None = Field(default=None, max_length=1024)
+    challenge: str = Field(min_length=1, max_length=1024)
+    domain: str = Field(min_length=1, max_length=1024)
 
 
 class VerifyPresentationRequest(BaseModel):
@@ -77,7 +78,7 @@ class VerifyPresentationRequest(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [ex.VERIFY_PRESENTATION]})
     verifiablePresentation: Token | EnvelopedPresentation
-    options: PresentationOptions = Field(default_factory=PresentationOptions)
+    options: PresentationOptions
 
 
 class CheckPublic(BaseModel):

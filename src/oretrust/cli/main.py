@@ -27,6 +27,7 @@ from oretrust.cli.registry import registry_app
 from oretrust.cli.serve import register_serve_commands
 from oretrust.cli.status import register_status_commands
 from oretrust.cli.wallet import wallet_app
+from oretrust.codes import Code
 from oretrust.credentials import CREDENTIAL_TYPES, get_credential_type
 from oretrust.errors import InputError, InvalidCredentialError, NotFoundError, OreTrustError
 from oretrust.home import Home
@@ -264,8 +265,20 @@ def verify(
         str,
         typer.Argument(help="vc+jwt or vp+jwt file, or a demo presentation .json ('-' for stdin)."),
     ],
-    nonce: Annotated[str | None, typer.Option(help="Expected presentation nonce.")] = None,
-    audience: Annotated[str | None, typer.Option(help="Expected presentation audience.")] = None,
+    nonce: Annotated[
+        str | None, typer.Option(help="This verifier's nonce (required for presentations).")
+    ] = None,
+    audience: Annotated[
+        str | None, typer.Option(help="This verifier's audience (required for presentations).")
+    ] = None,
+    no_replay_check: Annotated[
+        bool,
+        typer.Option(
+            "--no-replay-check",
+            help="Check a presentation without this verifier's nonce and audience (it could "
+            "be a replay: the report says so).",
+        ),
+    ] = False,
     at: Annotated[
         str | None, typer.Option(help="Verify as of this time (ISO 8601) instead of now.")
     ] = None,
@@ -276,15 +289,30 @@ def verify(
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Verify a credential or presentation. Exit 0 valid, 1 invalid, 2 usage error."""
-    report = verify_token(
-        _open(home),
-        _read_text(file),
-        nonce=nonce,
-        audience=audience,
-        now=_parse_time(at, "--at") or _now(),
-        policy=load_policy(policy) if policy is not None else None,
-    )
+    """Verify a credential or presentation. Exit 0 valid, 1 invalid, 2 usage error.
+
+    A presentation is checked against this verifier's own --nonce and --audience; a nonce in a
+    presentation file is the holder's word and is never used as the challenge."""
+    if no_replay_check:
+        err.print("warning: --no-replay-check: this presentation could be a replay")
+    try:
+        report = verify_token(
+            _open(home),
+            _read_text(file),
+            nonce=nonce,
+            audience=audience,
+            now=_parse_time(at, "--at") or _now(),
+            policy=load_policy(policy) if policy is not None else None,
+            replay_check=not no_replay_check,
+        )
+    except InputError as exc:
+        if exc.code != Code.CHALLENGE_REQUIRED:
+            raise
+        raise InputError(
+            "a presentation is verified against this verifier's challenge: pass --nonce and "
+            "--audience (or --no-replay-check)",
+            code=exc.code,
+        ) from exc
     if as_json:
         _print_json(report.to_dict())
     else:

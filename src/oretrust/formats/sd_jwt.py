@@ -57,6 +57,7 @@ from oretrust.formats.sd_jwt_verifier import (
     SdJwtProfile,
     VerifiedKeyBinding,
     VerifiedSdJwt,
+    check_sd_jwt_vc_claims,
     verify_key_binding,
     verify_sd_jwt,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "UnverifiedSdJwt",
     "VerifiedKeyBinding",
     "VerifiedSdJwt",
+    "check_sd_jwt_vc_claims",
     "issue_sd_jwt",
     "issue_sd_jwt_vc",
     "new_salt",

@@ -37,6 +37,7 @@ __all__ = [
     "SdJwtProfile",
     "VerifiedKeyBinding",
     "VerifiedSdJwt",
+    "check_sd_jwt_vc_claims",
     "verify_key_binding",
     "verify_sd_jwt",
 ]
@@ -140,10 +141,7 @@ def verify_sd_jwt(
     claims = processed.claims
     _check_validity(claims, now, leeway)
     if profile.sd_jwt_vc:
-        if not isinstance(claims.get("vct"), str) or not claims["vct"]:
-            _reject("VCT_MISSING", "an SD-JWT VC needs a string 'vct'")
-        if "iss" in claims and not isinstance(claims["iss"], str):
-            _reject("CLAIM_INVALID", "'iss' must be a string")
+        check_sd_jwt_vc_claims(claims)
     required = ("cnf" in claims) if require_key_binding is None else require_key_binding
     key_binding = None
     if unverified.kb_jwt is not None or required:
@@ -165,6 +163,20 @@ def verify_sd_jwt(
         key_binding=key_binding,
         status_list=_status_list(claims),
     )
+
+
+def check_sd_jwt_vc_claims(claims: dict[str, Any]) -> StatusListReference | None:
+    """The SD-JWT VC rules on processed claims: a non-empty string ``vct``, a string ``iss``,
+    NumericDate ``iat``/``nbf``/``exp``, a well-formed ``status``; returns the status list
+    reference, if any. Raises InvalidCredentialError ``VCT_MISSING``, ``CLAIM_INVALID`` or
+    ``STATUS_MALFORMED``."""
+    if not isinstance(claims.get("vct"), str) or not claims["vct"]:
+        _reject("VCT_MISSING", "an SD-JWT VC needs a string 'vct'")
+    if "iss" in claims and not isinstance(claims["iss"], str):
+        _reject("CLAIM_INVALID", "'iss' must be a string")
+    for name in ("iat", "nbf", "exp"):
+        _numeric_date(claims, name)
+    return _status_list(claims)
 
 
 def _check_typ(typ: Any, accepted: frozenset[str | None]) -> None:

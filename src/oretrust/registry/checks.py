@@ -130,7 +130,7 @@ def accreditation_check(source: TrustSource) -> CredentialCheck:
         else:
             report.failed(CHECK_ID, judgement.code, judgement.detail)
 
-    return check
+    return CredentialCheck(CHECK_ID, check)
 
 
 def home_accreditation_check(home: Home) -> CredentialCheck:

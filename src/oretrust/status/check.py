@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from oretrust.codes import CheckId
 from oretrust.did import DidResolver
 from oretrust.errors import MalformedTokenError, OreTrustError
 from oretrust.formats.vc_jwt import issuer_id
@@ -176,7 +177,7 @@ def status_check(
             )
         _record(report, found)
 
-    return check
+    return CredentialCheck(CheckId.STATUS, check)
 
 
 def _read(status_list: VerifiedStatusList, reference: StatusReference, issuer: str) -> str:

@@ -6,16 +6,20 @@ clock (``now`` is a parameter) or does I/O.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
+from oretrust.codes import CheckId
 from oretrust.credentials import CREDENTIAL_TYPES
 from oretrust.errors import OreTrustError
 from oretrust.formats.dates import numeric_date, parse_datetime
 from oretrust.formats.vcdm import as_list
-from oretrust.report import VerificationReport
+from oretrust.report import CredentialCheck, VerificationReport
+from oretrust.verifier._pipeline import step
 
-__all__ = ["check_schema", "check_validity_period"]
+__all__ = ["check_schema", "check_validity_period", "run_extra_checks"]
 
 
 def check_validity_period(
@@ -57,6 +61,7 @@ def check_schema(credential: dict[str, Any], report: VerificationReport) -> None
     types = as_list(credential.get("type", []))
     known = [name for name in types if isinstance(name, str) and name in CREDENTIAL_TYPES]
     if not known:
+        report.passed(CheckId.SCHEMA, "not an oretrust type: no schema applies")
         report.warnings.append(
             "credential type is not an oretrust type: subject schema not checked"
         )
@@ -68,3 +73,15 @@ def check_schema(credential: dict[str, Any], report: VerificationReport) -> None
         report.failed("schema", exc.code, exc.detail)
         return
     report.passed("schema", f"credentialSubject matches the {credential_type.name} schema")
+
+
+def run_extra_checks(
+    extras: Sequence[CredentialCheck],
+    credential: dict[str, Any],
+    report: VerificationReport,
+    now: datetime,
+) -> None:
+    """Run the verifier's extra checks (status, accreditation) over a signature-verified
+    credential, each guarded: one that raises is recorded as failed under its own id."""
+    for extra in extras:
+        step(report, extra.id, partial(extra, credential, report, now))

@@ -73,11 +73,14 @@ def resolve_signing_method(
 def check_key_not_compromised(
     method: dict[str, Any], payload: dict[str, Any], report: VerificationReport
 ) -> None:
-    """Record ``key_validity`` when the key carries a ``revoked`` time: failed
-    (``KEY_COMPROMISED``) unless the token was signed (``iat``, else ``validFrom``) before it."""
+    """Record ``key_validity``: failed (``KEY_COMPROMISED``) when the key carries a ``revoked``
+    time, unless the token was signed (``iat``, else ``validFrom``) before it."""
     revoked = method.get("revoked")
-    if not isinstance(revoked, str):
+    if revoked is None:
+        report.passed("key_validity", "the key is not marked compromised")
         return
+    if not isinstance(revoked, str):
+        revoked = repr(revoked)[:40]
     compromised_at = parse_datetime(revoked)
     signed_at = payload.get("iat")
     signed = (

@@ -22,12 +22,12 @@ withholdable claims were not, and how many digests stayed hidden.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from oretrust.codes import CheckId, Code
 from oretrust.credentials import get_credential_type
 from oretrust.credentials.disclosure import (
     DISCLOSURE_PROFILES,
@@ -39,7 +39,12 @@ from oretrust.credentials.disclosure import (
     type_for_vct,
 )
 from oretrust.did import DidResolver
-from oretrust.errors import MalformedTokenError, OreTrustError, SchemaValidationError
+from oretrust.errors import (
+    InvalidCredentialError,
+    MalformedTokenError,
+    SchemaValidationError,
+)
+from oretrust.formats.jws import verify_signature
 from oretrust.formats.sd_jwt import (
     SD_JWT_VC_NEVER_DISCLOSABLE,
     SD_JWT_VC_TYP,
@@ -47,14 +52,16 @@ from oretrust.formats.sd_jwt import (
     DisclosedClaim,
     UnverifiedSdJwt,
     VerifiedKeyBinding,
+    check_sd_jwt_vc_claims,
     parse_sd_jwt,
     verify_key_binding,
-    verify_sd_jwt,
 )
-from oretrust.formats.sd_jwt_core import DEFAULT_LIMITS
-from oretrust.formats.sd_jwt_processing import process_payload
-from oretrust.report import VerificationReport
+from oretrust.formats.sd_jwt_core import DEFAULT_LIMITS, SD_ALG, SD_ALG_KEY
+from oretrust.formats.sd_jwt_processing import ProcessedClaims, process_payload
+from oretrust.report import CredentialCheck, VerificationReport
+from oretrust.verifier._checks import check_validity_period, run_extra_checks
 from oretrust.verifier._keys import check_key_not_compromised, resolve_signing_method
+from oretrust.verifier._pipeline import InputKind, begin, step
 
 __all__ = [
     "PROFILE_VIOLATION",
@@ -74,27 +81,20 @@ SD_JWT_MEDIA_TYPES = frozenset(
     {f"application/{SD_JWT_VC_TYP}", f"application/{SD_JWT_VC_TYP_LEGACY}"}
 )
 
-_CHECK_OF_CODE = {
-    "TYP_INVALID": "media_type",
-    "ALGORITHM_NOT_ALLOWED": "signature",
-    "SIGNATURE_INVALID": "signature",
-    "KEY_INVALID": "signature",
-    "CREDENTIAL_EXPIRED": "validity_period",
-    "CREDENTIAL_NOT_YET_VALID": "validity_period",
-    "VCT_MISSING": "data_model",
-    "CLAIM_INVALID": "data_model",
-    "STATUS_MALFORMED": "data_model",
-}
-
 
 @dataclass(frozen=True)
 class SdJwtContext:
     """What the verifier lends this path: its trust sources and leeways."""
 
     did_resolver: DidResolver
-    extra_checks: Sequence[Callable[[dict[str, Any], VerificationReport, datetime], None]]
+    extra_checks: Sequence[CredentialCheck]
     leeway: timedelta
     kb_max_age: timedelta
+
+    @property
+    def required_extras(self) -> tuple[str, ...]:
+        """The ids of the extra checks every credential must pass."""
+        return tuple(extra.id for extra in self.extra_checks if extra.required)
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,6 @@ class SdJwtState:
 
     unverified: UnverifiedSdJwt
     claims: dict[str, Any]
-    valid_now: bool
 
     @property
     def holder_jwk(self) -> dict[str, Any] | None:
@@ -120,13 +119,11 @@ def looks_like_sd_jwt(token: str) -> bool:
 
 def parse_into(token: str, report: VerificationReport) -> UnverifiedSdJwt | None:
     """Parse a compact SD-JWT (+KB), recording ``format``; None when it does not parse."""
-    try:
-        unverified = parse_sd_jwt(token)
-    except OreTrustError as exc:
-        report.failed("format", exc.code, exc.detail)
+    unverified = step(report, CheckId.FORMAT, lambda: parse_sd_jwt(token))
+    if unverified is None:
         return None
     kb = " and a key binding JWT" if unverified.kb_jwt is not None else ""
-    report.passed("format", f"SD-JWT with {len(unverified.disclosures)} disclosure(s){kb}")
+    report.passed(CheckId.FORMAT, f"SD-JWT with {len(unverified.disclosures)} disclosure(s){kb}")
     return unverified
 
 
@@ -134,18 +131,24 @@ def check_sd_jwt_credential(
     context: SdJwtContext, unverified: UnverifiedSdJwt, report: VerificationReport, now: datetime
 ) -> SdJwtState | None:
     """Run the credential checks (module docstring) on an issuer-signed SD-JWT and its
-    disclosures, ignoring any KB-JWT; return the state key binding needs, or None."""
+    disclosures, ignoring any KB-JWT; return the state key binding needs once the signature
+    and the disclosures verified, else None. Every required check is declared first."""
+    begin(report, InputKind.SD_JWT_VC, *context.required_extras)
     typ = unverified.unverified_header.get("typ")
     normalised = typ.lower().removeprefix("application/") if isinstance(typ, str) else None
     if normalised not in (SD_JWT_VC_TYP, SD_JWT_VC_TYP_LEGACY):
-        report.failed("media_type", "TYP_INVALID", f"typ is {typ!r}, expected {SD_JWT_VC_TYP!r}")
+        report.failed(
+            CheckId.MEDIA_TYPE, Code.TYP_INVALID, f"typ is {typ!r}, expected {SD_JWT_VC_TYP!r}"
+        )
         return None
-    report.passed("media_type", f"typ {typ}")
-    unverified_issuer = unverified.unverified_issuer
+    report.passed(CheckId.MEDIA_TYPE, f"typ {typ}")
     jti = unverified.unverified_payload.get("jti")
     report.credential_id = jti if isinstance(jti, str) else None
+    unverified_issuer = unverified.unverified_issuer
     if unverified_issuer is None:
-        report.failed("issuer_resolved", "ISSUER_MISSING", "the SD-JWT VC has no string 'iss'")
+        report.failed(
+            CheckId.ISSUER_RESOLVED, Code.ISSUER_MISSING, "the SD-JWT VC has no string 'iss'"
+        )
         return None
     report.issuer = unverified_issuer
     method = resolve_signing_method(
@@ -157,54 +160,85 @@ def check_sd_jwt_credential(
     )
     if method is None:
         return None
-    issuer_jwk: dict[str, Any] = method["publicKeyJwk"]
-    credential_only = dataclasses.replace(unverified, kb_jwt=None)
-    valid_now = True
-    try:
-        verified = verify_sd_jwt(
-            credential_only, issuer_jwk, now=now, require_key_binding=False, leeway=context.leeway
+    if (
+        step(
+            report,
+            CheckId.SIGNATURE,
+            lambda: verify_signature(unverified.jws, method["publicKeyJwk"]),
         )
-        claims, disclosed, undisclosed = (
-            verified.claims,
-            verified.disclosed,
-            verified.undisclosed_count,
-        )
-    except OreTrustError as exc:
-        check_id = _CHECK_OF_CODE.get(exc.code, "disclosures")
-        if check_id != "validity_period":
-            _record_up_to(report, check_id, exc)
-            return None
-        # Signature and disclosures were checked before validity: process them for the report.
-        processed = process_payload(
-            unverified.unverified_payload,
-            unverified.disclosures,
-            max_depth=DEFAULT_LIMITS.max_depth,
-            never_disclosable=SD_JWT_VC_NEVER_DISCLOSABLE,
-        )
-        claims, disclosed, undisclosed = (
-            processed.claims,
-            processed.disclosed,
-            processed.undisclosed_count,
-        )
-        _record_up_to(report, check_id, exc)
-        valid_now = False
-    else:
-        _record_up_to(report, "validity_period", None)
+        is None
+    ):
+        return None
+    report.passed(CheckId.SIGNATURE, "the issuer's signature verifies")
+    processed = step(report, CheckId.DISCLOSURES, lambda: _process(unverified))
+    if processed is None:
+        return None
+    report.passed(
+        CheckId.DISCLOSURES,
+        "every disclosure matches a digest; no duplicates, no reserved names",
+    )
+    claims = processed.claims
     check_key_not_compromised(method, claims, report)
-    _describe(report, unverified.unverified_payload, claims, disclosed, undisclosed)
-    view = report.claims or {}
+    check_validity_period(
+        {name: claims[name] for name in ("nbf", "exp") if name in claims},
+        report,
+        now,
+        context.leeway,
+    )
+    _describe(
+        report,
+        unverified.unverified_payload,
+        claims,
+        processed.disclosed,
+        processed.undisclosed_count,
+    )
+    if step(report, CheckId.DATA_MODEL, lambda: _sd_jwt_vc_claims_hold(claims)):
+        _check_type(report, unverified, claims, processed.disclosed)
+    run_extra_checks(context.extra_checks, report.claims or {}, report, now)
+    return SdJwtState(unverified, claims)
+
+
+def _sd_jwt_vc_claims_hold(claims: dict[str, Any]) -> bool:
+    """True once :func:`check_sd_jwt_vc_claims` raised nothing (vct, iss, dates, status)."""
+    check_sd_jwt_vc_claims(claims)
+    return True
+
+
+def _process(unverified: UnverifiedSdJwt) -> ProcessedClaims:
+    """The disclosures against the signed digests (RFC 9901 §7.1), once the signature held."""
+    payload = unverified.unverified_payload  # parsed from the bytes just verified
+    if payload.get(SD_ALG_KEY, SD_ALG) != SD_ALG:
+        raise InvalidCredentialError(
+            f"unsupported _sd_alg {str(payload.get(SD_ALG_KEY))[:40]!r}",
+            code=Code.SD_ALG_UNSUPPORTED,
+        )
+    return process_payload(
+        payload,
+        unverified.disclosures,
+        max_depth=DEFAULT_LIMITS.max_depth,
+        never_disclosable=SD_JWT_VC_NEVER_DISCLOSABLE,
+    )
+
+
+def _check_type(
+    report: VerificationReport,
+    unverified: UnverifiedSdJwt,
+    claims: dict[str, Any],
+    disclosed: tuple[DisclosedClaim, ...],
+) -> None:
+    """``data_model`` (vct names a type), then the type's disclosure profile and schema."""
     type_name = type_for_vct(str(claims.get("vct")))
     if type_name is None:
-        report.passed("data_model", f"vct {claims.get('vct')} (an SD-JWT VC)")
+        report.passed(CheckId.DATA_MODEL, f"vct {claims.get('vct')} (an SD-JWT VC)")
+        report.passed(CheckId.DISCLOSURE_PROFILE, "not an oretrust type: no profile applies")
+        report.passed(CheckId.SCHEMA, "not an oretrust type: no schema applies")
         report.warnings.append(
             "credential type is not an oretrust type: disclosure profile and schema not checked"
         )
-    else:
-        report.passed("data_model", f"vct names the oretrust type {type_name}")
-        _check_profile_and_schema(type_name, unverified.unverified_payload, disclosed, view, report)
-    for extra in context.extra_checks:
-        extra(view, report, now)
-    return SdJwtState(unverified, claims, valid_now)
+        return
+    report.passed(CheckId.DATA_MODEL, f"vct names the oretrust type {type_name}")
+    view = report.claims or {}
+    _check_profile_and_schema(type_name, unverified.unverified_payload, disclosed, view, report)
 
 
 def check_key_binding(
@@ -222,8 +256,10 @@ def check_key_binding(
     The issuer's signature and the disclosures were verified by :func:`check_sd_jwt_credential`
     (``state``); only the KB-JWT is checked here, against the claims verified then.
     """
-    try:
-        binding = verify_key_binding(
+    binding = step(
+        report,
+        CheckId.KEY_BINDING,
+        lambda: verify_key_binding(
             state.unverified,
             state.claims,
             audience=audience,
@@ -231,12 +267,12 @@ def check_key_binding(
             now=now,
             leeway=context.leeway,
             max_age=context.kb_max_age,
-        )
-    except OreTrustError as exc:
-        report.failed("key_binding", exc.code, exc.detail)
+        ),
+    )
+    if binding is None:
         return None
     report.passed(
-        "key_binding",
+        CheckId.KEY_BINDING,
         f"KB-JWT signed with the credential's cnf key for {audience}; nonce matches; "
         "sd_hash covers exactly the disclosures presented",
     )
@@ -256,21 +292,6 @@ def unverified_kb_expectations(unverified: UnverifiedSdJwt) -> tuple[str | None,
 
 
 # ---------------------------------------------------------------------- internals
-def _record_up_to(
-    report: VerificationReport, failed_check: str, error: OreTrustError | None
-) -> None:
-    """Record signature → disclosures → validity_period as passed up to the failed one."""
-    for check_id, detail in (
-        ("signature", "the issuer's signature verifies"),
-        ("disclosures", "every disclosure matches a digest; no duplicates, no reserved names"),
-        ("validity_period", "within iat/nbf/exp"),
-    ):
-        if check_id == failed_check and error is not None:
-            report.failed(check_id, error.code, error.detail)
-            return
-        report.passed(check_id, detail)
-
-
 def _describe(
     report: VerificationReport,
     payload: dict[str, Any],
@@ -366,10 +387,10 @@ def _missing_claim(error: SchemaValidationError) -> tuple[str, ...] | None:
 
 def _present(claims: dict[str, Any], path: tuple[str, ...]) -> bool:
     node: Any = claims
-    for step in path:
-        if not isinstance(node, dict) or step not in node:
+    for name in path:
+        if not isinstance(node, dict) or name not in node:
             return False
-        node = node[step]
+        node = node[name]
     return True
 
 

@@ -18,10 +18,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from oretrust.codes import CheckId, Code
 from oretrust.did import create_did_jwk
 from oretrust.errors import OreTrustError
 from oretrust.report import VerificationReport
 from oretrust.verifier._keys import controls_key, same_key
+from oretrust.verifier._pipeline import REPLAY_WARNING, Challenge, InputKind, begin
 from oretrust.verifier._sd_jwt import (
     SdJwtContext,
     check_key_binding,
@@ -40,34 +42,36 @@ def check_sd_jwt_presentation(
     context: SdJwtContext,
     token: str,
     *,
-    nonce: str | None,
-    audience: str | None,
+    challenge: Challenge | None,
     now: datetime,
     holder_binding: HolderBinding,
 ) -> VerificationReport:
     """The presentation report of an SD-JWT+KB (see :meth:`Verifier.check_sd_jwt_presentation
-    <oretrust.verifier.Verifier.check_sd_jwt_presentation>`); never raises for a bad token."""
-    report = VerificationReport(kind="presentation")
+    <oretrust.verifier.Verifier.check_sd_jwt_presentation>`); never raises for a bad token.
+
+    ``challenge`` None means the caller waived the replay check: the KB-JWT is still verified
+    (signature, ``sd_hash``, freshness) against the nonce and audience it states itself, and
+    the report carries a warning saying the presentation may be a replay.
+    """
+    report = begin(VerificationReport(kind="presentation"), InputKind.SD_JWT_KB)
     unverified = parse_into(token, report)
     if unverified is None:
         return report
     nested = VerificationReport(kind="credential", token=token)
+    nested.passed(CheckId.FORMAT, "the SD-JWT of the presentation")
     report.credentials.append(nested)
     state = check_sd_jwt_credential(context, unverified, nested, now)
-    if state is None or not state.valid_now:
-        return report  # the nested report says why; key binding is moot
-    stated_nonce, stated_audience = unverified_kb_expectations(unverified)
-    if nonce is None:
-        report.warnings.append("no nonce was required: this presentation could be a replay")
-    if audience is None:
-        report.warnings.append("no audience was required")
+    if unverified.kb_jwt is None:
+        report.failed(CheckId.KEY_BINDING, Code.KB_JWT_MISSING, "no key binding JWT")
+        return report
+    if state is None:
+        return report  # the nested report says why; key binding cannot be judged
+    if challenge is None:
+        report.warnings.append(REPLAY_WARNING)
+        stated_nonce, stated_audience = unverified_kb_expectations(unverified)
+        challenge = Challenge(stated_nonce or "", stated_audience or "")
     binding = check_key_binding(
-        context,
-        state,
-        report,
-        nonce=nonce if nonce is not None else stated_nonce or "",
-        audience=audience if audience is not None else stated_audience or "",
-        now=now,
+        context, state, report, nonce=challenge.nonce, audience=challenge.audience, now=now
     )
     if binding is not None:
         report.holder = holder_of_key(context, binding.holder_jwk, nested)
@@ -81,11 +85,15 @@ def check_enveloped_sd_jwt(
     nested: VerificationReport,
     *,
     holder_key: dict[str, Any],
-    nonce: str | None,
-    audience: str | None,
     now: datetime,
 ) -> None:
-    """Check an SD-JWT VC found in a vp+jwt signed with ``holder_key`` into ``nested``."""
+    """Check an SD-JWT VC found in a vp+jwt signed with ``holder_key`` into ``nested``.
+
+    The vp signature over the verifier's nonce and audience is the key binding, so the
+    credential's ``cnf`` must be that key; a KB-JWT inside an envelope is refused (it would
+    bind to a challenge of its own, which nothing here can check).
+    """
+    nested.require(CheckId.KEY_BINDING)
     unverified = parse_into(token, nested)
     if unverified is None:
         return
@@ -93,20 +101,23 @@ def check_enveloped_sd_jwt(
     if state is None:
         return
     cnf = state.holder_jwk
-    if cnf is not None and not same_key(cnf, holder_key):
+    if unverified.kb_jwt is not None:
         nested.failed(
-            "key_binding",
-            "HOLDER_BINDING_FAILED",
+            CheckId.KEY_BINDING,
+            Code.KEY_BINDING_NOT_CHECKED,
+            "an enveloped SD-JWT VC must not carry a key binding JWT: the vp signature binds it",
+        )
+    elif cnf is None:
+        nested.passed(CheckId.KEY_BINDING, "no cnf: bound by its subject and the vp signature")
+    elif not same_key(cnf, holder_key):
+        nested.failed(
+            CheckId.KEY_BINDING,
+            Code.HOLDER_BINDING_FAILED,
             "the credential is bound (cnf) to another key than the one that signed the "
             "presentation",
         )
-    elif cnf is not None:
-        nested.passed("key_binding", "cnf is the key that signed the presentation")
-    if unverified.kb_jwt is not None and state.valid_now:
-        if nonce is None or audience is None:
-            nested.warnings.append("a key binding JWT was ignored: no challenge to check")
-        else:
-            check_key_binding(context, state, nested, nonce=nonce, audience=audience, now=now)
+    else:
+        nested.passed(CheckId.KEY_BINDING, "cnf is the key that signed the presentation")
 
 
 def holder_of_key(context: SdJwtContext, jwk: dict[str, Any], nested: VerificationReport) -> str:

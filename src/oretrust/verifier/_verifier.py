@@ -2,10 +2,16 @@
 
 Formats: ``vc+jwt`` credentials, ``vp+jwt`` presentations (whose enveloped credentials may be
 ``vc+jwt`` or ``dc+sd-jwt``), and SD-JWT VC (``dc+sd-jwt``) credentials and SD-JWT+KB
-presentations (the SD-JWT path lives in :mod:`oretrust.sd_jwt_checks`).
+presentations (the SD-JWT path lives in :mod:`._sd_jwt` and :mod:`._sd_jwt_presentation`).
 
 Trust enters only through injected interfaces: a DID resolver, and extra credential checks
 (revocation status, issuer accreditation) supplied by the caller. The clock is a parameter.
+
+**Fail closed.** Every path declares the checks its kind of input requires
+(:mod:`oretrust.verifier._pipeline`) before it starts, runs each step guarded, and records a
+failure where it happens; the report is verified only when every required check passed.
+Presentations need this verifier's own nonce and audience (``CHALLENGE_REQUIRED`` otherwise)
+unless the caller waives the replay check explicitly, which the report then warns about.
 
 ``check_*`` methods always return a :class:`~oretrust.report.VerificationReport`;
 ``verify_*`` methods return a verified object or raise
@@ -16,13 +22,14 @@ Data read from a token before its signature is checked is named ``unverified_*``
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from oretrust.codes import CheckId, Code
 from oretrust.did import DidResolver
-from oretrust.errors import InvalidCredentialError, OreTrustError
+from oretrust.errors import InputError, InvalidCredentialError
 from oretrust.formats.dates import numeric_date
 from oretrust.formats.jws import UnverifiedJws, parse_compact, verify_signature
 from oretrust.formats.vc_jwt import VC_JWT_MEDIA_TYPE, issuer_id, unwrap_envelope
@@ -34,8 +41,16 @@ from oretrust.formats.vcdm import (
     validate_presentation,
 )
 from oretrust.report import CredentialCheck, VerificationReport
-from oretrust.verifier._checks import check_schema, check_validity_period
+from oretrust.verifier._checks import check_schema, check_validity_period, run_extra_checks
 from oretrust.verifier._keys import check_key_not_compromised, resolve_signing_method
+from oretrust.verifier._pipeline import (
+    CHALLENGE_CHECKS,
+    REPLAY_WARNING,
+    Challenge,
+    InputKind,
+    begin,
+    step,
+)
 from oretrust.verifier._sd_jwt import (
     SD_JWT_MEDIA_TYPES,
     SdJwtContext,
@@ -89,18 +104,12 @@ class Verifier:
 
     # ------------------------------------------------------------------ credentials
     def check_credential(self, token: str, *, now: datetime) -> VerificationReport:
-        """Run every check on a vc+jwt or an SD-JWT VC (as issued: all its disclosures, or
-        some) and return the report (never raises for a bad token). A KB-JWT on an SD-JWT is
-        not checked here (no challenge): use :meth:`check_sd_jwt_presentation`."""
+        """Run every check on a vc+jwt or an SD-JWT VC as issued (all its disclosures, or
+        some) and return the report; never raises for a bad token. An SD-JWT that carries a
+        KB-JWT is a presentation and fails here (``KEY_BINDING_NOT_CHECKED``): its key binding
+        can only be judged against a verifier's challenge (:meth:`check_presentation`)."""
         report = VerificationReport(kind="credential", token=token)
-        if looks_like_sd_jwt(token):
-            unverified = parse_into(token, report)
-            if unverified is not None:
-                if unverified.kb_jwt is not None:
-                    report.warnings.append("a key binding JWT was ignored: no challenge to check")
-                check_sd_jwt_credential(self._sd_jwt_context(), unverified, report, now)
-            return report
-        self._check_credential_into(token, report, now)
+        _guarded(report, lambda: self._credential_into(token, report, now))
         return report
 
     def verify_credential(self, token: str, *, now: datetime) -> VerifiedCredential:
@@ -110,16 +119,33 @@ class Verifier:
             raise _rejection(report)
         return VerifiedCredential(token, report.claims, report.issuer, report)
 
-    def _check_credential_into(self, token: str, report: VerificationReport, now: datetime) -> None:
+    def _credential_into(self, token: str, report: VerificationReport, now: datetime) -> None:
+        if not looks_like_sd_jwt(token):
+            self._vc_jwt_into(token, report, now)
+            return
+        unverified = parse_into(token, report)
+        if unverified is None:
+            begin(report, InputKind.SD_JWT_VC)
+            return
+        if unverified.kb_jwt is not None:
+            report.require(CheckId.KEY_BINDING)
+            report.failed(
+                CheckId.KEY_BINDING,
+                Code.KEY_BINDING_NOT_CHECKED,
+                "this SD-JWT carries a key binding JWT: verify it as a presentation, with "
+                "this verifier's nonce and audience",
+            )
+        check_sd_jwt_credential(self._sd_jwt_context(), unverified, report, now)
+
+    def _vc_jwt_into(self, token: str, report: VerificationReport, now: datetime) -> None:
+        begin(report, InputKind.VC_JWT, *self._required_extras())
         unverified = _parse(token, report, "vc")
         if unverified is None:
             return
-        try:
-            unverified_payload = unverified.unverified_payload()
-            unverified_issuer = issuer_id(unverified_payload)
-        except OreTrustError as exc:
-            report.failed("format", exc.code, exc.detail)
+        found = step(report, CheckId.FORMAT, lambda: _issuer_of(unverified))
+        if found is None:
             return
+        unverified_payload, unverified_issuer = found
         unverified_id = unverified_payload.get("id")
         report.credential_id = unverified_id if isinstance(unverified_id, str) else None
         report.issuer = unverified_issuer
@@ -131,92 +157,49 @@ class Verifier:
         payload, _ = verified
         report.types = _types(payload)
         report.claims = payload
-        try:
-            credential, _jwt_claims = split_jwt_payload(payload)
-            validate_credential(credential)
-            if "iss" in payload and payload["iss"] != unverified_issuer:
-                raise InvalidCredentialError(
-                    "JWT 'iss' differs from the credential issuer", code="ISSUER_MISMATCH"
-                )
-            report.passed("data_model", "VC Data Model 2.0 rules hold")
-        except OreTrustError as exc:
-            report.failed("data_model", exc.code, exc.detail)
-        if not isinstance(payload.get("iat", 0), int | float):
-            report.warnings.append("'iat' is not a NumericDate and was ignored")
+        if step(report, CheckId.DATA_MODEL, lambda: _credential_data_model(payload)):
+            report.passed(CheckId.DATA_MODEL, "VC Data Model 2.0 rules hold")
         check_validity_period(payload, report, now, self.leeway)
-        check_schema(payload, report)
-        for extra in self.extra_checks:
-            extra(payload, report, now)
+        step(report, CheckId.SCHEMA, lambda: check_schema(payload, report))
+        run_extra_checks(self.extra_checks, payload, report, now)
 
     # ------------------------------------------------------------------ presentations
     def check_presentation(
-        self, token: str, *, nonce: str | None, audience: str | None, now: datetime
+        self,
+        token: str,
+        *,
+        nonce: str | None,
+        audience: str | None,
+        now: datetime,
+        replay_check: bool = True,
     ) -> VerificationReport:
-        """Check a vp+jwt: holder signature, challenge binding, then every credential inside
-        (an SD-JWT+KB is handed to :meth:`check_sd_jwt_presentation`).
+        """Check a vp+jwt: holder signature, this verifier's challenge, freshness, then every
+        credential inside (an SD-JWT+KB goes to :meth:`check_sd_jwt_presentation`).
 
-        ``nonce``/``audience`` are what this verifier asked for; ``None`` means the caller
-        did not bind the presentation (a warning is recorded, replay is then possible).
+        ``nonce``/``audience`` are what this verifier asked for; both are required (InputError
+        ``CHALLENGE_REQUIRED``) unless ``replay_check=False``, which skips them and records a
+        warning that the presentation could be a replay.
         """
+        challenge = _challenge(nonce, audience, replay_check)
         if looks_like_sd_jwt(token):
-            return self.check_sd_jwt_presentation(token, nonce=nonce, audience=audience, now=now)
-        report = VerificationReport(kind="presentation")
-        unverified = _parse(token, report, "vp")
-        if unverified is None:
-            return report
-        try:
-            unverified_payload = unverified.unverified_payload()
-            unverified_holder = _holder_of(unverified_payload)
-        except OreTrustError as exc:
-            report.failed("format", exc.code, exc.detail)
-            return report
-        report.holder = unverified_holder
-        verified = self._verify_jws(
-            unverified, unverified_payload, unverified_holder, "authentication", report
-        )
-        if verified is None:
-            return report
-        payload, holder_key = verified
-        try:
-            reject_jwt_wrapper_claims(payload)
-            validate_presentation(payload)
-            envelopes = [unwrap_envelope(e) for e in as_list(payload["verifiableCredential"])]
-            report.passed("data_model", f"presentation carries {len(envelopes)} credential(s)")
-        except OreTrustError as exc:
-            report.failed("data_model", exc.code, exc.detail)
-            return report
-        except KeyError:
-            report.failed("data_model", "DATA_MODEL_INVALID", "presentation has no credentials")
-            return report
-        _check_challenge(payload, report, nonce=nonce, audience=audience)
-        self._check_freshness(payload, report, now)
-        for media_type, inner in envelopes:
-            nested = VerificationReport(kind="credential", token=inner)
-            if media_type == VC_JWT_MEDIA_TYPE:
-                self._check_credential_into(inner, nested, now)
-            elif media_type in SD_JWT_MEDIA_TYPES:
-                check_enveloped_sd_jwt(
-                    self._sd_jwt_context(),
-                    inner,
-                    nested,
-                    holder_key=holder_key,
-                    nonce=nonce,
-                    audience=audience,
-                    now=now,
-                )
-            else:
-                nested.failed(
-                    "format", "UNSUPPORTED_FORMAT", f"{media_type} credentials are not supported"
-                )
-            report.credentials.append(nested)
-        self._check_holder_binding(unverified_holder, report)
+            return self._sd_jwt_presentation(token, challenge, now)
+        report = begin(VerificationReport(kind="presentation"), InputKind.VP_JWT)
+        _guarded(report, lambda: self._vp_jwt_into(token, report, challenge, now))
         return report
 
     def verify_presentation(
-        self, token: str, *, nonce: str | None, audience: str | None, now: datetime
+        self,
+        token: str,
+        *,
+        nonce: str | None,
+        audience: str | None,
+        now: datetime,
+        replay_check: bool = True,
     ) -> VerifiedPresentation:
         """Return the verified presentation, or raise InvalidCredentialError with the report."""
-        report = self.check_presentation(token, nonce=nonce, audience=audience, now=now)
+        report = self.check_presentation(
+            token, nonce=nonce, audience=audience, now=now, replay_check=replay_check
+        )
         if not report.verified or report.holder is None:
             raise _rejection(report)
         credentials = [
@@ -225,28 +208,90 @@ class Verifier:
         ]
         return VerifiedPresentation(token, report.holder, credentials, report)
 
-    # ------------------------------------------------------------------ SD-JWT VC
     def check_sd_jwt_presentation(
-        self, token: str, *, nonce: str | None, audience: str | None, now: datetime
+        self,
+        token: str,
+        *,
+        nonce: str | None,
+        audience: str | None,
+        now: datetime,
+        replay_check: bool = True,
     ) -> VerificationReport:
         """Check an SD-JWT+KB presentation: the credential (a nested report) with the claims
         the holder disclosed, its key binding to this verifier's ``nonce``/``audience``, and
-        holder binding as for a vp+jwt. ``None`` for either takes the KB-JWT's own value,
-        with a warning (replay is then possible). See :mod:`oretrust.sd_jwt_presentation`.
+        holder binding as for a vp+jwt. The challenge rules are those of
+        :meth:`check_presentation`; see :mod:`._sd_jwt_presentation`.
         """
-        return check_sd_jwt_presentation(
-            self._sd_jwt_context(),
-            token,
-            nonce=nonce,
-            audience=audience,
-            now=now,
-            holder_binding=self._check_holder_binding,
+        return self._sd_jwt_presentation(token, _challenge(nonce, audience, replay_check), now)
+
+    def _sd_jwt_presentation(
+        self, token: str, challenge: Challenge | None, now: datetime
+    ) -> VerificationReport:
+        try:
+            return check_sd_jwt_presentation(
+                self._sd_jwt_context(),
+                token,
+                challenge=challenge,
+                now=now,
+                holder_binding=self._check_holder_binding,
+            )
+        except Exception as exc:  # fail closed: a crash is a verdict, never a 500
+            report = begin(VerificationReport(kind="presentation"), InputKind.SD_JWT_KB)
+            report.failed(CheckId.VERIFIER, Code.CHECK_ERROR, type(exc).__name__)
+            return report
+
+    def _vp_jwt_into(
+        self, token: str, report: VerificationReport, challenge: Challenge | None, now: datetime
+    ) -> None:
+        if challenge is not None:
+            report.require(*CHALLENGE_CHECKS)
+        unverified = _parse(token, report, "vp")
+        if unverified is None:
+            return
+        found = step(report, CheckId.FORMAT, lambda: _holder_in(unverified))
+        if found is None:
+            return
+        unverified_payload, unverified_holder = found
+        report.holder = unverified_holder
+        verified = self._verify_jws(
+            unverified, unverified_payload, unverified_holder, "authentication", report
         )
+        if verified is None:
+            return
+        payload, holder_key = verified
+        envelopes = step(report, CheckId.DATA_MODEL, lambda: _presentation_envelopes(payload))
+        if envelopes is None:
+            return
+        report.passed(CheckId.DATA_MODEL, f"presentation carries {len(envelopes)} credential(s)")
+        _check_challenge(payload, report, challenge)
+        self._check_freshness(payload, report, now)
+        for media_type, inner in envelopes:
+            report.credentials.append(self._enveloped(media_type, inner, holder_key, now))
+        self._check_holder_binding(unverified_holder, report)
+
+    def _enveloped(
+        self, media_type: str, inner: str, holder_key: dict[str, Any], now: datetime
+    ) -> VerificationReport:
+        nested = VerificationReport(kind="credential", token=inner)
+        if media_type == VC_JWT_MEDIA_TYPE and not looks_like_sd_jwt(inner):
+            self._vc_jwt_into(inner, nested, now)
+        elif media_type in SD_JWT_MEDIA_TYPES:
+            context = self._sd_jwt_context()
+            check_enveloped_sd_jwt(context, inner, nested, holder_key=holder_key, now=now)
+        else:
+            begin(nested, InputKind.VC_JWT)
+            nested.failed(
+                CheckId.FORMAT, Code.UNSUPPORTED_FORMAT, f"{media_type[:80]} is not supported"
+            )
+        return nested
 
     def _sd_jwt_context(self) -> SdJwtContext:
         return SdJwtContext(
             self.did_resolver, self.extra_checks, self.leeway, self.max_presentation_age
         )
+
+    def _required_extras(self) -> tuple[str, ...]:
+        return tuple(extra.id for extra in self.extra_checks if extra.required)
 
     # ------------------------------------------------------------------ shared steps
     def _verify_jws(
@@ -270,14 +315,11 @@ class Verifier:
         if method is None:
             return None
         jwk: dict[str, Any] = method["publicKeyJwk"]
-        try:
-            verify_signature(unverified, jwk)
-            report.passed(
-                "signature", f"{unverified.unverified_header.get('alg')} signature verifies"
-            )
-        except OreTrustError as exc:
-            report.failed("signature", exc.code, exc.detail)
+        if step(report, CheckId.SIGNATURE, lambda: verify_signature(unverified, jwk)) is None:
             return None
+        report.passed(
+            CheckId.SIGNATURE, f"{unverified.unverified_header.get('alg')} signature verifies"
+        )
         payload = unverified_payload  # parsed from the bytes just verified
         check_key_not_compromised(method, payload, report)
         return payload, jwk
@@ -342,47 +384,114 @@ class Verifier:
 
 
 # ---------------------------------------------------------------------- helpers
-def _parse(token: str, report: VerificationReport, kind: str) -> UnverifiedJws | None:
-    try:
-        unverified = parse_compact(token)
-    except OreTrustError as exc:
-        report.failed("format", exc.code, exc.detail)
+def _guarded(report: VerificationReport, run: Callable[[], None]) -> None:
+    """Run a whole verification path; an exception that escaped every step is a failed
+    ``verifier`` check (fail closed: a crash is a verdict, never a 500)."""
+    step(report, CheckId.VERIFIER, run)
+
+
+def _challenge(nonce: str | None, audience: str | None, replay_check: bool) -> Challenge | None:
+    """This verifier's challenge; None when the caller waived the replay check explicitly."""
+    if not replay_check:
         return None
-    report.passed("format", "compact JWS")
+    if not nonce or not audience:
+        raise InputError(
+            "verifying a presentation needs this verifier's own nonce and audience "
+            "(or an explicit waiver of the replay check)",
+            code=Code.CHALLENGE_REQUIRED,
+        )
+    return Challenge(nonce, audience)
+
+
+def _parse(token: str, report: VerificationReport, kind: str) -> UnverifiedJws | None:
+    unverified = step(report, CheckId.FORMAT, lambda: parse_compact(token))
+    if unverified is None:
+        return None
+    report.passed(CheckId.FORMAT, "compact JWS")
     header = unverified.unverified_header
     typ, cty = header.get("typ"), header.get("cty")
     expected = f"{kind}+jwt"
     if typ not in (expected, f"application/{expected}"):
-        report.failed("media_type", "TYP_INVALID", f"typ is {typ!r}, expected {expected!r}")
+        report.failed(
+            CheckId.MEDIA_TYPE, Code.TYP_INVALID, f"typ is {_short(typ)}, expected {expected!r}"
+        )
         return None
     if cty is not None and cty not in (kind, f"application/{kind}"):
-        report.failed("media_type", "TYP_INVALID", f"cty is {cty!r}, expected {kind!r}")
+        report.failed(
+            CheckId.MEDIA_TYPE, Code.TYP_INVALID, f"cty is {_short(cty)}, expected {kind!r}"
+        )
         return None
-    report.passed("media_type", f"typ {typ}")
+    report.passed(CheckId.MEDIA_TYPE, f"typ {typ}")
     return unverified
 
 
+def _short(value: Any) -> str:
+    """A header value for a detail line, never echoing more than a few characters."""
+    return repr(value)[:60]
+
+
+def _issuer_of(unverified: UnverifiedJws) -> tuple[dict[str, Any], str]:
+    """The unverified payload and the issuer it names (to look up the key with)."""
+    unverified_payload = unverified.unverified_payload()
+    return unverified_payload, issuer_id(unverified_payload)
+
+
+def _holder_in(unverified: UnverifiedJws) -> tuple[dict[str, Any], str]:
+    """The unverified payload and the holder it names (to look up the key with)."""
+    unverified_payload = unverified.unverified_payload()
+    return unverified_payload, _holder_of(unverified_payload)
+
+
+def _credential_data_model(payload: dict[str, Any]) -> bool:
+    """The VC Data Model 2.0 rules on a signature-verified vc+jwt payload; raises on a break."""
+    credential, _jwt_claims = split_jwt_payload(payload)
+    validate_credential(credential)
+    if "iss" in payload and payload["iss"] != issuer_id(payload):
+        raise InvalidCredentialError(
+            "JWT 'iss' differs from the credential issuer", code=Code.ISSUER_MISMATCH
+        )
+    if "iat" in payload and numeric_date(payload["iat"]) is None:
+        raise InvalidCredentialError("'iat' is not a NumericDate", code=Code.CLAIM_INVALID)
+    return True
+
+
+def _presentation_envelopes(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """The ``(media type, token)`` of every enveloped credential of a verified vp+jwt."""
+    reject_jwt_wrapper_claims(payload)
+    validate_presentation(payload)
+    if "verifiableCredential" not in payload:
+        raise InvalidCredentialError(
+            "presentation has no credentials", code=Code.DATA_MODEL_INVALID
+        )
+    envelopes = [unwrap_envelope(entry) for entry in as_list(payload["verifiableCredential"])]
+    if not envelopes:
+        raise InvalidCredentialError("presentation has no credentials", code=Code.NO_CREDENTIALS)
+    return envelopes
+
+
 def _check_challenge(
-    payload: dict[str, Any], report: VerificationReport, *, nonce: str | None, audience: str | None
+    payload: dict[str, Any], report: VerificationReport, challenge: Challenge | None
 ) -> None:
-    if nonce is None:
-        report.warnings.append("no nonce was required: this presentation could be a replay")
+    if challenge is None:
+        report.warnings.append(REPLAY_WARNING)
+        return
+    got = payload.get("nonce")
+    if isinstance(got, str) and hmac.compare_digest(got.encode(), challenge.nonce.encode()):
+        report.passed(CheckId.NONCE, "nonce matches the challenge")
     else:
-        got = payload.get("nonce")
-        if isinstance(got, str) and hmac.compare_digest(got.encode(), nonce.encode()):
-            report.passed("nonce", "nonce matches the challenge")
-        else:
-            report.failed("nonce", "NONCE_MISMATCH", "presentation is not bound to this challenge")
-    if audience is None:
-        report.warnings.append("no audience was required")
+        report.failed(
+            CheckId.NONCE, Code.NONCE_MISMATCH, "presentation is not bound to this challenge"
+        )
+    aud = payload.get("aud")
+    audiences = [a for a in as_list(aud) if isinstance(a, str)] if aud is not None else []
+    if any(hmac.compare_digest(a.encode(), challenge.audience.encode()) for a in audiences):
+        report.passed(CheckId.AUDIENCE, f"audience is {challenge.audience}")
     else:
-        aud = payload.get("aud")
-        if audience in (as_list(aud) if aud is not None else []):
-            report.passed("audience", f"audience is {audience}")
-        else:
-            report.failed(
-                "audience", "AUDIENCE_MISMATCH", f"presentation is for {aud!r}, not {audience!r}"
-            )
+        report.failed(
+            CheckId.AUDIENCE,
+            Code.AUDIENCE_MISMATCH,
+            f"presentation is for {_short(aud)}, not {challenge.audience!r}",
+        )
 
 
 def _holder_of(payload: dict[str, Any]) -> str:

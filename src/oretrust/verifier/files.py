@@ -2,8 +2,10 @@
 presentation file.
 
 A presentation file (``presentations/<name>.json`` in the demo) is
-``{"presentation": ..., "format": "vp+jwt" | "dc+sd-jwt", "nonce": ..., "audience": ...}``;
-explicit ``nonce``/``audience`` arguments take precedence over the file's. The format is
+``{"presentation": ..., "format": "vp+jwt" | "dc+sd-jwt", "nonce": ..., "audience": ...}``.
+The file's ``nonce``/``audience`` are the holder's word, never the verifier's challenge: a
+presentation is checked against the ``nonce``/``audience`` arguments (``CHALLENGE_REQUIRED``
+without them) unless ``replay_check=False`` waives it, which the report warns about. The format is
 detected from the token (``~`` separators and ``typ`` ``dc+sd-jwt``/``vc+sd-jwt``, or
 ``typ: vp+jwt``) or the file's ``format``: an SD-JWT ending in ``~`` is a credential as
 issued, one with a key binding JWT (or named ``dc+sd-jwt`` in a presentation file) is a
@@ -39,10 +41,13 @@ def verify_token(
     audience: str | None,
     now: datetime,
     policy: Policy | None = None,
+    replay_check: bool = True,
 ) -> VerificationReport:
     """Check ``text`` with the home's trust sources (and ``policy``) and return the report.
 
-    Raises InputError for a presentation file that is not one (``MALFORMED_INPUT``), and,
+    Raises InputError for a presentation file that is not one (``MALFORMED_INPUT``), for a
+    presentation without ``nonce`` and ``audience`` (``CHALLENGE_REQUIRED``) unless
+    ``replay_check`` is False, and,
     with a policy, ``POLICY_NEEDS_PRESENTATION`` for a bare credential or NotFoundError
     ``REGISTRY_NOT_INITIALISED`` when the home has no trust registry to judge issuers by.
     """
@@ -61,20 +66,20 @@ def verify_token(
             )
         text = wrapper["presentation"].strip()
         declared = wrapper.get("format") if isinstance(wrapper.get("format"), str) else None
-        nonce = nonce if nonce is not None else _str(wrapper.get("nonce"))
-        audience = audience if audience is not None else _str(wrapper.get("audience"))
     # Without a registry a policy cannot be judged: NotFoundError before any verification work.
     trust_source = RegistryTrustSource(home) if policy is not None else None
-    verifier = verifier_for(home, now=now)
+    verifier = verifier_for(home)
     if looks_like_sd_jwt(text) or declared in _SD_JWT_FORMATS:
         if declared in _SD_JWT_FORMATS or not text.endswith("~"):
             report = verifier.check_sd_jwt_presentation(
-                text, nonce=nonce, audience=audience, now=now
+                text, nonce=nonce, audience=audience, now=now, replay_check=replay_check
             )
         else:
             report = verifier.check_credential(text, now=now)
     elif declared == "vp+jwt" or _typ(text) in ("vp+jwt", "application/vp+jwt"):
-        report = verifier.check_presentation(text, nonce=nonce, audience=audience, now=now)
+        report = verifier.check_presentation(
+            text, nonce=nonce, audience=audience, now=now, replay_check=replay_check
+        )
     else:
         report = verifier.check_credential(text, now=now)
     if policy is not None and trust_source is not None:
@@ -87,7 +92,3 @@ def _typ(text: str) -> object:
         return parse_compact(text).unverified_header.get("typ")
     except OreTrustError:
         return None
-
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) else None

@@ -11,9 +11,10 @@ rather than passing the check silently.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from oretrust.codes import CheckId
 from oretrust.errors import NotFoundError
 from oretrust.home import Home
 from oretrust.hosted_dids import did_resolver
@@ -29,20 +30,18 @@ __all__ = ["verifier_for"]
 def verifier_for(
     home: Home,
     *,
-    now: datetime | None = None,
     allow_network: bool = True,
     cache: StatusListCache | None = None,
 ) -> Verifier:
     """A Verifier over ``home``'s trust sources with the status check.
 
-    ``now`` is when lists that need re-signing are signed (default: the current time at
-    each fetch). Pass a long-lived ``cache`` to share fetched lists between verifiers.
+    Read-only: the home's status lists are read as the revocation side stored them (never
+    signed here), so it needs no clock — the time of each check is the caller's ``now``.
+    Pass a long-lived ``cache`` to share fetched lists between verifiers.
     """
     dids = did_resolver(home, allow_network=allow_network)
     status_lists = HomeStatusListResolver(
-        home,
-        clock=(lambda: now) if now is not None else (lambda: datetime.now(UTC)),
-        fallback=HttpsStatusListResolver() if allow_network else None,
+        home, fallback=HttpsStatusListResolver() if allow_network else None
     )
     checks = [status_check(status_lists, dids, cache), _accreditation_or_warning(home)]
     return Verifier(dids, extra_checks=checks)
@@ -58,4 +57,4 @@ def _accreditation_or_warning(home: Home) -> CredentialCheck:
                 "no trust registry in this home: issuer accreditation not checked"
             )
 
-        return warn
+        return CredentialCheck(CheckId.ISSUER_ACCREDITED, warn, required=False)

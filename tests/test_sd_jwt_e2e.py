@@ -187,11 +187,10 @@ def test_verify_token_detects_the_sd_jwt_formats(chain: Chain) -> None:
         "nonce": NONCE,
         "audience": chain.refinery,
     }
-    report = verify_token(chain.home, json.dumps(wrapper), nonce=None, audience=None, now=chain.now)
+    text = json.dumps(wrapper)
+    report = verify_token(chain.home, text, nonce=NONCE, audience=chain.refinery, now=chain.now)
     assert report.kind == "presentation" and report.verified
-    replayed = verify_token(
-        chain.home, json.dumps(wrapper), nonce="other", audience=None, now=chain.now
-    )
+    replayed = verify_token(chain.home, text, nonce="other", audience=chain.refinery, now=chain.now)
     assert replayed.code == "KB_JWT_NONCE_MISMATCH"
 
 

@@ -108,7 +108,7 @@ def test_present_one_sd_jwt_and_verify_the_presentation_file(
     made = present(home, "n-cli-1", "p.json", "--credential", origin["id"], "--disclose", "mass")
     written = json.loads(made.read_text())
     assert written["format"] == "dc+sd-jwt" and written["nonce"] == "n-cli-1"
-    result = run(home, "verify", str(made), "--json")
+    result = run(home, "verify", str(made), "--nonce", "n-cli-1", "--audience", AUDIENCE, "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     nested = report["credentials"][0]
@@ -121,7 +121,8 @@ def test_present_one_sd_jwt_and_verify_the_presentation_file(
 def test_present_for_a_policy_and_verify_against_it(home: Path, origin: dict[str, Any]) -> None:
     made = present(home, "n-cli-2", "vp.json", "--policy", "refinery-supplier")
     assert json.loads(made.read_text())["format"] == "vp+jwt"
-    result = run(home, "verify", str(made), "--policy", "refinery-supplier", "--json")
+    challenge = ("--nonce", "n-cli-2", "--audience", AUDIENCE)
+    result = run(home, "verify", str(made), *challenge, "--policy", "refinery-supplier", "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     checks = {c["id"]: c["code"] for c in json.loads(result.stdout)["checks"]}
     assert checks["policy:origin-certificate"] == "OK"

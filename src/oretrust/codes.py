@@ -61,6 +61,10 @@ class CheckId(StrEnum):
     """ValidFrom/validUntil/nbf/exp admit now."""
     VERIFIER = "verifier"
     """The verifier itself ran without an unexpected error."""
+    HIGH_RISK_EVIDENCE = "high_risk_evidence"
+    """Conformity evidence accompanies an origin in a flagged jurisdiction."""
+    HOLDER_IDENTIFIED = "holder_identified"
+    """An identity anchor in the presentation names the holder."""
 
 
 class Code(StrEnum):
@@ -241,3 +245,4 @@ class Code(StrEnum):
     UNSUPPORTED_PROPERTY = "UNSUPPORTED_PROPERTY"
     VALIDITY_PERIOD_INVALID = "VALIDITY_PERIOD_INVALID"
     VCT_MISSING = "VCT_MISSING"
+    REQUEST_TOO_DEEP = "REQUEST_TOO_DEEP"

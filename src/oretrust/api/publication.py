@@ -33,9 +33,7 @@ from oretrust.home import Home
 from oretrust.hosted_dids import hosted_did_document
 from oretrust.identities import find_issuer, list_keys
 from oretrust.jwk import thumbprint
-from oretrust.registry import export_trust_list
-from oretrust.registry._log import head_of
-from oretrust.registry._store import registry_did_of
+from oretrust.registry import export_trust_list, head_of, registry_did_of
 from oretrust.registry.trust_list import DEFAULT_LIFETIME
 from oretrust.store.auth_models import PublishedTrustListRecord
 

@@ -23,7 +23,7 @@ from oretrust.api.schemas import (
     example_response,
     problem_responses,
 )
-from oretrust.registry._claims import accreditation_claim, recognition_claim
+from oretrust.registry import accreditation_claim, recognition_claim
 from oretrust.registry.trqp import (
     AuthorizationRequest,
     AuthorizationResponse,

@@ -22,8 +22,13 @@ from oretrust.cli._common import now as _now
 from oretrust.cli._common import print_json as _print_json
 from oretrust.errors import InputError
 from oretrust.home import Home
-from oretrust.registry._claims import accreditation_claim
-from oretrust.registry._model import Accreditation, format_time, issue_action, whole_seconds
+from oretrust.registry import (
+    Accreditation,
+    accreditation_claim,
+    format_time,
+    issue_action,
+    whole_seconds,
+)
 
 __all__ = ["registry_app"]
 

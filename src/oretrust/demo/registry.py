@@ -23,7 +23,7 @@ from oretrust.did import StaticDidResolver
 from oretrust.home import Home
 from oretrust.hosted_dids import did_resolver
 from oretrust.issuer import issue_credential
-from oretrust.registry._model import Accreditation
+from oretrust.registry import Accreditation
 from oretrust.registry.checks import accreditation_check
 from oretrust.registry.flags import flag_jurisdiction
 from oretrust.registry.service import accredit, init_registry

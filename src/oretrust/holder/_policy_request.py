@@ -19,7 +19,7 @@ from oretrust.holder._present import ClaimPath, PresentationRequest, WalletCrede
 from oretrust.holder._wallet import describe, wallet_of
 from oretrust.home import Home
 from oretrust.identities import find_holder
-from oretrust.policy._model import Policy
+from oretrust.policy import Policy
 from oretrust.registry.policy import ANCHOR_TYPE, EVIDENCE_TYPE
 
 __all__ = ["request_for_policy"]

@@ -26,7 +26,8 @@ The public surface::
 
 from __future__ import annotations
 
-from oretrust.registry._log import LogVerification, RegistryEvent, history, verify_log
+from oretrust.registry._claims import accreditation_claim, recognition_claim
+from oretrust.registry._log import LogVerification, RegistryEvent, head_of, history, verify_log
 from oretrust.registry._model import (
     Accreditation,
     Decision,
@@ -34,9 +35,12 @@ from oretrust.registry._model import (
     Recognition,
     Suspension,
     decide,
+    format_time,
     issue_action,
     jurisdiction_covers,
+    whole_seconds,
 )
+from oretrust.registry._store import registry_did_of
 from oretrust.registry.checks import (
     IssuerJudgement,
     accreditation_check,
@@ -103,11 +107,14 @@ __all__ = [
     "VerifiedTrustList",
     "accredit",
     "accreditation_check",
+    "accreditation_claim",
     "authorization",
     "decide",
     "export_trust_list",
     "find_accreditation",
     "flag_jurisdiction",
+    "format_time",
+    "head_of",
     "history",
     "home_accreditation_check",
     "identify_holder",
@@ -121,6 +128,8 @@ __all__ = [
     "load_trust_list",
     "recognise",
     "recognition",
+    "recognition_claim",
+    "registry_did_of",
     "registry_info",
     "reinstate",
     "renew",
@@ -129,6 +138,7 @@ __all__ = [
     "trust_list_source",
     "unflag_jurisdiction",
     "verify_log",
+    "whole_seconds",
     "withdraw",
     "withdraw_recognition",
 ]

@@ -8,7 +8,10 @@ whole unsigned VC DM 2.0 credential (the W3C VC API's ``POST /credentials/issue`
 it onto :func:`issue_credential`.
 
 SD-JWT VC (``dc+sd-jwt``) issuance, :func:`issue_sd_jwt_credential`, takes the same path with
-the type's disclosure profile.
+the type's disclosure profile. Both formats share one private module,
+:mod:`oretrust.issuer._record`: the checks before anything is written (one set of error
+codes), the status-index allocation and the record, which stand or fall together; each
+format module only builds and signs its token.
 """
 
 from __future__ import annotations

@@ -1,23 +1,21 @@
 """The issuer role for SD-JWT VC (``dc+sd-jwt``): a typed credential its holder can disclose
 selectively, bound to the holder's key, revocable through the Token Status List.
 
-Re-exported by :mod:`oretrust.issuer`. Same path as :func:`oretrust.issuer.issue_credential`:
-validate the subject against its type, apply the type's disclosure profile (each withholdable
-claim becomes its own disclosure; nothing else is hidden), allocate a status index (the same
-allocation as vc+jwt, published as ``<list>-tsl``), sign with the issuer's active key (``kid``
-= its DID URL), record id + hash with format ``dc+sd-jwt`` (never the credential).
+Re-exported by :mod:`oretrust.issuer`. The checks, the status allocation (the same as
+vc+jwt's, published as ``<list>-tsl``) and the record (id + hash with format ``dc+sd-jwt``,
+never the credential) are the shared path of :mod:`oretrust.issuer._record`; this module
+validates the subject against its type, applies the type's disclosure profile (each
+withholdable claim becomes its own disclosure; nothing else is hidden) and signs with the
+issuer's active key (``kid`` = its DID URL).
 """
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from oretrust.credentials import get_credential_type
 from oretrust.credentials.disclosure import (
     disclosure_profile,
     format_path,
@@ -30,10 +28,8 @@ from oretrust.errors import InputError, OreTrustError
 from oretrust.formats.sd_jwt import SD_JWT_VC_TYP, StatusListReference, issue_sd_jwt_vc
 from oretrust.home import Home
 from oretrust.hosted_dids import did_resolver
-from oretrust.identities import find_issuer, signer_for
-from oretrust.status.allocation import allocate_index, token_status_reference
-from oretrust.store.db import as_utc
-from oretrust.store.models import IssuedCredentialRecord
+from oretrust.issuer._record import Issuance, begin_issuance, sign_and_record
+from oretrust.status.allocation import Allocation, token_status_reference
 
 __all__ = ["IssuedSdJwtCredential", "holder_key", "issue_sd_jwt_credential"]
 
@@ -80,73 +76,83 @@ def issue_sd_jwt_credential(
     every withholdable claim present is made selectively disclosable). Claims: ``iss``,
     ``vct``, ``iat``, ``exp`` (``valid_until``), ``nbf`` (``valid_from`` when later than
     ``now``), ``jti``, ``cnf``, ``status.status_list`` (with ``with_status``), ``sub`` and the
-    subject's claims. Raises SchemaValidationError naming the bad field, InputError
-    (``HOLDER_KEY_REQUIRED``, ``DISCLOSURE_PROFILE_VIOLATION`` for a ``withhold`` path outside
-    the profile, ``INVALID_VALIDITY``), NotFoundError.
+    subject's claims. Checks, allocation and record are the shared path of
+    :mod:`oretrust.issuer._record`, with the same codes as vc+jwt (``INVALID_SUBJECT``,
+    ``INVALID_VALIDITY_PERIOD``, ``UNKNOWN_CREDENTIAL_TYPE``, NotFoundError, ConflictError
+    ``CREDENTIAL_EXISTS``). Also raises SchemaValidationError naming the bad field,
+    InputError ``HOLDER_KEY_REQUIRED``, ``DISCLOSURE_PROFILE_VIOLATION`` (a ``withhold``
+    path outside the profile) and ``INVALID_VALIDITY_PERIOD`` for a ``valid_until`` not
+    after ``now`` (an SD-JWT VC's ``exp`` must lie ahead).
     """
-    if not isinstance(subject, dict):
-        raise InputError("credentialSubject must be a JSON object", code="INVALID_SUBJECT")
-    credential_type = get_credential_type(type_name)
-    record = find_issuer(home, issuer)
+    issuance = begin_issuance(
+        home,
+        issuer=issuer,
+        type_name=type_name,
+        subject=subject,
+        now=now,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        with_status=with_status,
+    )
+    if valid_until is not None and valid_until <= now:
+        raise InputError(
+            "an SD-JWT VC's validUntil (exp) must be after now", code="INVALID_VALIDITY_PERIOD"
+        )
     key = dict(holder_jwk) if holder_jwk is not None else holder_key(home, holder)
     bound_to = holder or create_did_jwk(key)
-    claims = sd_jwt_vc_claims(credential_type.name, subject)
-    disclosable = _disclosable(credential_type.name, claims, withhold)
-    if valid_until is not None and valid_until <= (valid_from or now):
-        raise InputError("valid_until must be after the start of validity", code="INVALID_VALIDITY")
-    credential_id = f"urn:uuid:{uuid.uuid4()}"
-    status: dict[str, Any] | None = None
-    reference = None
-    if with_status:
-        allocation = allocate_index(
-            home,
-            issuer_did=record.did,
-            credential_id=credential_id,
-            type_name=credential_type.name,
-            now=now,
-        )
-        status = token_status_reference(allocation, home.base_url)
-        entry = status["status_list"]
-        reference = StatusListReference(entry["idx"], entry["uri"])
-    issued = issue_sd_jwt_vc(
-        {"jti": credential_id, **claims},
-        signer_for(home, record.did),
-        issuer=record.did,
-        vct=vct_for(credential_type.name),
-        now=now,
-        holder_jwk=key,
-        disclosable=disclosable,
-        expires_at=valid_until,
-        not_before=valid_from if valid_from is not None and valid_from > now else None,
-        status=reference,
+    claims = sd_jwt_vc_claims(issuance.credential_type.name, subject)
+    disclosable = _disclosable(issuance.credential_type.name, claims, withhold)
+    token, allocation = sign_and_record(
+        home,
+        issuance,
+        credential_format=SD_JWT_VC_TYP,
+        holder_did=bound_to,
+        sign_with=lambda allocation: _sign(
+            home, issuance, claims, key, disclosable, valid_from, allocation
+        ),
     )
-    token = issued.compact
-    with home.session() as session:
-        session.add(
-            IssuedCredentialRecord(
-                id=credential_id,
-                type=credential_type.name,
-                format=SD_JWT_VC_TYP,
-                issuer_did=record.did,
-                holder_did=bound_to,
-                issued_at=as_utc(now),
-                valid_from=as_utc(valid_from or now),
-                valid_until=as_utc(valid_until) if valid_until else None,
-                sha256=hashlib.sha256(token.encode()).hexdigest(),
-            )
-        )
-        session.commit()
     return IssuedSdJwtCredential(
-        credential_id,
-        credential_type.name,
+        issuance.credential_id,
+        issuance.credential_type.name,
         SD_JWT_VC_TYP,
-        record.did,
+        issuance.issuer.did,
         bound_to,
         token,
         claims,
         tuple(format_path(path) for path in disclosable),
-        status,
+        token_status_reference(allocation, home.base_url) if allocation else None,
     )
+
+
+def _sign(
+    home: Home,
+    issuance: Issuance,
+    claims: dict[str, Any],
+    holder_jwk: dict[str, Any],
+    disclosable: list[tuple[str, ...]],
+    valid_from: datetime | None,
+    allocation: Allocation | None,
+) -> str:
+    """The SD-JWT VC part of issuance: the status claim for ``allocation``, the profile's
+    disclosures, ``cnf`` = the holder's key; ``nbf`` only for a start later than now."""
+    reference = None
+    if allocation is not None:
+        entry = token_status_reference(allocation, home.base_url)["status_list"]
+        reference = StatusListReference(entry["idx"], entry["uri"])
+    now = issuance.now
+    issued = issue_sd_jwt_vc(
+        {"jti": issuance.credential_id, **claims},
+        issuance.signer,
+        issuer=issuance.issuer.did,
+        vct=vct_for(issuance.credential_type.name),
+        now=now,
+        holder_jwk=holder_jwk,
+        disclosable=disclosable,
+        expires_at=issuance.valid_until,
+        not_before=valid_from if valid_from is not None and valid_from > now else None,
+        status=reference,
+    )
+    return issued.compact
 
 
 def holder_key(home: Home, holder: str | None) -> dict[str, Any]:

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
-from oretrust.credentials import CREDENTIAL_TYPES, build_credential, get_credential_type
-from oretrust.credentials._registry import CredentialType
-from oretrust.errors import ConflictError, DataModelError, InputError
+from oretrust.credentials import (
+    CREDENTIAL_TYPES,
+    CredentialType,
+    build_credential,
+    get_credential_type,
+)
+from oretrust.errors import DataModelError
 from oretrust.formats.vc_jwt import sign_credential
 from oretrust.formats.vcdm import parse_datetime_stamp, validate_credential
 from oretrust.home import Home
-from oretrust.identities import find_issuer, signer_for
-from oretrust.status.allocation import allocate_index, credential_status_entries
-from oretrust.store.db import as_utc
-from oretrust.store.models import IssuedCredentialRecord
+from oretrust.identities import find_issuer
+from oretrust.issuer._record import Issuance, begin_issuance, sign_and_record
+from oretrust.status.allocation import Allocation, credential_status_entries
 
 __all__ = ["IssuedCredential", "issue_credential", "issue_document"]
+
+VC_JWT_FORMAT = "vc+jwt"
 
 
 @dataclass(frozen=True)
@@ -56,65 +57,63 @@ def issue_credential(
     ``with_status`` (the default) the credential gets a random index in the issuer's status
     list and carries ``credentialStatus`` (see :mod:`oretrust.status.allocation`), so it can
     later be revoked (and, for types that allow it, suspended). ``credential_id`` (a fresh
-    lower-case ``urn:uuid:``) replaces the generated id. Raises SchemaValidationError naming
-    the bad field, DataModelError, NotFoundError, ConflictError (the id is taken).
+    lower-case ``urn:uuid:``) replaces the generated id. Checks, allocation and record are
+    the shared path of :mod:`oretrust.issuer._record` (its codes: ``INVALID_SUBJECT``,
+    ``INVALID_VALIDITY_PERIOD``, ``UNKNOWN_CREDENTIAL_TYPE``, NotFoundError,
+    ConflictError ``CREDENTIAL_EXISTS``); this function builds and signs the document.
+    Also raises SchemaValidationError naming the bad field, DataModelError.
     """
-    if not isinstance(subject, dict):
-        raise InputError("credentialSubject must be a JSON object", code="INVALID_SUBJECT")
-    if valid_until is not None and valid_from is not None and valid_until <= valid_from:
-        raise InputError("validUntil must be after validFrom", code="INVALID_VALIDITY_PERIOD")
-    credential_type = get_credential_type(type_name)
-    record = find_issuer(home, issuer)
+    issuance = begin_issuance(
+        home,
+        issuer=issuer,
+        type_name=type_name,
+        subject=subject,
+        now=now,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        with_status=with_status,
+        credential_id=credential_id,
+    )
     subject = dict(subject)
     if holder and "id" not in subject:
         subject["id"] = holder
-    if credential_id is not None:
-        _require_unused(home, credential_id)
-    credential_id = credential_id or f"urn:uuid:{uuid.uuid4()}"
     document = build_credential(
-        credential_type.name,
-        issuer=record.did,
-        issuer_name=record.display_name,
+        issuance.credential_type.name,
+        issuer=issuance.issuer.did,
+        issuer_name=issuance.issuer.display_name,
         subject=subject,
-        valid_from=valid_from or now,
+        valid_from=issuance.valid_from,
         valid_until=valid_until,
-        credential_id=credential_id,
+        credential_id=issuance.credential_id,
     )
-    if with_status:
-        allocation = allocate_index(
-            home,
-            issuer_did=record.did,
-            credential_id=credential_id,
-            type_name=credential_type.name,
-            now=now,
-        )
+    holder_did = holder or _subject_id(document)
+    token, _ = sign_and_record(
+        home,
+        issuance,
+        credential_format=VC_JWT_FORMAT,
+        holder_did=holder_did,
+        sign_with=lambda allocation: _sign(home, issuance, document, allocation),
+    )
+    return IssuedCredential(
+        issuance.credential_id,
+        issuance.credential_type.name,
+        VC_JWT_FORMAT,
+        issuance.issuer.did,
+        holder_did,
+        token,
+        document,
+    )
+
+
+def _sign(
+    home: Home, issuance: Issuance, document: dict[str, Any], allocation: Allocation | None
+) -> str:
+    """The vc+jwt part of issuance: add ``credentialStatus`` for ``allocation`` to
+    ``document`` (in place: the caller returns it), check the data model, sign."""
+    if allocation is not None:
         document["credentialStatus"] = credential_status_entries(allocation, home.base_url)
     validate_credential(document)
-    token = sign_credential(document, signer_for(home, record.did), now=now)
-    holder_did = holder or _subject_id(document)
-    with home.session() as session:
-        session.add(
-            IssuedCredentialRecord(
-                id=credential_id,
-                type=credential_type.name,
-                format="vc+jwt",
-                issuer_did=record.did,
-                holder_did=holder_did,
-                issued_at=as_utc(now),
-                valid_from=as_utc(valid_from or now),
-                valid_until=as_utc(valid_until) if valid_until else None,
-                sha256=hashlib.sha256(token.encode()).hexdigest(),
-            )
-        )
-        try:
-            session.commit()
-        except IntegrityError as exc:
-            raise ConflictError(
-                f"a credential {credential_id} was already issued", code="CREDENTIAL_EXISTS"
-            ) from exc
-    return IssuedCredential(
-        credential_id, credential_type.name, "vc+jwt", record.did, holder_did, token, document
-    )
+    return sign_credential(document, issuance.signer, now=issuance.now)
 
 
 def _subject_id(document: dict[str, Any]) -> str | None:
@@ -239,11 +238,3 @@ def _utc_time(credential: dict[str, Any], member: str) -> datetime | None:
         raise DataModelError(
             f"{member} is out of range", rule="datetime-format", code="DATA_MODEL_INVALID"
         ) from exc
-
-
-def _require_unused(home: Home, credential_id: str) -> None:
-    with home.session() as session:
-        if session.get(IssuedCredentialRecord, credential_id) is not None:
-            raise ConflictError(
-                f"a credential {credential_id} was already issued", code="CREDENTIAL_EXISTS"
-            )

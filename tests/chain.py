@@ -61,7 +61,7 @@ class Chain:
 
     @property
     def verifier(self) -> Verifier:
-        return verifier_for(self.home, now=self.now, allow_network=False)
+        return verifier_for(self.home, allow_network=False)
 
     # ------------------------------------------------------------------ subjects
     def origin_subject(self) -> dict[str, Any]:

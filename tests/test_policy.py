@@ -29,6 +29,7 @@ from oretrust.registry.flags import flag_jurisdiction
 from oretrust.registry.sources import RegistryTrustSource
 from oretrust.report import VerificationReport
 from oretrust.status.operations import revoke
+from oretrust.status.publication import refresh_status_lists
 
 NONCE = "n-policy-7"
 REFINERY = load_policy("refinery-supplier")
@@ -59,6 +60,8 @@ def stock(chain: Chain, *, skip: str = "", **origin: Any) -> dict[str, str]:
     for name, make in issued.items():
         if name != skip:
             credential = make()
+            # The issuers' scheduled refresh: lists signed at an earlier issuance are current.
+            refresh_status_lists(chain.home, now=chain.now)
             holder.receive_credential(chain.home, "trader", credential.token, now=chain.now)
             ids[name] = credential.id
     return ids

@@ -31,7 +31,12 @@ from oretrust.status.check import StatusListCache
 from oretrust.status.list_tokens import verify_bitstring_status_list, verify_status_list_token
 from oretrust.status.log import list_log, verify_log
 from oretrust.status.operations import credential_status, reinstate, revoke, suspend
-from oretrust.status.publication import publish_all, published_status_list
+from oretrust.status.publication import (
+    publish_all,
+    publish_status_list,
+    refresh_status_lists,
+    stored_status_list,
+)
 from oretrust.status.rules import local_document_id
 from oretrust.verifier import verifier_for, verify_token
 
@@ -63,9 +68,7 @@ class Registry:
         )
 
     def check(self, token: str, *, at: datetime | None = None) -> VerificationReport:
-        return verifier_for(self.home, now=at or self.now).check_credential(
-            token, now=at or self.now
-        )
+        return verifier_for(self.home).check_credential(token, now=at or self.now)
 
     def present(self, issued: IssuedCredential, nonce: str) -> str:
         """The holder presents ``issued`` (already in the wallet) to the buyer."""
@@ -282,16 +285,16 @@ def _list_id(issued: IssuedCredential, purpose: str = "revocation") -> tuple[str
     return published_id, int(entry["statusListIndex"])
 
 
-def test_published_list_is_re_signed_only_when_it_changes(registry: Registry) -> None:
+def test_stored_list_is_re_signed_by_a_change_not_by_a_refresh_of_a_fresh_one(
+    registry: Registry,
+) -> None:
     issued = registry.issue()
     published_id, index = _list_id(issued)
-    first = published_status_list(registry.home, published_id, now=registry.now)
-    again = published_status_list(
-        registry.home, published_id, now=registry.now + timedelta(minutes=1)
-    )
-    assert again == first  # same signed document, same version
+    first = stored_status_list(registry.home, published_id)  # signed at issuance
+    assert refresh_status_lists(registry.home, now=registry.now + timedelta(minutes=1)) == []
+    assert stored_status_list(registry.home, published_id) == first  # same document, version
     revoke(registry.home, issued.id, reason="fraud", now=registry.now)
-    changed = published_status_list(registry.home, published_id, now=registry.now)
+    changed = stored_status_list(registry.home, published_id)  # signed by the revocation
     assert changed.version == first.version + 1
     assert changed.token != first.token
     subject = parse_compact(changed.token).unverified_payload()["credentialSubject"]
@@ -301,10 +304,9 @@ def test_published_list_is_re_signed_only_when_it_changes(registry: Registry) ->
 def test_revocation_visible_in_published_list_within_one_second(registry: Registry) -> None:
     issued = registry.issue()
     published_id, index = _list_id(issued)
-    published_status_list(registry.home, published_id, now=registry.now)  # warm: a stored document
     revoke(registry.home, issued.id, reason="fraud", now=registry.now)
     acknowledged = time.monotonic()
-    token = published_status_list(registry.home, published_id, now=registry.now).token
+    token = stored_status_list(registry.home, published_id).token
     elapsed = time.monotonic() - acknowledged
     subject = parse_compact(token).unverified_payload()["credentialSubject"]
     assert decode_bitstring(subject["encodedList"]).get(index) == 1
@@ -315,7 +317,7 @@ def test_published_bitstring_list_verifies(registry: Registry) -> None:
     issued = registry.issue()
     published_id, _ = _list_id(issued, "suspension")
     url = f"https://localhost:8000/status/{published_id}"
-    media_type, token, _ = published_status_list(registry.home, published_id, now=registry.now)
+    media_type, token, _ = stored_status_list(registry.home, published_id)
     assert media_type == "application/vc+jwt"
     verified = verify_bitstring_status_list(
         token, url=url, did_resolver=did_resolver(registry.home), now=registry.now
@@ -335,7 +337,7 @@ def test_token_status_list_shows_the_change(registry: Registry, operation: Any, 
     tsl_id = list_id.rsplit("-", 1)[0] + "-tsl"
     url = f"https://localhost:8000/status/{tsl_id}"
     operation(registry.home, issued.id, reason="x", now=registry.now)
-    media_type, token, _ = published_status_list(registry.home, tsl_id, now=registry.now)
+    media_type, token, _ = stored_status_list(registry.home, tsl_id)
     assert media_type == "application/statuslist+jwt"
     assert parse_compact(token).unverified_header["typ"] == "statuslist+jwt"
     verified = verify_status_list_token(
@@ -358,16 +360,18 @@ def test_publish_all_writes_lists_named_by_their_last_url_segment(
     published_id, _ = _list_id(issued)
     assert f"{published_id}.jwt" in names
     assert len(names) == 3
-    served = published_status_list(registry.home, published_id, now=registry.now).token
+    served = stored_status_list(registry.home, published_id).token
     assert (tmp_path / "status" / f"{published_id}.jwt").read_text().strip() == served
 
 
-def test_key_rotation_re_signs_stored_lists_with_the_new_key(registry: Registry) -> None:
+def test_refresh_re_signs_stored_lists_with_the_new_key(registry: Registry) -> None:
     issued = registry.issue()
     published_id, _ = _list_id(issued)
-    before = published_status_list(registry.home, published_id, now=registry.now)
+    before = stored_status_list(registry.home, published_id)
     identities.rotate_key(registry.home, "ministry", now=registry.now)
-    after = published_status_list(registry.home, published_id, now=registry.now)
+    assert registry.check(issued.token).verdict == "VALID"  # key-1 is still published
+    refresh_status_lists(registry.home, now=registry.now)
+    after = stored_status_list(registry.home, published_id)
     assert after.version == before.version
     assert parse_compact(after.token).unverified_header["kid"] == f"{MINISTRY}#key-2"
     assert registry.check(issued.token).verdict == "VALID"
@@ -458,7 +462,7 @@ def test_presentation_of_a_credential_revoked_afterwards_is_revoked(registry: Re
     wallet.receive_credential(registry.home, "kivu", issued.token, now=registry.now)
     token = registry.present(issued, nonce="n")
     revoke(registry.home, issued.id, reason="fraud", now=registry.now)
-    report = verifier_for(registry.home, now=registry.now).check_presentation(
+    report = verifier_for(registry.home).check_presentation(
         token, nonce="n", audience=BUYER, now=registry.now
     )
     assert report.verdict == "REVOKED"
@@ -467,7 +471,7 @@ def test_presentation_of_a_credential_revoked_afterwards_is_revoked(registry: Re
 def test_shared_cache_keeps_lists_for_their_ttl(registry: Registry) -> None:
     issued = registry.issue()
     cache = StatusListCache()
-    verifier = verifier_for(registry.home, now=registry.now, cache=cache)
+    verifier = verifier_for(registry.home, cache=cache)
     assert verifier.check_credential(issued.token, now=registry.now).verdict == "VALID"
     revoke(registry.home, issued.id, reason="fraud", now=registry.now)
     # A verifier may serve a cached list until its ttl (5 minutes) passes — lists, never verdicts.
@@ -479,15 +483,23 @@ def test_shared_cache_keeps_lists_for_their_ttl(registry: Registry) -> None:
 def test_list_signed_at_a_later_time_is_accepted_for_an_earlier_check(registry: Registry) -> None:
     issued = registry.issue()
     published_id, _ = _list_id(issued)
-    published_status_list(registry.home, published_id, now=registry.now + timedelta(hours=2))
+    list_id = published_id.rsplit("-", 1)[0]
+    publish_status_list(registry.home, list_id, now=registry.now + timedelta(hours=2))
     assert registry.check(issued.token).verdict == "VALID"
 
 
-def test_expired_stored_list_is_re_signed(registry: Registry) -> None:
+def test_expired_stored_list_fails_the_check_until_the_refresh_re_signs_it(
+    registry: Registry,
+) -> None:
     issued = registry.issue()
     published_id, _ = _list_id(issued)
-    first = published_status_list(registry.home, published_id, now=registry.now)
+    first = stored_status_list(registry.home, published_id)
     later = registry.now + timedelta(days=3)
-    again = published_status_list(registry.home, published_id, now=later)
+    expired = registry.check(issued.token, at=later)
+    assert (expired.verdict, _status(expired).code) == ("INVALID", "STATUS_RETRIEVAL_ERROR")
+    assert "STATUS_LIST_EXPIRED" in _status(expired).detail
+    assert stored_status_list(registry.home, published_id) == first  # the verifier wrote nothing
+    assert refresh_status_lists(registry.home, now=later) == [published_id.rsplit("-", 1)[0]]
+    again = stored_status_list(registry.home, published_id)
     assert again.token != first.token and again.version == first.version
     assert registry.check(issued.token, at=later + timedelta(hours=1)).verdict == "VALID"

@@ -19,13 +19,27 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
+from oretrust import identities
+from oretrust.formats.jws import parse_compact
 from oretrust.home import Home
 from oretrust.status.allocation import allocate_index
 from oretrust.status.log import list_log, verify_log
 from oretrust.status.operations import revoke, suspend
+from oretrust.status.publication import stored_status_list
+from oretrust.status.token_status_list import decode_status_list
+from oretrust.store.status_models import StatusEntryRecord, StatusListRecord
 
 ISSUERS = ("did:web:mines.gouv.cd.example", "did:web:douanes.gouv.cd.example")
+
+
+def _open_home(folder: Path, now: datetime, database_url: str | None = None) -> Home:
+    """A home with both issuers registered: each status change re-signs its list."""
+    home = Home.open(folder, database_url=database_url)
+    for name, did in zip(("ministry", "customs"), ISSUERS, strict=True):
+        identities.add_issuer(home, name, display_name=name, did=did, now=now)
+    return home
 
 
 def _allocate(home: Home, count: int, now: datetime) -> list[str]:
@@ -48,10 +62,25 @@ def _assert_one_chain(home: Home, shared: str, expected_changes: int) -> None:
     entries = list_log(home)
     assert [entry.seq for entry in entries] == list(range(1, expected_changes + 1))
     assert [e.action for e in entries if e.credential_id == shared] == ["revoke"]
+    _assert_stored_lists_show_every_status(home)
+
+
+def _assert_stored_lists_show_every_status(home: Home) -> None:
+    """The documents the writers stored show every list at its final version and statuses:
+    no change was lost to a race between writers publishing the same list."""
+    with home.session() as session:
+        entries = list(session.exec(select(StatusEntryRecord)))
+        versions = {record.id: record.version for record in session.exec(select(StatusListRecord))}
+    for list_id, version in versions.items():
+        stored = stored_status_list(home, f"{list_id}-tsl")
+        assert stored.version == version
+        values = decode_status_list(parse_compact(stored.token).unverified_payload()["status_list"])
+        shown = {e.credential_id: values.get(e.list_index) for e in entries if e.list_id == list_id}
+        assert shown == {e.credential_id: e.status for e in entries if e.list_id == list_id}
 
 
 def test_concurrent_status_changes_sqlite_threads(tmp_path: Path, now: datetime) -> None:
-    home = Home.open(tmp_path / "home")
+    home = _open_home(tmp_path / "home", now)
     threads, per_thread = 6, 10
     ids = _allocate(home, threads * per_thread + 1, now)
     shared = ids.pop()
@@ -102,7 +131,7 @@ _WORKER = textwrap.dedent(
 def test_concurrent_status_changes_postgres_processes(
     tmp_path: Path, postgres_url: str, now: datetime
 ) -> None:
-    home = Home.open(tmp_path / "home", database_url=postgres_url)
+    home = _open_home(tmp_path / "home", now, postgres_url)
     processes, per_process = 5, 12
     ids = _allocate(home, processes * per_process + 1, now)
     shared = ids.pop()

@@ -18,13 +18,14 @@ import threading
 import time
 import uuid
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import select
 
+from oretrust import identities
 from oretrust.errors import ConflictError
 from oretrust.home import Home
 from oretrust.status.allocation import (
@@ -38,6 +39,15 @@ from oretrust.status.rules import LIST_SIZE
 from oretrust.store.status_models import StatusEntryRecord, StatusListRecord
 
 ISSUER = "did:web:mines.gouv.cd.example"
+CUSTOMS = "did:web:douanes.example"
+
+
+def _open_home(folder: Path, database_url: str | None = None) -> Home:
+    """A home with both issuers registered: allocation publishes (signs) the lists it opens."""
+    home = Home.open(folder, database_url=database_url)
+    for name, did in (("ministry", ISSUER), ("customs", CUSTOMS)):
+        identities.add_issuer(home, name, display_name=name, did=did, now=datetime.now(UTC))
+    return home
 
 
 def _cid() -> str:
@@ -68,7 +78,7 @@ def _allocate_origin(home: Home, now: datetime, **options: Any) -> Allocation:
 
 @pytest.fixture
 def home(tmp_path: Path) -> Home:
-    return Home.open(tmp_path / "home")
+    return _open_home(tmp_path / "home")
 
 
 def test_index_is_in_range_and_recorded(home: Home, now: datetime) -> None:
@@ -83,7 +93,7 @@ def test_index_is_in_range_and_recorded(home: Home, now: datetime) -> None:
 def test_injected_source_makes_allocation_deterministic(tmp_path: Path, now: datetime) -> None:
     def run(folder: str) -> list[int]:
         rng = random.Random(7)
-        target = Home.open(tmp_path / folder)
+        target = _open_home(tmp_path / folder)
         return [_allocate_origin(target, now, randbelow=rng.randrange).index for _ in range(5)]
 
     assert run("a") == run("b")
@@ -119,9 +129,7 @@ def test_new_list_when_one_fills(home: Home, now: datetime) -> None:
 
 def test_each_issuer_has_its_own_lists(home: Home, now: datetime) -> None:
     a = allocate_index(home, issuer_did=ISSUER, credential_id=_cid(), type_name="X", now=now)
-    b = allocate_index(
-        home, issuer_did="did:web:douanes.example", credential_id=_cid(), type_name="X", now=now
-    )
+    b = allocate_index(home, issuer_did=CUSTOMS, credential_id=_cid(), type_name="X", now=now)
     assert a.list_id != b.list_id
 
 
@@ -192,7 +200,7 @@ def _assert_never_reused(
 def test_concurrent_issuance_sqlite_threads_never_share_an_index(
     tmp_path: Path, now: datetime, list_size: int
 ) -> None:
-    home = Home.open(tmp_path / "home")
+    home = _open_home(tmp_path / "home")
     threads, per_thread = 8, 25
     start = threading.Barrier(threads)
     failures: list[BaseException] = []
@@ -255,7 +263,7 @@ _WORKER = textwrap.dedent(
 def test_concurrent_issuance_postgres_processes_never_share_an_index(
     tmp_path: Path, postgres_url: str, list_size: int
 ) -> None:
-    home = Home.open(tmp_path / "home", database_url=postgres_url)  # creates the tables once
+    home = _open_home(tmp_path / "home", postgres_url)  # creates the tables (and issuers) once
     processes, per_process = 6, 25
     start_at = time.time() + 4.0  # every process is connected and waiting by then
     workers = [

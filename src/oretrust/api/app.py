@@ -2,9 +2,13 @@
 
 The lifespan opens the home (database engine, key store, DID resolver) and puts it on
 ``app.state``; a database at an outdated schema revision stops the start-up with
-SchemaOutdatedError (run ``oretrust db upgrade``). Routers aggregate the routes
-(``routes_*``), the problem table maps every error (:mod:`oretrust.api.problems`), and the
-middleware adds the body limit, the optional rate limit and the audit log.
+SchemaOutdatedError (run ``oretrust db upgrade``). It then re-signs stale status lists once
+and starts a background task that does so every ``status_refresh_seconds`` (cancelled at
+shutdown): the service is the revocation side's scheduler, so lists never expire while it
+runs, and no request — least of all a verification — ever has to sign one. Routers
+aggregate the routes (``routes_*``), the problem table maps every error
+(:mod:`oretrust.api.problems`), and the middleware adds the body limit, the optional rate
+limit and the audit log.
 
 ``uvicorn --workers N`` imports :func:`create_app_from_env` (a factory) in every worker; the
 settings then come from ``ORETRUST_*`` variables, which ``oretrust serve`` sets.
@@ -12,6 +16,9 @@ settings then come from ``ORETRUST_*`` variables, which ``oretrust serve`` sets.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -29,10 +36,13 @@ from oretrust.api.problems import install_problem_handlers
 from oretrust.api.schemas import ProblemPublic
 from oretrust.api.settings import ServiceSettings
 from oretrust.home import Home
+from oretrust.status.publication import refresh_status_lists
 
 __all__ = ["create_app", "create_app_from_env"]
 
 Clock = Callable[[], datetime]
+
+_log = logging.getLogger("oretrust.api")
 
 _DESCRIPTION = """\
 A verifiable-credential trust registry for critical-mineral supply chains.
@@ -66,9 +76,16 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None =
             lambda: Home.open(settings.home, database_url=settings.database_url)
         )
         app.state.home = home
+        await _refresh_status_lists(app)
+        refresher = asyncio.create_task(
+            _refresh_status_lists_every(app, settings.status_refresh_seconds)
+        )
         try:
             yield
         finally:
+            refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refresher
             home.engine.dispose()
 
     app = FastAPI(
@@ -100,6 +117,28 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None =
 def create_app_from_env() -> FastAPI:
     """The factory ``uvicorn --factory`` calls in each worker: settings from ``ORETRUST_*``."""
     return create_app(ServiceSettings())
+
+
+async def _refresh_status_lists(app: FastAPI) -> None:
+    """Re-sign the home's stale status lists once, at the app's clock, in a worker thread
+    (it signs and writes). A failure is logged, not raised: the next round tries again, and
+    meanwhile verifiers fail closed on an expired list rather than the service stopping."""
+    home: Home = app.state.home
+    now: datetime = app.state.clock()
+    try:
+        signed = await anyio.to_thread.run_sync(lambda: refresh_status_lists(home, now=now))
+    except Exception:  # any failure: logged, retried at the next interval
+        _log.exception("status list refresh failed")
+        return
+    if signed:
+        _log.info("re-signed %d status list(s)", len(signed))
+
+
+async def _refresh_status_lists_every(app: FastAPI, seconds: float) -> None:
+    """The background task: a refresh every ``seconds`` until cancelled (at shutdown)."""
+    while True:
+        await asyncio.sleep(seconds)
+        await _refresh_status_lists(app)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -65,13 +65,14 @@ NowDep = Annotated[datetime, Depends(get_now)]
 SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
 
 
-def get_verifier(home: HomeDep, now: NowDep, settings: SettingsDep) -> Verifier:
+def get_verifier(home: HomeDep, settings: SettingsDep) -> Verifier:
     """A verifier over the home's trust sources: DIDs, status lists, accreditation.
 
     Built per request, so no status list read by one request is reused by another: every
-    worker answers from the database's current state.
+    worker answers from the database's current state. It reads only (status lists as the
+    revocation side stored them), so it takes no clock; the route passes ``now`` per check.
     """
-    return verifier_for(home, now=now, allow_network=settings.allow_network)
+    return verifier_for(home, allow_network=settings.allow_network)
 
 
 VerifierDep = Annotated[Verifier, Depends(get_verifier)]

@@ -19,7 +19,7 @@ from oretrust.api.problems import ServiceUnavailableError
 from oretrust.api.schemas import document_responses, example_response, problem_responses
 from oretrust.credentials import CREDENTIAL_TYPES, get_credential_type
 from oretrust.errors import InputError, NotFoundError
-from oretrust.status.publication import DEFAULT_TTL, published_status_list
+from oretrust.status.publication import DEFAULT_TTL, served_status_list
 
 __all__ = ["router"]
 
@@ -132,9 +132,10 @@ def registry_metadata(request: Request, home: HomeDep) -> Response:
 )
 def status_list(list_id: str, request: Request, home: HomeDep, now: NowDep) -> Response:
     """``<list>-revocation`` / ``<list>-suspension`` (BSL, ``application/vc+jwt``) or
-    ``<list>-tsl`` (``application/statuslist+jwt``). The ``ETag`` follows the list's version
-    and signature; ``max-age`` is the list's ``ttl``."""
-    published = published_status_list(home, list_id, now=now)
+    ``<list>-tsl`` (``application/statuslist+jwt``), as the revocation side stored it (a list
+    never published is signed once, at the server's clock). The ``ETag`` follows the list's
+    version and signature; ``max-age`` is the list's ``ttl``."""
+    published = served_status_list(home, list_id, now=now)
     token = published.token.encode()
     etag = f"{list_id}-v{published.version}-{hashlib.sha256(token).hexdigest()[:16]}"
     return publication.cacheable(

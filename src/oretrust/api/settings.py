@@ -15,6 +15,7 @@ from pydantic import field_validator
 
 from oretrust.errors import InputError
 from oretrust.home import Settings
+from oretrust.status.publication import DEFAULT_VALIDITY
 
 __all__ = ["RateLimit", "ServiceSettings", "parse_rate_limit"]
 
@@ -61,12 +62,27 @@ class ServiceSettings(Settings):
     ``max_body_bytes``: largest request body accepted (413 beyond it).
     ``allow_network``: whether verification may fetch DIDs and status lists of other hosts
     (over the SSRF-hardened HTTPS fetcher); off, only what the home hosts is trusted.
+    ``status_refresh_seconds``: how often the background task re-signs stale status lists
+    (``ORETRUST_STATUS_REFRESH_SECONDS``, default an hour); at most half a list's validity,
+    so a running service never lets a list expire.
     """
 
     rate_limit: str | None = None
     allow_network: bool = True
     trusted_proxies: str = ""
     max_body_bytes: int = 1024 * 1024
+    status_refresh_seconds: float = 3600.0
+
+    @field_validator("status_refresh_seconds")
+    @classmethod
+    def _valid_refresh(cls, value: float) -> float:
+        longest = DEFAULT_VALIDITY.total_seconds() / 2
+        if not 1 <= value <= longest:
+            raise InputError(
+                f"ORETRUST_STATUS_REFRESH_SECONDS must be between 1 and {longest:.0f}",
+                code="INVALID_SETTING",
+            )
+        return value
 
     @field_validator("rate_limit")
     @classmethod

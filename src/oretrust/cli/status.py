@@ -12,6 +12,10 @@ verify-log`` found tampering), 2 usage or input error (raised as
     oretrust revocations verify-log [--json]
     oretrust status show CREDENTIAL_ID [--json]
     oretrust status publish --out DIR [--json]
+
+Status changes re-sign their list's documents themselves; ``status publish`` also re-signs
+every list whose documents are stale (past half their validity, older version, another
+key or URL) — the scheduled refresh of a home without ``oretrust serve``.
 """
 
 from __future__ import annotations
@@ -150,7 +154,11 @@ def status_publish(
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write every status list, signed and exactly as served, to --out."""
+    """Re-sign every stale status list, then write each, exactly as served, to --out.
+
+    Status lists expire (a day): a home that does not run ``oretrust serve`` (whose
+    background task refreshes them) runs this on a schedule, e.g. hourly.
+    """
     paths = publish_all(Home.open(home), out_dir, now=_now())
     if as_json:
         _print_json([str(path) for path in paths])

@@ -338,7 +338,7 @@ class _Story:
     def _verifier(self) -> Verifier:
         # A fresh verifier per check on purpose: one verifier caches the status lists it
         # fetched, so a shared one would still say VALID after the revocation in act 8.
-        return verifier_for(self.home, now=self.now, allow_network=False)
+        return verifier_for(self.home, allow_network=False)
 
     def _issue(
         self,

@@ -183,7 +183,7 @@ def _usable(
     if missing:
         raise NotFoundError(f"{missing[0]} is not in {owner.name}'s wallet")
     chosen = [wallet[credential_id] for credential_id in credential_ids]
-    verifier = verifier_for(home, now=now)
+    verifier = verifier_for(home)
     for entry in chosen:
         _refuse_unusable(verifier, entry, now)
     return chosen

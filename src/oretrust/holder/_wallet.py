@@ -92,7 +92,7 @@ def receive_credential(home: Home, holder: str, token: str, *, now: datetime) ->
         raise InputError(
             "a wallet keeps SD-JWT VCs as issued, not presentations", code="ALREADY_PRESENTED"
         )
-    verified = verifier_for(home, now=now).verify_credential(token, now=now)
+    verified = verifier_for(home).verify_credential(token, now=now)
     credential_id = str(verified.credential.get("id", ""))
     if not credential_id:
         raise InputError(

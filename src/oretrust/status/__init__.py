@@ -7,7 +7,7 @@ Modules (imported directly; this package re-exports nothing, so the pure codecs 
     allocation                     random, never-reused indices; credentialStatus / status claim
     operations                     revoke / suspend / reinstate (state machine, transactions)
     log                            the append-only, hash-chained revocation log; verify_log
-    publication                    signed BSL credentials and statuslist+jwt, re-signed lazily
+    publication                    signed BSL credentials and statuslist+jwt, signed by writers
     resolver                       StatusListResolver: home-local, HTTPS, in-memory
     list_tokens                    verifying a fetched list (signature, issuer, expiry, size)
     check                          the verifier's ``status`` check and its list cache

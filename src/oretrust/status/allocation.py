@@ -10,6 +10,11 @@ issued). Safety does not depend on the allocator being alone:
   those; when none is left it marks the list full and the next list (``seq + 1``, unique per
   issuer) is opened — again by whichever process inserts it first.
 
+The list is published by the writer, not by its first reader: once an index is taken,
+:func:`~oretrust.status.publication.refresh_status_list` signs the list's documents if it has
+none yet (a list just opened) or they are stale, before the credential that points into it
+exists — so its very first verification finds them (and never has to sign).
+
 Randomness is a parameter (``randbelow``, default :func:`secrets.randbelow`), so tests can
 force collisions deterministically. :func:`credential_status_entries` and
 :func:`token_status_reference` turn an :class:`Allocation` into what a vc+jwt or an SD-JWT VC
@@ -30,6 +35,7 @@ from sqlmodel import col, select
 
 from oretrust.errors import ConflictError
 from oretrust.home import Home
+from oretrust.status.publication import refresh_status_list
 from oretrust.status.rules import (
     LIST_SIZE,
     Purpose,
@@ -81,21 +87,23 @@ def allocate_index(
     """Give ``credential_id`` a fresh random index in ``issuer_did``'s current list.
 
     ``list_size`` is for tests of list roll-over only (published lists need 131,072).
-    Raises ConflictError ``STATUS_ALREADY_ALLOCATED`` if the credential already has an index,
-    ``STATUS_ALLOCATION_FAILED`` if contention never let an insert through.
+    The list's documents are signed at ``now`` if it has none or they are stale (see the
+    module docstring). Raises ConflictError ``STATUS_ALREADY_ALLOCATED`` if the credential
+    already has an index, ``STATUS_ALLOCATION_FAILED`` if contention never let an insert
+    through; NotFoundError if the issuer has no active key to sign its list with.
     """
     for _ in range(_MAX_ROUNDS):
         current = _current_list(home, issuer_did, list_size, now, randbelow)
         for _ in range(_RANDOM_TRIES):
             index = randbelow(current.size)
             if _try_insert(home, current, index, credential_id, type_name, now):
-                return _allocation(credential_id, issuer_did, current.id, index, type_name)
+                return _published(home, current, index, credential_id, type_name, now)
         free_index = _pick_free(home, current, randbelow)
         if free_index is None:
             _mark_full(home, current.id)
             continue
         if _try_insert(home, current, free_index, credential_id, type_name, now):
-            return _allocation(credential_id, issuer_did, current.id, free_index, type_name)
+            return _published(home, current, free_index, credential_id, type_name, now)
     raise ConflictError(
         f"could not allocate a status index for {credential_id}", code="STATUS_ALLOCATION_FAILED"
     )
@@ -142,6 +150,19 @@ def token_status_reference(allocation: Allocation, base_url: str) -> dict[str, A
 
 
 # ---------------------------------------------------------------------- internals
+def _published(
+    home: Home,
+    current: StatusListRecord,
+    index: int,
+    credential_id: str,
+    type_name: str,
+    now: datetime,
+) -> Allocation:
+    """The allocation, once the list it points into is published (signed if new or stale)."""
+    refresh_status_list(home, current.id, now=now)
+    return _allocation(credential_id, current.issuer_did, current.id, index, type_name)
+
+
 def _allocation(
     credential_id: str, issuer_did: str, list_id: str, index: int, type_name: str
 ) -> Allocation:

@@ -17,9 +17,10 @@ therefore holds only real transitions, so replaying it reproduces every current 
 
 Each change commits, in one transaction: the entry's new status (a conditional update, so a
 concurrent change of the same credential makes this one retry on the new state), the list's
-``version + 1`` (the published lists are re-signed on their next read, see
-:mod:`oretrust.status.publication`) and the log entry. Once a call returns, the next read of
-the list shows the change.
+``version + 1``, the log entry, and the list's documents re-signed at ``now`` by the issuer
+(:func:`oretrust.status.publication.publish_in_session`: three signatures per change, one
+list). The writer publishes, so readers never sign: once a call returns, the very next read
+of the list shows the change, and a change that could not be published was not made.
 """
 
 from __future__ import annotations
@@ -30,11 +31,14 @@ from typing import Any, Literal
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from oretrust.errors import ConflictError, InputError, NotFoundError
+from oretrust.formats.jws import JwsSigner
 from oretrust.home import Home
+from oretrust.identities import signer_for
 from oretrust.status.log import append_log_entry
+from oretrust.status.publication import publish_in_session
 from oretrust.status.rules import (
     STATUS_NAMES,
     STATUS_REVOKED,
@@ -138,6 +142,8 @@ def change_status(
     ConflictError (refused transition, no status entry, or unresolvable contention).
     """
     reason = _text(reason, "reason", _MAX_REASON)
+    base_url = home.base_url
+    signer: JwsSigner | None = None
     for _ in range(_MAX_ATTEMPTS):
         with home.session() as session:
             entry = _entry(session, credential_id)
@@ -145,39 +151,18 @@ def change_status(
             target = _target(entry, action)
             if target is None:
                 return _change(entry, entry.status, entry.status, None)
+            # The key is loaded before the transaction's first write (it may be slow to decrypt).
+            signer = signer or signer_for(home, entry.issuer_did)
             previous = entry.status  # the ORM update below also refreshes ``entry``
-            moved = session.execute(
-                update(StatusEntryRecord)
-                .where(
-                    col(StatusEntryRecord.id) == entry.id,
-                    col(StatusEntryRecord.status) == previous,
-                )
-                .values(status=target, updated_at=as_utc(now))
-            )
-            if moved.rowcount != 1:  # type: ignore[attr-defined]  # changed concurrently
-                session.rollback()
-                continue
-            session.execute(
-                update(StatusListRecord)
-                .where(col(StatusListRecord.id) == entry.list_id)
-                .values(version=col(StatusListRecord.version) + 1)
-            )
-            record = append_log_entry(
+            seq = _commit_change(
                 session,
                 entry,
-                action=action,
-                previous=previous,
-                new=target,
-                reason=reason,
-                actor=who,
-                now=now,
+                _Transition(action, previous, target, reason, who, now),
+                base_url=base_url,
+                signer=signer,
             )
-            try:
-                session.commit()
-            except IntegrityError:  # another change took this log position: start again
-                session.rollback()
-                continue
-            return _change(entry, previous, target, record.seq)
+            if seq is not None:
+                return _change(entry, previous, target, seq)
     raise ConflictError(
         f"{credential_id}: too many concurrent status changes, try again", code="STATUS_CONTENDED"
     )
@@ -201,6 +186,67 @@ def credential_status(home: Home, credential_id: str) -> CredentialStatus:
 
 
 # ---------------------------------------------------------------------- internals
+@dataclass(frozen=True)
+class _Transition:
+    """One status change as it is applied and logged."""
+
+    action: Action
+    previous: int
+    target: int
+    reason: str
+    actor: str
+    now: datetime
+
+
+def _commit_change(
+    session: Session,
+    entry: StatusEntryRecord,
+    change: _Transition,
+    *,
+    base_url: str,
+    signer: JwsSigner,
+) -> int | None:
+    """Apply ``change`` in one transaction and commit it; return its log ``seq``.
+
+    Status, list version, log entry and the list's re-signed documents commit together or
+    not at all. None (rolled back) when a concurrent change got there first — the entry moved,
+    or the log position or a document was taken — for the caller to retry on the new state.
+    """
+    moved = session.execute(
+        update(StatusEntryRecord)
+        .where(
+            col(StatusEntryRecord.id) == entry.id,
+            col(StatusEntryRecord.status) == change.previous,
+        )
+        .values(status=change.target, updated_at=as_utc(change.now))
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]  # changed concurrently
+        session.rollback()
+        return None
+    try:
+        session.execute(
+            update(StatusListRecord)
+            .where(col(StatusListRecord.id) == entry.list_id)
+            .values(version=col(StatusListRecord.version) + 1)
+        )
+        record = append_log_entry(
+            session,
+            entry,
+            action=change.action,
+            previous=change.previous,
+            new=change.target,
+            reason=change.reason,
+            actor=change.actor,
+            now=change.now,
+        )
+        publish_in_session(session, entry.list_id, base_url=base_url, signer=signer, now=change.now)
+        session.commit()
+    except IntegrityError:  # another change took this log position (or a document): again
+        session.rollback()
+        return None
+    return record.seq
+
+
 def _entry(session: Any, credential_id: str) -> StatusEntryRecord:
     entry: StatusEntryRecord | None = session.exec(
         select(StatusEntryRecord).where(StatusEntryRecord.credential_id == credential_id)

@@ -1,8 +1,10 @@
 """Where the verifier gets status lists from: the :class:`StatusListResolver` seam.
 
-* :class:`HomeStatusListResolver` — a home serves its own lists from its database (signed
-  lazily, see :mod:`oretrust.status.publication`), never over the network: the scripting
-  contract's self-resolution. URLs of other hosts go to an optional ``fallback``.
+* :class:`HomeStatusListResolver` — a home serves its own lists from its database, as the
+  revocation side signed and stored them (see :mod:`oretrust.status.publication`), never
+  over the network: the scripting contract's self-resolution. It only reads — never signs,
+  never writes — so verifying at any time leaves the database as it was. URLs of other
+  hosts go to an optional ``fallback``.
 * :class:`HttpsStatusListResolver` — over HTTPS with the SSRF-hardened
   :class:`~oretrust.did.HttpsFetcher` (HTTPS only, no private addresses, no redirects,
   size and time bounds, no compressed bodies); failures carry ``STATUS_RETRIEVAL_ERROR``.
@@ -13,14 +15,13 @@ Every failure is a :class:`~oretrust.errors.ResolutionError`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 from oretrust.did import DidWebFetcher, HttpsFetcher
 from oretrust.errors import InputError, NotFoundError, ResolutionError
 from oretrust.home import Home
-from oretrust.status.publication import published_status_list
+from oretrust.status.publication import stored_status_list
 from oretrust.status.rules import local_document_id
 
 __all__ = [
@@ -85,23 +86,17 @@ class HttpsStatusListResolver:
 class HomeStatusListResolver:
     """This home's lists from its database; other URLs through ``fallback`` (if any).
 
-    ``clock`` gives the time at which a list that needs re-signing is signed.
+    Read-only and clock-free: it returns the document the writer stored (however old — the
+    status check judges its validity), so a verification never signs or stores anything.
     """
 
-    def __init__(
-        self,
-        home: Home,
-        *,
-        clock: Callable[[], datetime],
-        fallback: StatusListResolver | None = None,
-    ) -> None:
+    def __init__(self, home: Home, *, fallback: StatusListResolver | None = None) -> None:
         self._home = home
         self._base_url = home.base_url
-        self._clock = clock
         self._fallback = fallback
 
     def fetch(self, url: str) -> str:
-        """The home's signed list at ``url``, or the fallback's answer for foreign URLs."""
+        """The home's stored list at ``url``, or the fallback's answer for foreign URLs."""
         published_id = local_document_id(self._base_url, url)
         if published_id is None:
             if self._fallback is None:
@@ -111,7 +106,7 @@ class HomeStatusListResolver:
                 )
             return self._fallback.fetch(url)
         try:
-            return published_status_list(self._home, published_id, now=self._clock()).token
+            return stored_status_list(self._home, published_id).token
         except (InputError, NotFoundError) as exc:
             raise ResolutionError(
                 f"{url[:200]}: {exc.detail}", code=STATUS_RETRIEVAL_ERROR

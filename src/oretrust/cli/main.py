@@ -34,6 +34,7 @@ from oretrust.home import Home
 from oretrust.hosted_dids import did_resolver
 from oretrust.issuer import issue_credential, issue_sd_jwt_credential
 from oretrust.policy import load_policy
+from oretrust.status.publication import refresh_status_lists
 from oretrust.verifier import verify_token
 
 __all__ = ["app", "main"]
@@ -77,6 +78,7 @@ def init(
     opened = _open(home)
     if domain:
         opened.set_domain(domain)
+        refresh_status_lists(opened, now=_now())  # list URLs follow the domain
     out.print(f"home ready at {opened.path} (did:web domain {opened.domain})")
 
 
@@ -117,7 +119,9 @@ def issuer_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 @issuer_app.command("rotate-key")
 def issuer_rotate_key(name: str, alg: str = "EdDSA", home: HomeOpt = None) -> None:
     """Make a new key active; old keys stay published so older credentials verify."""
-    key = identities.rotate_key(_open(home), name, now=_now(), algorithm=alg)
+    opened = _open(home)
+    key = identities.rotate_key(opened, name, now=_now(), algorithm=alg)
+    refresh_status_lists(opened, now=_now())  # the issuer's lists are re-signed with the new key
     out.print(f"active key is now {key.kid}")
 
 
@@ -130,7 +134,9 @@ def issuer_compromise_key(
     """Mark a key compromised as of a time: what it signed from then on fails verification."""
     moment = _parse_time(as_of, "--as-of")
     assert moment is not None
-    identities.mark_key_compromised(_open(home), kid, as_of=moment)
+    opened = _open(home)
+    identities.mark_key_compromised(opened, kid, as_of=moment)
+    refresh_status_lists(opened, now=_now())  # lists it signed from then on no longer verify
     out.print(f"{kid} marked compromised as of {moment.isoformat()}")
 
 

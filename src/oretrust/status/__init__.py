@@ -3,7 +3,7 @@
 Modules (imported directly; this package re-exports nothing, so the pure codecs stay light)::
 
     bitstring, token_status_list   the W3C / IETF list codecs (pure, bounded decoding)
-    policy                         which types may be suspended; list size; status URLs
+    rules                          which types may be suspended; list size; status URLs
     allocation                     random, never-reused indices; credentialStatus / status claim
     operations                     revoke / suspend / reinstate (state machine, transactions)
     log                            the append-only, hash-chained revocation log; verify_log
@@ -11,5 +11,4 @@ Modules (imported directly; this package re-exports nothing, so the pure codecs 
     resolver                       StatusListResolver: home-local, HTTPS, in-memory
     list_tokens                    verifying a fetched list (signature, issuer, expiry, size)
     check                          the verifier's ``status`` check and its list cache
-    home_verifier                  the Verifier every caller with a home uses
 """

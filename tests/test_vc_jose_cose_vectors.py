@@ -5,8 +5,9 @@ Caveats from the vectors' README: credential vectors carry a string ``iat``. RFC
 "success" is expected here as ``data_model`` ``CLAIM_INVALID`` (their signatures and every other
 check pass, which the test also asserts). Presentation vectors expired at exp 1734397450, so
 they are verified with the clock at 1734311050. The issuer is an HTTPS URL, resolved here to a
-controller document holding the suite's verification methods under
-``<issuer>#<thumbprint>`` (the suite's ``kid``). SD-JWT rows belong to the selective-disclosure work and are not part of this file.
+controller document holding the suite's verification methods under ``<issuer>#<thumbprint>``
+(the suite's ``kid``). SD-JWT rows belong to the selective-disclosure work and are not part of
+this file.
 
 The suite's presentation rows test the presentation's own securing (envelope, signature,
 media type, data model), not the credentials inside (some are SD-JWT or COSE, some truncated);

@@ -18,18 +18,23 @@ import pytest
 from conftest import VECTORS
 from oretrust.encoding import json_object_from_b64url
 from oretrust.errors import DataModelError, InputError
+from oretrust.formats.vc_jwt import unwrap_envelope
 from oretrust.formats.vcdm import (
     CREDENTIAL_PROPERTIES,
     CREDENTIALS_V2_CONTEXT,
+    ENVELOPED_PRESENTATION,
     JWT_CLAIMS,
+    EnvelopeType,
     parse_datetime_stamp,
     reject_jwt_wrapper_claims,
     split_jwt_payload,
     validate_credential,
+    validate_enveloped,
     validate_holder_claims,
     validate_presentation,
 )
 
+EXAMPLES_CONTEXT = "https://www.w3.org/ns/credentials/examples/v2"
 SUITE = Path("vcdm2-suite-fixtures/tests/input")
 JOSE = Path("vc-jose-cose/input")
 
@@ -572,6 +577,9 @@ def test_presentation_with_enveloped_and_embedded_credentials() -> None:
     [
         (_enveloped(context=None), "context-required"),
         (_enveloped(context="https://www.w3.org/2018/credentials/v1"), "context-first"),
+        (_enveloped(context=[]), "context-first"),
+        (_enveloped(context=[EXAMPLES_CONTEXT]), "context-first"),
+        (_enveloped(context=[EXAMPLES_CONTEXT, CREDENTIALS_V2_CONTEXT]), "context-first"),
         (_enveloped(id=None), "enveloped-id"),
         (_enveloped(id="https://example.org/credentials/1"), "enveloped-id"),
         (_enveloped(id="eyJhbGciOiJFZERTQSJ9.e30.c2ln"), "enveloped-id"),
@@ -584,6 +592,60 @@ def test_presentation_with_enveloped_and_embedded_credentials() -> None:
 )
 def test_presentation_credential_rules(entry: Any, rule: str) -> None:
     assert _rule_of(validate_presentation, _presentation(entry)) == rule
+
+
+# VC DM 2.0 §4.13: an enveloped credential or presentation has an @context whose first item
+# is the v2 context, a type naming the envelope, and a data: URL id. Every reader of an
+# envelope (the presentation rules, unwrap_envelope) refuses it otherwise, before the token
+# inside is looked at.
+ENVELOPE_RULES = [
+    ({"context": None}, "context-required"),
+    ({"context": []}, "context-first"),
+    ({"context": [EXAMPLES_CONTEXT]}, "context-first"),
+    ({"context": {"@vocab": "https://example.org/#"}}, "context-first"),
+    ({"context": [CREDENTIALS_V2_CONTEXT, "not a url"]}, "context-url"),
+    ({"type": None}, "type-required"),
+    ({"type": "VerifiableCredential"}, "type-required"),
+    ({"id": None}, "enveloped-id"),
+    ({"id": "https://example.org/credentials/1"}, "enveloped-id"),
+]
+
+
+def _envelope(envelope_type: EnvelopeType, **changes: Any) -> dict[str, Any]:
+    """A valid envelope of ``envelope_type`` with ``changes`` applied as :func:`_enveloped` does."""
+    media = "vp+jwt" if envelope_type == ENVELOPED_PRESENTATION else "vc+jwt"
+    return _enveloped(**{"type": envelope_type, "id": f"data:application/{media},a.b.c", **changes})
+
+
+@pytest.mark.parametrize(
+    "envelope_type", ["EnvelopedVerifiableCredential", "EnvelopedVerifiablePresentation"]
+)
+@pytest.mark.parametrize(("changes", "rule"), ENVELOPE_RULES)
+def test_enveloped_rules(envelope_type: EnvelopeType, changes: dict[str, Any], rule: str) -> None:
+    validate_enveloped(_envelope(envelope_type), envelope_type)
+    assert _rule_of(validate_enveloped, _envelope(envelope_type, **changes), envelope_type) == rule
+
+
+@pytest.mark.parametrize(("changes", "rule"), ENVELOPE_RULES)
+def test_unwrap_envelope_refuses_what_the_data_model_refuses(
+    changes: dict[str, Any], rule: str
+) -> None:
+    entry = _envelope("EnvelopedVerifiableCredential", **changes)
+    expected = "vp-enveloped" if rule == "type-required" else rule  # its own type check first
+    assert _rule_of(unwrap_envelope, entry) == expected
+
+
+def test_unwrap_envelope_returns_media_type_and_token() -> None:
+    assert unwrap_envelope(_enveloped()) == ("application/vc+jwt", "eyJhbGciOiJFZERTQSJ9.e30.c2ln")
+    presentation = _envelope("EnvelopedVerifiablePresentation")
+    assert unwrap_envelope(presentation, "EnvelopedVerifiablePresentation") == (
+        "application/vp+jwt",
+        "a.b.c",
+    )
+    assert _rule_of(unwrap_envelope, presentation) == "vp-enveloped"
+    not_application = _enveloped(id="data:text/plain,a.b.c")
+    assert _rule_of(unwrap_envelope, not_application) == "vp-enveloped-id"
+    assert _rule_of(unwrap_envelope, [_enveloped()]) == "vp-vc-object"
 
 
 def test_error_in_an_embedded_credential_names_its_position() -> None:

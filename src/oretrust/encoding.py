@@ -3,6 +3,11 @@
 Tokens arrive from strangers, so decoding is strict: only the base64url alphabet, no
 padding, and JSON that is an object when an object is expected. Every failure is a
 :class:`~oretrust.errors.MalformedTokenError`.
+
+:func:`loads_json` is the one entry point for JSON read from a token (JWS headers and
+payloads, SD-JWT disclosures, KB-JWTs, did:jwk keys): UTF-8 only, no ``NaN``/``Infinity``,
+and nesting bounded by :data:`MAX_JSON_DEPTH` *before* Python's recursive parser runs, so a
+10,000-deep document is a clear error instead of a ``RecursionError``.
 """
 
 from __future__ import annotations
@@ -10,20 +15,35 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from typing import Any, NoReturn
 
 from oretrust.errors import MalformedTokenError
 
 __all__ = [
+    "MAX_JSON_DEPTH",
+    "TOO_DEEP",
     "b64url_decode",
     "b64url_encode",
     "canonical_json",
+    "exceeds_json_depth",
     "json_object",
     "json_object_from_b64url",
+    "loads_json",
 ]
 
+#: Deepest nesting of arrays and objects accepted in any JSON read from a token (or an API
+#: request body). Credentials nest a handful of levels; the bound keeps hostile input far
+#: from Python's recursion limit.
+MAX_JSON_DEPTH = 32
+#: The code of a JSON document nested deeper than allowed.
+TOO_DEEP = "TOKEN_TOO_DEEP"
+
 _B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+# A string (always matched: to its closing quote or to the end, so no position is rescanned
+# and the scan stays linear) or one bracket. Possessive quantifiers: no backtracking.
+_JSON_STRUCTURE = re.compile(r'"(?:[^"\\]++|\\.?)*+(?:"|\Z)|[\[\]{}]', re.DOTALL)
 
 
 def b64url_encode(data: bytes) -> str:
@@ -41,28 +61,95 @@ def b64url_decode(text: str) -> bytes:
         raise MalformedTokenError("not valid base64url") from exc
 
 
-def json_object(raw: bytes, what: str) -> dict[str, Any]:
-    """Parse bytes holding a JSON object; ``what`` names it in errors.
+def exceeds_json_depth(text: str, max_depth: int) -> bool:
+    """Whether arrays/objects in ``text`` nest deeper than ``max_depth`` (strings skipped).
 
-    ``NaN`` and ``Infinity`` are refused: they are not JSON (RFC 8259) and would reach date
-    arithmetic as numbers no clock can hold.
+    A linear scan that runs before the recursive parser. Up to the first syntax error it
+    counts exactly what :func:`json.loads` would descend into, and the parser stops at that
+    error, so a document this scan passes cannot drive the parser deeper than ``max_depth``.
     """
+    depth = 0
+    for match in _JSON_STRUCTURE.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > max_depth:
+                return True
+        elif token in ("]", "}"):
+            depth -= 1
+    return False
+
+
+def loads_json(
+    raw: bytes | str,
+    what: str,
+    *,
+    code: str = MalformedTokenError.default_code,
+    max_depth: int = MAX_JSON_DEPTH,
+    too_deep_code: str = TOO_DEEP,
+    unique_keys: bool = False,
+) -> Any:
+    """Parse untrusted JSON; ``what`` names it in errors.
+
+    UTF-8 only (RFC 8259 §8.1); ``NaN``, ``Infinity`` and numbers that overflow to infinity
+    are refused (they are not JSON numbers and would reach date arithmetic as numbers no
+    clock can hold); nesting beyond ``max_depth`` raises ``too_deep_code``;
+    ``unique_keys`` refuses duplicate member names. Every failure is a
+    :class:`MalformedTokenError` (``code`` unless it is the depth).
+    """
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedTokenError(f"{what} is not UTF-8", code=code) from exc
+    if exceeds_json_depth(raw, max_depth):
+        raise MalformedTokenError(f"{what} nests deeper than {max_depth}", code=too_deep_code)
     try:
-        value = json.loads(raw, parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise MalformedTokenError(f"{what} is not valid JSON") from exc
+        return json.loads(
+            raw,
+            object_pairs_hook=_unique_object if unique_keys else None,
+            parse_constant=_no_constant,
+            parse_float=_finite_float,
+        )
+    except RecursionError as exc:  # the scan above should make this unreachable
+        raise MalformedTokenError(f"{what} nests too deeply", code=too_deep_code) from exc
+    except ValueError as exc:
+        raise MalformedTokenError(f"{what} is not valid JSON: {exc}", code=code) from exc
+
+
+def json_object(raw: bytes, what: str, *, max_depth: int = MAX_JSON_DEPTH) -> dict[str, Any]:
+    """Parse bytes holding a JSON object (:func:`loads_json`); ``what`` names it in errors."""
+    value = loads_json(raw, what, max_depth=max_depth)
     if not isinstance(value, dict):
         raise MalformedTokenError(f"{what} is not a JSON object")
     return value
 
 
-def json_object_from_b64url(text: str, what: str) -> dict[str, Any]:
+def json_object_from_b64url(
+    text: str, what: str, *, max_depth: int = MAX_JSON_DEPTH
+) -> dict[str, Any]:
     """Decode a base64url segment holding a JSON object; ``what`` names it in errors."""
-    return json_object(b64url_decode(text), what)
+    return json_object(b64url_decode(text), what, max_depth=max_depth)
 
 
 def _no_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:20]} is out of range")
+    return value
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key[:40]!r}")
+        result[key] = value
+    return result
 
 
 def canonical_json(value: Any) -> bytes:

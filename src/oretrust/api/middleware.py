@@ -1,10 +1,12 @@
-"""ASGI middleware of the service: a request body limit and an optional per-client rate limit.
+"""ASGI middleware of the service: request body limits and an optional per-client rate limit.
 
 Both answer with problem+json (:func:`oretrust.api.problems.problem_response`) before the
 request reaches a route.
 
 * :class:`BodyLimitMiddleware` reads the body (declared or chunked) up to ``max_bytes`` and
-  answers 413 beyond it; the route then reads the buffered body.
+  answers 413 beyond it; a JSON body nested deeper than ``max_depth`` (the bound on token
+  JSON, :data:`~oretrust.encoding.MAX_JSON_DEPTH`) is a 400 ``REQUEST_TOO_DEEP``, decided by a
+  linear scan before any recursive parser sees it. The route then reads the buffered body.
 * :class:`RateLimitMiddleware` counts requests per client in fixed windows and answers 429
   with ``Retry-After``. The client is the peer address; ``X-Forwarded-For`` is believed only
   when the peer is a configured trusted proxy (then the right-most address that is not a
@@ -23,8 +25,14 @@ from collections.abc import Callable, Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from oretrust.api.problems import PayloadTooLargeError, RateLimitedError, problem_response
+from oretrust.api.problems import (
+    PayloadTooLargeError,
+    RateLimitedError,
+    RequestTooDeepError,
+    problem_response,
+)
 from oretrust.api.settings import RateLimit
+from oretrust.encoding import MAX_JSON_DEPTH, exceeds_json_depth
 
 __all__ = ["BodyLimitMiddleware", "RateLimitMiddleware", "RateLimiter", "client_address"]
 
@@ -33,11 +41,13 @@ _UNLIMITED_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies larger than ``max_bytes`` with 413."""
+    """Refuse request bodies larger than ``max_bytes`` (413), and JSON bodies nested deeper
+    than ``max_depth`` (400)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_depth: int = MAX_JSON_DEPTH) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_depth = max_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Buffer the body (bounded), then hand the request on."""
@@ -62,6 +72,11 @@ class BodyLimitMiddleware:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
+        body = b"".join(chunks)
+        if _nests_too_deep(scope, body, self.max_depth):
+            error = RequestTooDeepError(f"the JSON request body nests deeper than {self.max_depth}")
+            await problem_response(error)(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -69,13 +84,26 @@ class BodyLimitMiddleware:
             if replayed:
                 return await receive()
             replayed = True
-            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         error = PayloadTooLargeError(f"the request body exceeds {self.max_bytes} bytes")
         await problem_response(error)(scope, receive, send)
+
+
+def _nests_too_deep(scope: Scope, body: bytes, max_depth: int) -> bool:
+    """Whether a JSON body (``application/json`` or ``…+json``) nests deeper than ``max_depth``.
+
+    Latin-1 keeps every byte, and no byte of a multi-byte UTF-8 character is a bracket or a
+    quote, so the scan sees the structure exactly whatever the body's encoding errors.
+    """
+    declared = dict(scope.get("headers", [])).get(b"content-type", b"")
+    media_type = bytes(declared).split(b";", 1)[0].strip().lower()
+    if media_type != b"application/json" and not media_type.endswith(b"+json"):
+        return False
+    return exceeds_json_depth(body.decode("latin-1"), max_depth)
 
 
 class RateLimiter:

@@ -46,6 +46,7 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "PayloadTooLargeError",
     "RateLimitedError",
+    "RequestTooDeepError",
     "ServiceUnavailableError",
     "install_problem_handlers",
     "problem_response",
@@ -60,6 +61,12 @@ class PayloadTooLargeError(InputError):
     """The request body is larger than the service accepts."""
 
     default_code = "PAYLOAD_TOO_LARGE"
+
+
+class RequestTooDeepError(InputError):
+    """The JSON request body nests deeper than the service parses (a 400, never a 500)."""
+
+    default_code = "REQUEST_TOO_DEEP"
 
 
 class RateLimitedError(OreTrustError):

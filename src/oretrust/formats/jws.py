@@ -5,19 +5,30 @@ an HSM); verification takes the *public JWK the caller chose* and derives the al
 its key type, refusing any header ``alg`` that differs or is not allow-listed (RFC 8725).
 Headers such as ``jku``, ``x5u`` and ``jwk`` are never used to find a key.
 
-Anything parsed before its signature is checked lives in :class:`UnverifiedJws`.
+Anything parsed before its signature is checked lives in :class:`UnverifiedJws`. Parsing
+refuses a header whose registered members (RFC 7515 §4.1) have the wrong JSON type — an
+``alg`` that is an array, a ``kid`` that is an object — so no later step compares, hashes
+or prints a value of a type it does not expect; and header and payload JSON nest no deeper
+than :data:`~oretrust.encoding.MAX_JSON_DEPTH`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import jwt
 from jwt.exceptions import InvalidSignatureError, InvalidTokenError
 
-from oretrust.encoding import b64url_decode, b64url_encode, json_object, json_object_from_b64url
+from oretrust.encoding import (
+    MAX_JSON_DEPTH,
+    b64url_decode,
+    b64url_encode,
+    json_object,
+    json_object_from_b64url,
+)
 from oretrust.errors import InvalidCredentialError, MalformedTokenError
 from oretrust.jwk import ALLOWED_ALGORITHMS, algorithm_for_jwk, public_key_from_jwk
 
@@ -32,6 +43,28 @@ __all__ = [
 
 #: Largest compact token accepted anywhere (a presentation of several credentials fits easily).
 MAX_TOKEN_BYTES = 256 * 1024
+
+#: The JSON type RFC 7515 §4.1 (and RFC 7797 for ``b64``) gives each registered header member.
+#: ``crit`` is absent: oretrust understands no extension, so any ``crit`` is refused.
+_HEADER_MEMBER_TYPES: Final[Mapping[str, type]] = {
+    "alg": str,
+    "kid": str,
+    "typ": str,
+    "cty": str,
+    "jku": str,
+    "x5u": str,
+    "x5t": str,
+    "x5t#S256": str,
+    "jwk": dict,
+    "x5c": list,
+    "b64": bool,
+}
+_JSON_TYPE_NAMES: Final[Mapping[type, str]] = {
+    str: "string",
+    dict: "object",
+    list: "array",
+    bool: "boolean",
+}
 
 
 class JwsSigner(Protocol):
@@ -54,9 +87,10 @@ class UnverifiedJws:
     unverified_payload_bytes: bytes
     token: str
 
-    def unverified_payload(self) -> dict[str, Any]:
-        """The payload as a JSON object (still unverified); raise MalformedTokenError."""
-        return json_object(self.unverified_payload_bytes, "JWS payload")
+    def unverified_payload(self, *, max_depth: int = MAX_JSON_DEPTH) -> dict[str, Any]:
+        """The payload as a JSON object (still unverified); raise MalformedTokenError
+        (``TOKEN_TOO_DEEP`` past ``max_depth``)."""
+        return json_object(self.unverified_payload_bytes, "JWS payload", max_depth=max_depth)
 
 
 def sign_compact(header: dict[str, Any], payload: bytes, signer: JwsSigner) -> str:
@@ -71,8 +105,14 @@ def sign_compact(header: dict[str, Any], payload: bytes, signer: JwsSigner) -> s
     return signing_input + "." + b64url_encode(signature)
 
 
-def parse_compact(token: str, *, max_bytes: int = MAX_TOKEN_BYTES) -> UnverifiedJws:
-    """Split a compact JWS and decode header and payload; raise MalformedTokenError."""
+def parse_compact(
+    token: str, *, max_bytes: int = MAX_TOKEN_BYTES, max_depth: int = MAX_JSON_DEPTH
+) -> UnverifiedJws:
+    """Split a compact JWS and decode header and payload bytes; raise MalformedTokenError.
+
+    Codes: ``TOKEN_TOO_LARGE``, ``TOKEN_TOO_DEEP`` (a header nested past ``max_depth``),
+    ``MALFORMED_TOKEN`` (parts, base64url, JSON, a header member of the wrong type, ``crit``).
+    """
     if not isinstance(token, str):
         raise MalformedTokenError("a compact JWS must be a string")
     if len(token) > max_bytes:
@@ -84,12 +124,39 @@ def parse_compact(token: str, *, max_bytes: int = MAX_TOKEN_BYTES) -> Unverified
     parts = token.split(".")
     if len(parts) != 3:
         raise MalformedTokenError("a compact JWS has exactly three dot-separated parts")
-    header = json_object_from_b64url(parts[0], "JWS header")
+    header = json_object_from_b64url(parts[0], "JWS header", max_depth=max_depth)
     payload = b64url_decode(parts[1])
     b64url_decode(parts[2])
-    if header.get("crit"):
-        raise MalformedTokenError("JWS 'crit' header parameters are not supported")
+    _check_header_types(header)
     return UnverifiedJws(unverified_header=header, unverified_payload_bytes=payload, token=token)
+
+
+def _check_header_types(header: Mapping[str, Any]) -> None:
+    """Refuse a protected header whose registered members have the wrong JSON type, or that
+    has ``crit`` (no extension is understood, and an empty ``crit`` is itself invalid).
+
+    Every later step may then treat ``alg``, ``kid``, ``typ``, ``cty``… as strings when
+    present; a hostile ``"alg": ["EdDSA"]`` is a MalformedTokenError, not a TypeError.
+    """
+    if "crit" in header:
+        raise MalformedTokenError("JWS 'crit' header parameters are not supported")
+    for name, expected in _HEADER_MEMBER_TYPES.items():
+        if name in header and not isinstance(header[name], expected):
+            raise MalformedTokenError(
+                f"JWS header {name!r} must be a JSON {_JSON_TYPE_NAMES[expected]}, "
+                f"not {_json_type_name(header[name])}"
+            )
+
+
+def _json_type_name(value: Any) -> str:
+    """The JSON type of a parsed value, for error details (never the value itself)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
 
 
 def verify_signature(unverified: UnverifiedJws, public_jwk: dict[str, Any]) -> bytes:
@@ -99,14 +166,14 @@ def verify_signature(unverified: UnverifiedJws, public_jwk: dict[str, Any]) -> b
     code ``ALGORITHM_NOT_ALLOWED`` or ``SIGNATURE_INVALID``.
     """
     header_alg = unverified.unverified_header.get("alg")
-    if header_alg not in ALLOWED_ALGORITHMS:
+    if not isinstance(header_alg, str) or header_alg not in ALLOWED_ALGORITHMS:
         raise InvalidCredentialError(
-            f"algorithm {header_alg!r} is not allowed", code="ALGORITHM_NOT_ALLOWED"
+            f"algorithm {header_alg!r:.40} is not allowed", code="ALGORITHM_NOT_ALLOWED"
         )
     key_alg = algorithm_for_jwk(public_jwk)
     if header_alg != key_alg:
         raise InvalidCredentialError(
-            f"header alg {header_alg!r} does not match the {key_alg} key",
+            f"header alg {header_alg!r:.40} does not match the {key_alg} key",
             code="ALGORITHM_NOT_ALLOWED",
         )
     key = public_key_from_jwk(public_jwk)

@@ -20,7 +20,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from oretrust.encoding import b64url_decode, b64url_encode
+from oretrust.encoding import (
+    MAX_JSON_DEPTH,
+    TOO_DEEP,
+    b64url_decode,
+    b64url_encode,
+    loads_json,
+)
 from oretrust.errors import InputError, InvalidCredentialError, MalformedTokenError
 from oretrust.formats.jws import UnverifiedJws, parse_compact
 
@@ -82,11 +88,13 @@ def b64_digest(text: str) -> str:
 
 @dataclass(frozen=True)
 class SdJwtLimits:
-    """Bounds on what a parser accepts: total size, disclosure count, JSON nesting depth."""
+    """Bounds on what a parser accepts: total size, disclosure count, JSON nesting depth
+    (by default the one bound of every token's JSON, :data:`~oretrust.encoding.MAX_JSON_DEPTH`).
+    """
 
     max_bytes: int = 256 * 1024
     max_disclosures: int = 1000
-    max_depth: int = 32
+    max_depth: int = MAX_JSON_DEPTH
 
 
 DEFAULT_LIMITS = SdJwtLimits()
@@ -224,9 +232,9 @@ def parse_sd_jwt(token: str, *, limits: SdJwtLimits = DEFAULT_LIMITS) -> Unverif
     if "" in encoded:
         raise MalformedTokenError("an SD-JWT has an empty disclosure", code="SD_JWT_MALFORMED")
     try:
-        jws = parse_compact(jwt_part, max_bytes=limits.max_bytes)
+        jws = parse_compact(jwt_part, max_bytes=limits.max_bytes, max_depth=limits.max_depth)
     except MalformedTokenError as exc:
-        raise MalformedTokenError(f"issuer-signed JWT: {exc}", code="SD_JWT_MALFORMED") from exc
+        raise _part_error(exc, "issuer-signed JWT", "SD_JWT_MALFORMED") from exc
     payload = loads_strict(
         jws.unverified_payload_bytes,
         "JWT payload",
@@ -238,9 +246,9 @@ def parse_sd_jwt(token: str, *, limits: SdJwtLimits = DEFAULT_LIMITS) -> Unverif
     kb_jwt = None
     if kb_part:
         try:
-            kb_jwt = parse_compact(kb_part, max_bytes=limits.max_bytes)
+            kb_jwt = parse_compact(kb_part, max_bytes=limits.max_bytes, max_depth=limits.max_depth)
         except MalformedTokenError as exc:
-            raise MalformedTokenError(f"key binding JWT: {exc}", code="KB_JWT_MALFORMED") from exc
+            raise _part_error(exc, "key binding JWT", "KB_JWT_MALFORMED") from exc
     disclosures = tuple(Disclosure.decode(d, max_depth=limits.max_depth) for d in encoded)
     sd_hash_input = token[: len(token) - len(kb_part)]
     return UnverifiedSdJwt(jws, disclosures, kb_jwt, payload, sd_hash_input)
@@ -309,46 +317,25 @@ def check_claim_path(path: Sequence[str | int | None]) -> ClaimPath:
 
 
 _COMPACT = re.compile(r"[A-Za-z0-9_\-.~]*")
-_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_TOO_DEEP = "SD_JWT_TOO_DEEP"
 
 
 def loads_strict(raw: bytes, what: str, *, max_depth: int, code: str) -> Any:
     """Parse untrusted JSON: UTF-8, no duplicate keys, no NaN/Infinity, nesting ≤ ``max_depth``.
 
-    Raises MalformedTokenError with ``code``, or ``SD_JWT_TOO_DEEP`` past the depth limit.
+    :func:`oretrust.encoding.loads_json` with duplicate keys refused, so no claim can be read
+    two ways. Raises MalformedTokenError with ``code``, or ``SD_JWT_TOO_DEEP`` past the depth
+    limit.
     """
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise MalformedTokenError(f"{what} is not UTF-8", code=code) from exc
-    depth = 0
-    for match in _JSON_TOKENS.finditer(text):  # bound nesting before the recursive parser runs
-        token = match.group()
-        if token in ("[", "{"):
-            depth += 1
-            if depth > max_depth:
-                raise MalformedTokenError(
-                    f"{what} nests deeper than {max_depth}", code="SD_JWT_TOO_DEEP"
-                )
-        elif token in ("]", "}"):
-            depth -= 1
-    try:
-        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:
-        raise MalformedTokenError(f"{what} is not valid JSON: {exc}", code=code) from exc
+    return loads_json(
+        raw, what, code=code, max_depth=max_depth, too_deep_code=_TOO_DEEP, unique_keys=True
+    )
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r}")
-        result[key] = value
-    return result
-
-
-def _no_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not JSON")
+def _part_error(exc: MalformedTokenError, part: str, code: str) -> MalformedTokenError:
+    """A JWS part of an SD-JWT failed to parse: ``code``, but keep the depth code."""
+    deep = exc.code in (TOO_DEEP, _TOO_DEEP)
+    return MalformedTokenError(f"{part}: {exc}", code=_TOO_DEEP if deep else code)
 
 
 def _malformed(detail: str) -> NoReturn:

@@ -15,6 +15,12 @@ from typing import Any
 
 from oretrust.errors import DataModelError
 from oretrust.formats.jws import JwsSigner, sign_compact
+from oretrust.formats.vcdm import (
+    CREDENTIALS_V2_CONTEXT,
+    ENVELOPED_CREDENTIAL,
+    EnvelopeType,
+    validate_enveloped,
+)
 
 __all__ = [
     "CREDENTIALS_V2_CONTEXT",
@@ -28,7 +34,6 @@ __all__ = [
     "unwrap_envelope",
 ]
 
-CREDENTIALS_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VC_JWT_MEDIA_TYPE = "application/vc+jwt"
 VP_JWT_MEDIA_TYPE = "application/vp+jwt"
 ENVELOPED_PREFIX = f"data:{VC_JWT_MEDIA_TYPE},"
@@ -63,25 +68,29 @@ def envelope(token: str, media_type: str = VC_JWT_MEDIA_TYPE) -> dict[str, Any]:
     }
 
 
-def unwrap_envelope(entry: Any) -> tuple[str, str]:
-    """Split an ``EnvelopedVerifiableCredential`` into (media type, credential text).
+def unwrap_envelope(
+    entry: Any, envelope_type: EnvelopeType = ENVELOPED_CREDENTIAL
+) -> tuple[str, str]:
+    """Split an ``EnvelopedVerifiableCredential`` (or, with ``envelope_type``, an
+    ``EnvelopedVerifiablePresentation``) into (media type, secured text).
 
-    Raises DataModelError when the entry is not an enveloped credential with a ``data:`` URL
-    of an ``application/...`` media type.
+    Whoever calls this gets the token only from an entry VC DM 2.0 §4.13 allows: an object
+    (``vp-vc-object``) of that type (``vp-enveloped``) whose ``@context`` starts with the v2
+    context (``context-required``, ``context-first``, see
+    :func:`~oretrust.formats.vcdm.validate_enveloped`) and whose ``id`` is a ``data:`` URL of
+    an ``application/...`` media type (``vp-enveloped-id``). Raises DataModelError.
     """
     if not isinstance(entry, dict):
         raise DataModelError("verifiableCredential entries must be objects", rule="vp-vc-object")
     types = entry.get("type")
     types = [types] if isinstance(types, str) else types
-    if not isinstance(types, list) or "EnvelopedVerifiableCredential" not in types:
+    if not isinstance(types, list) or envelope_type not in types:
+        raise DataModelError(f"only {envelope_type} entries are accepted here", rule="vp-enveloped")
+    validate_enveloped(entry, envelope_type)
+    ident = entry["id"]  # a data: URL string: validate_enveloped checked it
+    if not ident.startswith("data:application/") or "," not in ident:
         raise DataModelError(
-            "only EnvelopedVerifiableCredential entries are accepted in a vp+jwt",
-            rule="vp-enveloped",
-        )
-    ident = entry.get("id")
-    if not isinstance(ident, str) or not ident.startswith("data:application/") or "," not in ident:
-        raise DataModelError(
-            "enveloped credential id must be a data: URL such as data:application/vc+jwt,<jwt>",
+            "an enveloped id must be a data: URL such as data:application/vc+jwt,<jwt>",
             rule="vp-enveloped-id",
         )
     media_type, _, content = ident[len("data:") :].partition(",")

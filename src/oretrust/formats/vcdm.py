@@ -24,25 +24,35 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Final, Literal
 
 from oretrust.errors import DataModelError
 
 __all__ = [
     "CREDENTIALS_V2_CONTEXT",
     "CREDENTIAL_PROPERTIES",
+    "ENVELOPED_CREDENTIAL",
+    "ENVELOPED_PRESENTATION",
     "JWT_CLAIMS",
+    "EnvelopeType",
     "as_list",
     "parse_datetime_stamp",
     "reject_jwt_wrapper_claims",
     "split_jwt_payload",
     "validate_credential",
+    "validate_enveloped",
     "validate_holder_claims",
     "validate_presentation",
 ]
 
 CREDENTIALS_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 EXAMPLES_V2_CONTEXT = "https://www.w3.org/ns/credentials/examples/v2"
+
+#: The two enveloping types of VC DM 2.0 §4.13: a credential or presentation secured by an
+#: enveloping proof (a JWS, an SD-JWT…), carried as a ``data:`` URL in ``id``.
+EnvelopeType = Literal["EnvelopedVerifiableCredential", "EnvelopedVerifiablePresentation"]
+ENVELOPED_CREDENTIAL: Final = "EnvelopedVerifiableCredential"
+ENVELOPED_PRESENTATION: Final = "EnvelopedVerifiablePresentation"
 
 #: Top-level properties a credential may carry in oretrust's profile (VC DM 2.0 §4, §5).
 CREDENTIAL_PROPERTIES = frozenset({
@@ -439,15 +449,29 @@ def _validate_credential(document: dict[str, Any], require_issuer: bool, where: 
 
 
 def _is_enveloped(entry: dict[str, Any]) -> bool:
-    return "EnvelopedVerifiableCredential" in as_list(entry.get("type"))
+    return ENVELOPED_CREDENTIAL in as_list(entry.get("type"))
 
 
-def _validate_enveloped(entry: dict[str, Any], where: str) -> None:
+def validate_enveloped(entry: Any, envelope_type: EnvelopeType = ENVELOPED_CREDENTIAL) -> None:
+    """Check an ``EnvelopedVerifiableCredential`` or ``EnvelopedVerifiablePresentation``
+    (VC DM 2.0 §4.13) before anything is taken out of it.
+
+    Its ``@context`` must be present (``context-required``) and start with the v2 context
+    (``context-first``: ``[]`` or the examples context alone are refused), its ``type`` must
+    include ``envelope_type`` (``type-required``) and its ``id`` be a ``data:`` URL
+    (``enveloped-id``). Raises :class:`DataModelError` naming the rule.
+    """
+    _validate_enveloped(_require_object(entry, "credential envelope"), "", envelope_type)
+
+
+def _validate_enveloped(entry: dict[str, Any], where: str, envelope_type: EnvelopeType) -> None:
     state = _read_contexts(entry, where)
-    _check_types(entry["type"], f"{where}type", state, "EnvelopedVerifiableCredential")
+    if "type" not in entry:
+        raise _fail(f"{where}type is required", "type-required")
+    _check_types(entry["type"], f"{where}type", state, envelope_type)
     value = entry.get("id")
     if not isinstance(value, str) or not _DATA_URL.match(value):
-        raise _fail(f"{where}id must be a data: URL holding the secured credential", "enveloped-id")
+        raise _fail(f"{where}id must be a data: URL holding the secured document", "enveloped-id")
 
 
 def validate_presentation(document: Any) -> None:
@@ -480,7 +504,7 @@ def validate_presentation(document: Any) -> None:
         if not isinstance(entry, dict):
             raise _fail(f"{where[:-1]} must be an object, not {type(entry).__name__}", "vc-object")
         if _is_enveloped(entry):
-            _validate_enveloped(entry, where)
+            _validate_enveloped(entry, where, ENVELOPED_CREDENTIAL)
         else:
             _validate_credential(entry, True, where)
 

@@ -151,12 +151,16 @@ def check_sd_jwt_credential(
         )
         return None
     report.issuer = unverified_issuer
-    method = resolve_signing_method(
-        context.did_resolver,
-        unverified.unverified_kid,
-        unverified_issuer,
-        "assertionMethod",
+    method = step(
         report,
+        CheckId.KID,
+        lambda: resolve_signing_method(
+            context.did_resolver,
+            unverified.unverified_kid,
+            unverified_issuer,
+            "assertionMethod",
+            report,
+        ),
     )
     if method is None:
         return None
@@ -178,22 +182,30 @@ def check_sd_jwt_credential(
         "every disclosure matches a digest; no duplicates, no reserved names",
     )
     claims = processed.claims
-    check_key_not_compromised(method, claims, report)
-    check_validity_period(
-        {name: claims[name] for name in ("nbf", "exp") if name in claims},
+    step(report, CheckId.KEY_VALIDITY, lambda: check_key_not_compromised(method, claims, report))
+    dates: dict[str, Any] = {name: claims[name] for name in ("nbf", "exp") if name in claims}
+    step(
         report,
-        now,
-        context.leeway,
+        CheckId.VALIDITY_PERIOD,
+        lambda: check_validity_period(dates, report, now, context.leeway),
     )
-    _describe(
+    described = step(
         report,
-        unverified.unverified_payload,
-        claims,
-        processed.disclosed,
-        processed.undisclosed_count,
+        CheckId.DISCLOSURES,
+        lambda: _describe(
+            report,
+            unverified.unverified_payload,
+            claims,
+            processed.disclosed,
+            processed.undisclosed_count,
+        ),
     )
-    if step(report, CheckId.DATA_MODEL, lambda: _sd_jwt_vc_claims_hold(claims)):
-        _check_type(report, unverified, claims, processed.disclosed)
+    if described and step(report, CheckId.DATA_MODEL, lambda: _sd_jwt_vc_claims_hold(claims)):
+        step(
+            report,
+            CheckId.DISCLOSURE_PROFILE,
+            lambda: _check_type(report, unverified, claims, processed.disclosed),
+        )
     run_extra_checks(context.extra_checks, report.claims or {}, report, now)
     return SdJwtState(unverified, claims)
 
@@ -298,7 +310,7 @@ def _describe(
     claims: dict[str, Any],
     disclosed: tuple[DisclosedClaim, ...],
     undisclosed: int,
-) -> None:
+) -> bool:
     """Fill the report's identity, view and ``disclosure`` section from verified claims."""
     vct = str(claims.get("vct"))
     type_name = type_for_vct(vct)
@@ -332,6 +344,7 @@ def _describe(
         ],
         "undisclosed_digests": undisclosed,
     }
+    return True
 
 
 def _check_profile_and_schema(

@@ -23,7 +23,7 @@ from oretrust.did import create_did_jwk
 from oretrust.errors import OreTrustError
 from oretrust.report import VerificationReport
 from oretrust.verifier._keys import controls_key, same_key
-from oretrust.verifier._pipeline import REPLAY_WARNING, Challenge, InputKind, begin
+from oretrust.verifier._pipeline import REPLAY_WARNING, Challenge, InputKind, begin, step
 from oretrust.verifier._sd_jwt import (
     SdJwtContext,
     check_key_binding,
@@ -60,7 +60,9 @@ def check_sd_jwt_presentation(
     nested = VerificationReport(kind="credential", token=token)
     nested.passed(CheckId.FORMAT, "the SD-JWT of the presentation")
     report.credentials.append(nested)
-    state = check_sd_jwt_credential(context, unverified, nested, now)
+    state = step(
+        nested, CheckId.VERIFIER, lambda: check_sd_jwt_credential(context, unverified, nested, now)
+    )
     if unverified.kb_jwt is None:
         report.failed(CheckId.KEY_BINDING, Code.KB_JWT_MISSING, "no key binding JWT")
         return report
@@ -74,9 +76,24 @@ def check_sd_jwt_presentation(
         context, state, report, nonce=challenge.nonce, audience=challenge.audience, now=now
     )
     if binding is not None:
-        report.holder = holder_of_key(context, binding.holder_jwk, nested)
-        holder_binding(report.holder, report)
+        step(
+            report,
+            CheckId.HOLDER_BINDING,
+            lambda: _bind_holder(context, binding.holder_jwk, nested, report, holder_binding),
+        )
     return report
+
+
+def _bind_holder(
+    context: SdJwtContext,
+    holder_jwk: dict[str, Any],
+    nested: VerificationReport,
+    report: VerificationReport,
+    holder_binding: HolderBinding,
+) -> None:
+    """Name the presenter (the subject when it controls the key) and check holder binding."""
+    report.holder = holder_of_key(context, holder_jwk, nested)
+    holder_binding(report.holder, report)
 
 
 def check_enveloped_sd_jwt(
@@ -97,7 +114,9 @@ def check_enveloped_sd_jwt(
     unverified = parse_into(token, nested)
     if unverified is None:
         return
-    state = check_sd_jwt_credential(context, unverified, nested, now)
+    state = step(
+        nested, CheckId.VERIFIER, lambda: check_sd_jwt_credential(context, unverified, nested, now)
+    )
     if state is None:
         return
     cnf = state.holder_jwk

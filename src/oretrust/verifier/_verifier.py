@@ -25,6 +25,7 @@ import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from oretrust.codes import CheckId, Code
@@ -159,7 +160,11 @@ class Verifier:
         report.claims = payload
         if step(report, CheckId.DATA_MODEL, lambda: _credential_data_model(payload)):
             report.passed(CheckId.DATA_MODEL, "VC Data Model 2.0 rules hold")
-        check_validity_period(payload, report, now, self.leeway)
+        step(
+            report,
+            CheckId.VALIDITY_PERIOD,
+            lambda: check_validity_period(payload, report, now, self.leeway),
+        )
         step(report, CheckId.SCHEMA, lambda: check_schema(payload, report))
         run_extra_checks(self.extra_checks, payload, report, now)
 
@@ -237,7 +242,7 @@ class Verifier:
             )
         except Exception as exc:  # fail closed: a crash is a verdict, never a 500
             report = begin(VerificationReport(kind="presentation"), InputKind.SD_JWT_KB)
-            report.failed(CheckId.VERIFIER, Code.CHECK_ERROR, type(exc).__name__)
+            step(report, CheckId.VERIFIER, partial(_reraise, exc))
             return report
 
     def _vp_jwt_into(
@@ -263,21 +268,30 @@ class Verifier:
         if envelopes is None:
             return
         report.passed(CheckId.DATA_MODEL, f"presentation carries {len(envelopes)} credential(s)")
-        _check_challenge(payload, report, challenge)
-        self._check_freshness(payload, report, now)
+        step(report, CheckId.NONCE, lambda: _check_challenge(payload, report, challenge))
+        step(report, CheckId.FRESHNESS, lambda: self._check_freshness(payload, report, now))
         for media_type, inner in envelopes:
             report.credentials.append(self._enveloped(media_type, inner, holder_key, now))
-        self._check_holder_binding(unverified_holder, report)
+        step(
+            report,
+            CheckId.HOLDER_BINDING,
+            lambda: self._check_holder_binding(unverified_holder, report),
+        )
 
     def _enveloped(
         self, media_type: str, inner: str, holder_key: dict[str, Any], now: datetime
     ) -> VerificationReport:
         nested = VerificationReport(kind="credential", token=inner)
         if media_type == VC_JWT_MEDIA_TYPE and not looks_like_sd_jwt(inner):
-            self._vc_jwt_into(inner, nested, now)
+            _guarded(nested, lambda: self._vc_jwt_into(inner, nested, now))
         elif media_type in SD_JWT_MEDIA_TYPES:
             context = self._sd_jwt_context()
-            check_enveloped_sd_jwt(context, inner, nested, holder_key=holder_key, now=now)
+            _guarded(
+                nested,
+                lambda: check_enveloped_sd_jwt(
+                    context, inner, nested, holder_key=holder_key, now=now
+                ),
+            )
         else:
             begin(nested, InputKind.VC_JWT)
             nested.failed(
@@ -305,12 +319,16 @@ class Verifier:
         """Resolve ``controller``, take the ``kid`` key from ``relationship``, check the
         signature and whether the key was compromised by then; return the (now verified)
         payload and the key that signed it, or None once a check failed."""
-        method = resolve_signing_method(
-            self.did_resolver,
-            unverified.unverified_header.get("kid"),
-            controller,
-            relationship,
+        method = step(
             report,
+            CheckId.KID,
+            lambda: resolve_signing_method(
+                self.did_resolver,
+                unverified.unverified_header.get("kid"),
+                controller,
+                relationship,
+                report,
+            ),
         )
         if method is None:
             return None
@@ -321,7 +339,9 @@ class Verifier:
             CheckId.SIGNATURE, f"{unverified.unverified_header.get('alg')} signature verifies"
         )
         payload = unverified_payload  # parsed from the bytes just verified
-        check_key_not_compromised(method, payload, report)
+        step(
+            report, CheckId.KEY_VALIDITY, lambda: check_key_not_compromised(method, payload, report)
+        )
         return payload, jwk
 
     def _check_freshness(
@@ -388,6 +408,11 @@ def _guarded(report: VerificationReport, run: Callable[[], None]) -> None:
     """Run a whole verification path; an exception that escaped every step is a failed
     ``verifier`` check (fail closed: a crash is a verdict, never a 500)."""
     step(report, CheckId.VERIFIER, run)
+
+
+def _reraise(exc: Exception) -> None:
+    """Hand ``exc`` to :func:`step` so it is recorded with its code like any other failure."""
+    raise exc
 
 
 def _challenge(nonce: str | None, audience: str | None, replay_check: bool) -> Challenge | None:

@@ -185,6 +185,7 @@ def test_presentation_verifies_with_challenge(api: ApiClient, cast: Cast) -> Non
     )
     assert ok.status_code == 200 and ok.json()["verified"], ok.text
     enveloped = {
+        "@context": "https://www.w3.org/ns/credentials/v2",
         "type": "EnvelopedVerifiablePresentation",
         "id": f"data:application/vp+jwt,{presentation}",
     }
@@ -206,6 +207,7 @@ def test_sd_jwt_vc_verifies_over_http(api: ApiClient, cast: Cast) -> None:
         now=datetime.now(UTC),
     )
     enveloped = {
+        "@context": "https://www.w3.org/ns/credentials/v2",
         "type": "EnvelopedVerifiableCredential",
         "id": f"data:application/dc+sd-jwt,{issued.token}",
     }
@@ -396,11 +398,21 @@ def test_bad_input_is_a_4xx_problem(api: ApiClient, cast: Cast) -> None:
     _problem(
         api.post("/credentials/verify", json={"verifiableCredential": huge}), 422, "REQUEST_INVALID"
     )
-    envelope = {"type": "EnvelopedVerifiableCredential", "id": "data:text/plain,x"}
+    envelope = {
+        "@context": "https://www.w3.org/ns/credentials/v2",
+        "type": "EnvelopedVerifiableCredential",
+        "id": "data:application/json,x",
+    }
     _problem(
         api.post("/credentials/verify", json={"verifiableCredential": envelope}),
         400,
         "UNSUPPORTED_FORMAT",
+    )
+    not_application = {**envelope, "id": "data:text/plain,x"}  # VC DM 2.0 §4.13: 422
+    _problem(
+        api.post("/credentials/verify", json={"verifiableCredential": not_application}),
+        422,
+        "DATA_MODEL_INVALID",
     )
     status, report = _verify(api, "not.a.jwt")
     assert status == 400 and report["verified"] is False and report["errors"]

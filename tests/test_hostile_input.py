@@ -338,11 +338,6 @@ def test_cli_reports_hostile_tokens_with_exit_1(cast: Cast, genuine: Genuine) ->
 
 
 # -------------------------------------------- 3. enveloped entries need the v2 @context first
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/services.unwrap_token does not check @context; it must call "
-    "formats.vc_jwt.unwrap_envelope(envelope, 'EnvelopedVerifiablePresentation')",
-)
 @pytest.mark.parametrize(
     "context", [[], ["https://www.w3.org/ns/credentials/examples/v2"]], ids=["empty", "examples"]
 )

@@ -18,8 +18,10 @@ from pydantic import BaseModel
 from sqlmodel import select
 
 from oretrust.api.auth import PermissionDeniedError, Principal
+from oretrust.codes import Code
 from oretrust.errors import InputError, NotFoundError
-from oretrust.formats.vcdm import validate_credential
+from oretrust.formats.vc_jwt import unwrap_envelope
+from oretrust.formats.vcdm import EnvelopeType, validate_credential
 from oretrust.home import Home
 from oretrust.issuer import IssuedCredential, issue_document
 from oretrust.status.operations import Action, StatusChange, change_status
@@ -29,26 +31,24 @@ from oretrust.store.status_models import StatusEntryRecord
 __all__ = ["change_own_status", "issue_as", "unwrap_token"]
 
 
-def unwrap_token(value: str | BaseModel, envelope_type: str, media_types: tuple[str, ...]) -> str:
-    """The compact token in ``value``: a string, or an ``envelope_type`` object whose ``id``
-    is ``data:<one of media_types>,<token>``. Raises InputError (``UNSUPPORTED_FORMAT``)."""
+def unwrap_token(
+    value: str | BaseModel, envelope_type: EnvelopeType, media_types: tuple[str, ...]
+) -> str:
+    """The compact token in ``value``: a string, or an ``envelope_type`` object that VC DM 2.0
+    §4.13 allows (``@context`` starting with the v2 context, a ``data:`` URL ``id``) of one
+    of ``media_types``. Raises DataModelError for an envelope the data model refuses (422),
+    InputError ``UNSUPPORTED_FORMAT`` for another type or media type."""
     if isinstance(value, str):
         return value.strip()
     envelope: dict[str, Any] = value.model_dump(by_alias=True, exclude_none=True)
     types = envelope.get("type")
     if envelope_type not in ([types] if isinstance(types, str) else list(types or [])):
-        raise InputError(f"expected an {envelope_type}", code="UNSUPPORTED_FORMAT")
-    identifier = str(envelope.get("id", ""))
-    media_type, comma, token = identifier.removeprefix("data:").partition(",")
-    if (
-        not identifier.startswith("data:")
-        or not comma
-        or media_type not in media_types
-        or not token
-    ):
+        raise InputError(f"expected an {envelope_type}", code=Code.UNSUPPORTED_FORMAT)
+    media_type, token = unwrap_envelope(envelope, envelope_type)
+    if media_type not in media_types or not token.strip():
         raise InputError(
             f"the {envelope_type}'s id must be data:<{' | '.join(media_types)}>,<token>",
-            code="UNSUPPORTED_FORMAT",
+            code=Code.UNSUPPORTED_FORMAT,
         )
     return token.strip()
 

@@ -353,3 +353,23 @@ def test_enveloped_presentation_without_the_v2_context_is_refused(
     response = api.post("/presentations/verify", json=body)
     assert response.status_code == 422, response.text[:500]
     assert response.json()["rule"] == "context-first"
+
+
+# ------------------------------------------ files and fetched documents are bounded alike
+def test_a_deep_presentation_file_is_an_input_error(cast: Cast) -> None:
+    from oretrust.errors import InputError
+    from oretrust.verifier import verify_token
+
+    deep = '{"presentation": "x", "a": ' + "[" * 10_000 + "]" * 10_000 + "}"
+    with pytest.raises(InputError) as caught:
+        verify_token(cast.home, deep, nonce="n", audience="a", now=datetime.now(UTC))
+    assert caught.value.code == "MALFORMED_INPUT"
+
+
+def test_a_deep_did_document_does_not_resolve() -> None:
+    from oretrust.did._resolver import _parse_document
+    from oretrust.errors import ResolutionError
+
+    with pytest.raises(ResolutionError) as caught:
+        _parse_document("https://x.example/.well-known/did.json", b"[" * 10_000 + b"]" * 10_000)
+    assert caught.value.code == "DID_RESOLUTION_ERROR"

@@ -12,7 +12,6 @@ otherwise one site could answer for another's DID.
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
@@ -20,7 +19,8 @@ from typing import Any, Protocol, runtime_checkable
 from oretrust.did._fetch import DidWebFetcher
 from oretrust.did._local import resolve_did_jwk, resolve_did_key
 from oretrust.did._web import did_web_url
-from oretrust.errors import ResolutionError
+from oretrust.encoding import loads_json
+from oretrust.errors import MalformedTokenError, ResolutionError
 
 __all__ = ["DefaultDidResolver", "DidResolver", "LocalDocuments", "StaticDidResolver"]
 
@@ -109,9 +109,11 @@ def did_method(did: str) -> str:
 
 def _parse_document(url: str, raw: bytes) -> dict[str, Any]:
     try:
-        document = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ResolutionError(f"{url} is not valid JSON", code="DID_RESOLUTION_ERROR") from exc
+        document = loads_json(raw, "DID document")
+    except MalformedTokenError as exc:
+        raise ResolutionError(
+            f"{url} is not valid JSON: {exc.detail}", code="DID_RESOLUTION_ERROR"
+        ) from exc
     if not isinstance(document, dict):
         raise ResolutionError(f"{url} is not a JSON object", code="DID_RESOLUTION_ERROR")
     return document

@@ -16,10 +16,10 @@ stayed hidden. With a policy (:mod:`oretrust.policy`) the ``policy:*`` checks ar
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from oretrust.errors import InputError, OreTrustError
+from oretrust.encoding import loads_json
+from oretrust.errors import InputError, MalformedTokenError, OreTrustError
 from oretrust.formats.jws import parse_compact
 from oretrust.home import Home
 from oretrust.policy import Policy, evaluate_policy
@@ -55,10 +55,10 @@ def verify_token(
     declared: str | None = None
     if text.startswith("{"):
         try:
-            wrapper = json.loads(text)
-        except json.JSONDecodeError as exc:
+            wrapper = loads_json(text, "presentation file")
+        except MalformedTokenError as exc:
             raise InputError(
-                f"not a token and not valid JSON: {exc.msg}", code="MALFORMED_INPUT"
+                f"not a token and not valid JSON: {exc.detail}", code="MALFORMED_INPUT"
             ) from exc
         if not isinstance(wrapper, dict) or not isinstance(wrapper.get("presentation"), str):
             raise InputError(

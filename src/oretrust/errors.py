@@ -25,6 +25,8 @@ one table (``oretrust.api.problems``); the CLI maps them to exit codes in one pl
 
 from __future__ import annotations
 
+from oretrust.codes import Code
+
 __all__ = [
     "ConflictError",
     "DataModelError",
@@ -46,7 +48,7 @@ class OreTrustError(Exception):
     ``code`` is stable across releases; ``detail`` is one line meant for a person.
     """
 
-    default_code = "ORETRUST_ERROR"
+    default_code = Code.ORETRUST_ERROR
 
     def __init__(self, detail: str, *, code: str | None = None) -> None:
         super().__init__(detail)
@@ -60,13 +62,13 @@ class OreTrustError(Exception):
 class InputError(OreTrustError):
     """The caller supplied input oretrust cannot use (wrong shape, unknown name, bad value)."""
 
-    default_code = "INVALID_INPUT"
+    default_code = Code.INVALID_INPUT
 
 
 class SchemaValidationError(InputError):
     """A credential subject does not match its type's JSON Schema; ``field`` names where."""
 
-    default_code = "SCHEMA_VALIDATION_FAILED"
+    default_code = Code.SCHEMA_VALIDATION_FAILED
 
     def __init__(self, detail: str, *, field: str, code: str | None = None) -> None:
         super().__init__(detail, code=code)
@@ -76,7 +78,7 @@ class SchemaValidationError(InputError):
 class DataModelError(InputError):
     """A credential or presentation breaks a VC Data Model 2.0 rule; ``rule`` names it."""
 
-    default_code = "DATA_MODEL_INVALID"
+    default_code = Code.DATA_MODEL_INVALID
 
     def __init__(self, detail: str, *, rule: str = "", code: str | None = None) -> None:
         super().__init__(detail, code=code)
@@ -86,37 +88,37 @@ class DataModelError(InputError):
 class MalformedTokenError(InputError):
     """A token is not well-formed (bad base64url, bad JSON, wrong number of parts, too big)."""
 
-    default_code = "MALFORMED_TOKEN"
+    default_code = Code.MALFORMED_TOKEN
 
 
 class NotFoundError(OreTrustError):
     """A named object (issuer, key, credential, list) does not exist."""
 
-    default_code = "NOT_FOUND"
+    default_code = Code.NOT_FOUND
 
 
 class ConflictError(OreTrustError):
     """The request contradicts the current state (e.g. an issuer name already taken)."""
 
-    default_code = "CONFLICT"
+    default_code = Code.CONFLICT
 
 
 class KeyStoreError(OreTrustError):
     """A private key cannot be created, loaded or decrypted."""
 
-    default_code = "KEY_STORE_ERROR"
+    default_code = Code.KEY_STORE_ERROR
 
 
 class ResolutionError(OreTrustError):
     """A DID document, status list or trust list could not be obtained."""
 
-    default_code = "RESOLUTION_ERROR"
+    default_code = Code.RESOLUTION_ERROR
 
 
 class UnsafeUrlError(ResolutionError):
     """A URL oretrust refuses to fetch: not HTTPS, or pointing at a private/loopback address."""
 
-    default_code = "UNSAFE_URL"
+    default_code = Code.UNSAFE_URL
 
 
 class InvalidCredentialError(OreTrustError):
@@ -127,7 +129,7 @@ class InvalidCredentialError(OreTrustError):
     full verification report when one was produced.
     """
 
-    default_code = "INVALID_CREDENTIAL"
+    default_code = Code.INVALID_CREDENTIAL
 
     def __init__(
         self,

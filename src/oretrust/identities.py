@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from oretrust.codes import Code
 from oretrust.did import create_did_jwk
 from oretrust.errors import ConflictError, InputError, NotFoundError
 from oretrust.home import Home
@@ -91,7 +92,7 @@ def add_issuer(
     did = did or f"did:web:{home.domain}:issuers:{name}"
     if not _DID_WEB.match(did):
         raise InputError(
-            f"issuer DID must be a did:web identifier, got {did!r}", code="INVALID_DID"
+            f"issuer DID must be a did:web identifier, got {did!r}", code=Code.INVALID_DID
         )
     record = IssuerRecord(
         name=name, did=did, display_name=display_name, role=role, created_at=as_utc(now)
@@ -259,5 +260,5 @@ def _check_name(name: str) -> None:
     if not _NAME.match(name):
         raise InputError(
             f"invalid name {name!r}: use 1-63 lowercase letters, digits and hyphens",
-            code="INVALID_NAME",
+            code=Code.INVALID_NAME,
         )

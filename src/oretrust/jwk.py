@@ -12,6 +12,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from oretrust.codes import Code
 from oretrust.encoding import b64url_decode, b64url_encode, canonical_json
 from oretrust.errors import InputError, MalformedTokenError
 
@@ -46,7 +47,7 @@ def algorithm_for_jwk(jwk: dict[str, Any]) -> str:
     if kty == "EC" and isinstance(crv, str) and crv in _EC_CURVES:
         return _EC_CURVES[crv][1]
     raise InputError(
-        f"unsupported signing key type kty={kty!r} crv={crv!r}", code="UNSUPPORTED_KEY"
+        f"unsupported signing key type kty={kty!r} crv={crv!r}", code=Code.UNSUPPORTED_KEY
     )
 
 
@@ -67,10 +68,10 @@ def is_signing_jwk(jwk: dict[str, Any]) -> bool:
 def public_key_from_jwk(jwk: dict[str, Any]) -> PublicKey:
     """Import a public JWK (Ed25519 or NIST EC). Refuses JWKs carrying private members."""
     if not isinstance(jwk, dict):
-        raise InputError("a JWK must be a JSON object", code="UNSUPPORTED_KEY")
+        raise InputError("a JWK must be a JSON object", code=Code.UNSUPPORTED_KEY)
     if _PRIVATE_MEMBERS & jwk.keys():
         raise InputError(
-            "a public JWK must not contain private key members", code="PRIVATE_KEY_EXPOSED"
+            "a public JWK must not contain private key members", code=Code.PRIVATE_KEY_EXPOSED
         )
     algorithm_for_jwk(jwk)
     try:
@@ -81,7 +82,7 @@ def public_key_from_jwk(jwk: dict[str, Any]) -> PublicKey:
         y = int.from_bytes(_coordinate(jwk, "y", size), "big")
         return ec.EllipticCurvePublicNumbers(x, y, curve).public_key()
     except (ValueError, MalformedTokenError) as exc:
-        raise InputError(f"invalid public key: {exc}", code="UNSUPPORTED_KEY") from exc
+        raise InputError(f"invalid public key: {exc}", code=Code.UNSUPPORTED_KEY) from exc
 
 
 def public_jwk(key: PublicKey) -> dict[str, str]:
@@ -100,14 +101,14 @@ def public_jwk(key: PublicKey) -> dict[str, str]:
                 "x": b64url_encode(numbers.x.to_bytes(size, "big")),
                 "y": b64url_encode(numbers.y.to_bytes(size, "big")),
             }
-    raise InputError(f"unsupported curve {key.curve.name}", code="UNSUPPORTED_KEY")
+    raise InputError(f"unsupported curve {key.curve.name}", code=Code.UNSUPPORTED_KEY)
 
 
 def thumbprint(jwk: dict[str, Any]) -> str:
     """RFC 7638 JWK thumbprint (SHA-256, base64url) over the key type's required members."""
     required = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y")}.get(jwk.get("kty", ""))
     if required is None:
-        raise InputError(f"cannot thumbprint kty={jwk.get('kty')!r}", code="UNSUPPORTED_KEY")
+        raise InputError(f"cannot thumbprint kty={jwk.get('kty')!r}", code=Code.UNSUPPORTED_KEY)
     members = {name: jwk[name] for name in required}
     return b64url_encode(hashlib.sha256(canonical_json(members)).digest())
 

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from oretrust.codes import Code
 from oretrust.encoding import b64url_decode
 from oretrust.errors import InputError, KeyStoreError, OreTrustError
 from oretrust.jwk import public_jwk
@@ -79,7 +80,7 @@ def generate_private_key(algorithm: str = "EdDSA") -> PrivateKey:
     raise InputError(
         f"unsupported key algorithm {algorithm!r}; "
         f"use one of {', '.join(SUPPORTED_KEY_ALGORITHMS)}",
-        code="UNSUPPORTED_ALGORITHM",
+        code=Code.UNSUPPORTED_ALGORITHM,
     )
 
 
@@ -165,7 +166,7 @@ class FileKeyStore:
         if encrypted and self._passphrase is None:
             raise KeyStoreError(
                 f"private key {name!r} is encrypted: set ORETRUST_KEY_PASSPHRASE",
-                code="KEY_PASSPHRASE_REQUIRED",
+                code=Code.KEY_PASSPHRASE_REQUIRED,
             )
         try:
             key = serialization.load_pem_private_key(
@@ -174,7 +175,7 @@ class FileKeyStore:
         except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
             raise KeyStoreError(
                 f"private key {name!r} cannot be loaded (wrong ORETRUST_KEY_PASSPHRASE?)",
-                code="KEY_DECRYPTION_FAILED",
+                code=Code.KEY_DECRYPTION_FAILED,
             ) from exc
         if not isinstance(key, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey):
             raise KeyStoreError(f"private key {name!r} has an unsupported type")

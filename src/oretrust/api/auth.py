@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
+from oretrust.codes import Code
 from oretrust.errors import OreTrustError
 
 __all__ = ["ROLES", "AuthenticationError", "PermissionDeniedError", "Principal", "Role"]
@@ -27,7 +28,7 @@ ROLES: Final[tuple[Role, ...]] = get_args(Role)
 class AuthenticationError(OreTrustError):
     """The request carries no valid bearer token (always the same detail)."""
 
-    default_code = "UNAUTHENTICATED"
+    default_code = Code.UNAUTHENTICATED
 
     def __init__(self) -> None:
         super().__init__("a valid bearer token is required (missing, invalid, expired or revoked)")
@@ -36,7 +37,7 @@ class AuthenticationError(OreTrustError):
 class PermissionDeniedError(OreTrustError):
     """The token is valid but its role or issuer scope does not allow the request."""
 
-    default_code = "FORBIDDEN"
+    default_code = Code.FORBIDDEN
 
 
 @dataclass(frozen=True)

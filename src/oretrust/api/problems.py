@@ -27,6 +27,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from oretrust.api.auth import AuthenticationError, PermissionDeniedError
+from oretrust.codes import Code
 from oretrust.errors import (
     ConflictError,
     DataModelError,
@@ -60,19 +61,19 @@ _log = logging.getLogger("oretrust.api")
 class PayloadTooLargeError(InputError):
     """The request body is larger than the service accepts."""
 
-    default_code = "PAYLOAD_TOO_LARGE"
+    default_code = Code.PAYLOAD_TOO_LARGE
 
 
 class RequestTooDeepError(InputError):
     """The JSON request body nests deeper than the service parses (a 400, never a 500)."""
 
-    default_code = "REQUEST_TOO_DEEP"
+    default_code = Code.REQUEST_TOO_DEEP
 
 
 class RateLimitedError(OreTrustError):
     """The client sent more requests than ``ORETRUST_RATE_LIMIT`` allows."""
 
-    default_code = "RATE_LIMITED"
+    default_code = Code.RATE_LIMITED
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
@@ -82,7 +83,7 @@ class RateLimitedError(OreTrustError):
 class ServiceUnavailableError(OreTrustError):
     """The service cannot answer now (e.g. its database is unreachable)."""
 
-    default_code = "NOT_READY"
+    default_code = Code.NOT_READY
 
 
 #: The one table: exception class → (HTTP status, title). Looked up along the MRO.

@@ -27,6 +27,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from oretrust.codes import Code
 from oretrust.errors import NotFoundError
 from oretrust.formats.jws import parse_compact
 from oretrust.home import Home
@@ -156,15 +157,15 @@ def _matches(header: str | None, tag: str) -> bool:
 
 def _issuer_did(home: Home, name: str) -> str:
     if not _NAME.match(name):
-        raise NotFoundError(f"no issuer {name[:64]!r}", code="ISSUER_NOT_FOUND")
+        raise NotFoundError(f"no issuer {name[:64]!r}", code=Code.ISSUER_NOT_FOUND)
     try:
         return find_issuer(home, name).did
     except NotFoundError:
-        raise NotFoundError(f"no issuer {name!r}", code="ISSUER_NOT_FOUND") from None
+        raise NotFoundError(f"no issuer {name!r}", code=Code.ISSUER_NOT_FOUND) from None
 
 
 def _document(home: Home, did: str) -> dict[str, Any]:
     document = hosted_did_document(home, did)
     if document is None:
-        raise NotFoundError(f"no DID document for {did}", code="ISSUER_NOT_FOUND")
+        raise NotFoundError(f"no DID document for {did}", code=Code.ISSUER_NOT_FOUND)
     return document

@@ -17,6 +17,7 @@ from oretrust.api import publication
 from oretrust.api.deps import HomeDep, NowDep
 from oretrust.api.problems import ServiceUnavailableError
 from oretrust.api.schemas import document_responses, example_response, problem_responses
+from oretrust.codes import Code
 from oretrust.credentials import CREDENTIAL_TYPES, get_credential_type
 from oretrust.errors import InputError, NotFoundError
 from oretrust.status.publication import DEFAULT_TTL, served_status_list
@@ -175,5 +176,5 @@ def schema(credential_type: str, request: Request) -> Response:
     try:
         document = get_credential_type(credential_type).json_schema()
     except InputError as exc:
-        raise NotFoundError(exc.detail, code="UNKNOWN_CREDENTIAL_TYPE") from None
+        raise NotFoundError(exc.detail, code=Code.UNKNOWN_CREDENTIAL_TYPE) from None
     return _json_document(request, document, "application/schema+json")

@@ -94,6 +94,6 @@ def change_own_status(
     if owner is None or owner != principal.issuer_did:
         raise NotFoundError(
             f"no credential {credential_id[:128]!r} issued by {principal.issuer_did}",
-            code="CREDENTIAL_NOT_FOUND",
+            code=Code.CREDENTIAL_NOT_FOUND,
         )
     return change_status(home, credential_id, action, reason=reason, now=now, actor=principal.actor)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pydantic import field_validator
 
+from oretrust.codes import Code
 from oretrust.errors import InputError
 from oretrust.home import Settings
 from oretrust.status.publication import DEFAULT_VALIDITY
@@ -47,7 +48,7 @@ def parse_rate_limit(text: str) -> RateLimit:
     match = _RATE.match(text)
     if match is None:
         raise InputError(
-            f"ORETRUST_RATE_LIMIT {text[:40]!r} is not like 600/minute", code="INVALID_SETTING"
+            f"ORETRUST_RATE_LIMIT {text[:40]!r} is not like 600/minute", code=Code.INVALID_SETTING
         )
     count, multiplier, unit = match.groups()
     return RateLimit(int(count), int(multiplier or 1) * _SECONDS[unit])
@@ -80,7 +81,7 @@ class ServiceSettings(Settings):
         if not 1 <= value <= longest:
             raise InputError(
                 f"ORETRUST_STATUS_REFRESH_SECONDS must be between 1 and {longest:.0f}",
-                code="INVALID_SETTING",
+                code=Code.INVALID_SETTING,
             )
         return value
 
@@ -101,7 +102,7 @@ class ServiceSettings(Settings):
             except ValueError:
                 raise InputError(
                     f"ORETRUST_TRUSTED_PROXIES: {item[:60]!r} is not an address or network",
-                    code="INVALID_SETTING",
+                    code=Code.INVALID_SETTING,
                 ) from None
         return value
 

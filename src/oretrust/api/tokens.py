@@ -29,6 +29,7 @@ from typing import Any, Final, cast
 from sqlmodel import col, select
 
 from oretrust.api.auth import ROLES, AuthenticationError, Principal, Role
+from oretrust.codes import Code
 from oretrust.errors import InputError, NotFoundError
 from oretrust.home import Home
 from oretrust.identities import find_issuer
@@ -85,11 +86,11 @@ def parse_lifetime(text: str) -> timedelta:
     match = _LIFETIME.match(text.strip())
     if match is None:
         raise InputError(
-            f"{text[:40]!r} is not a lifetime such as 30d, 12h, 90m", code="INVALID_LIFETIME"
+            f"{text[:40]!r} is not a lifetime such as 30d, 12h, 90m", code=Code.INVALID_LIFETIME
         )
     lifetime = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
     if lifetime > MAX_LIFETIME:
-        raise InputError("a token may live at most 366 days", code="INVALID_LIFETIME")
+        raise InputError("a token may live at most 366 days", code=Code.INVALID_LIFETIME)
     return lifetime
 
 
@@ -108,15 +109,15 @@ def create_token(
     role. Raises InputError (role, scope, lifetime, label), NotFoundError (issuer).
     """
     if role not in ROLES:
-        raise InputError(f"role must be one of {', '.join(ROLES)}", code="INVALID_ROLE")
+        raise InputError(f"role must be one of {', '.join(ROLES)}", code=Code.INVALID_ROLE)
     if (role == "issuer") != (issuer is not None):
         raise InputError(
-            "--issuer is required for, and only for, the issuer role", code="INVALID_SCOPE"
+            "--issuer is required for, and only for, the issuer role", code=Code.INVALID_SCOPE
         )
     if not timedelta(0) < expires_in <= MAX_LIFETIME:
-        raise InputError("a token must expire within 366 days", code="INVALID_LIFETIME")
+        raise InputError("a token must expire within 366 days", code=Code.INVALID_LIFETIME)
     if len(label) > 256:
-        raise InputError("the label is longer than 256 characters", code="INVALID_INPUT")
+        raise InputError("the label is longer than 256 characters", code=Code.INVALID_INPUT)
     issuer_did = find_issuer(home, issuer).did if issuer is not None else None
     token_id = secrets.token_hex(6)
     token = f"{_PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
@@ -147,7 +148,7 @@ def revoke_token(home: Home, token_id: str, *, now: datetime) -> TokenPublic:
     with home.session() as session:
         record = session.get(ApiTokenRecord, token_id)
         if record is None:
-            raise NotFoundError(f"no token {token_id[:40]!r}", code="TOKEN_NOT_FOUND")
+            raise NotFoundError(f"no token {token_id[:40]!r}", code=Code.TOKEN_NOT_FOUND)
         if record.revoked_at is None:
             record.revoked_at = now
             session.add(record)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from oretrust.codes import Code
 from oretrust.errors import InputError
 from oretrust.formats.dates import parse_datetime
 
@@ -38,7 +39,7 @@ def read_text(path: str) -> str:
     try:
         return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}", code="FILE_UNREADABLE") from exc
+        raise InputError(f"cannot read {path}: {exc}", code=Code.FILE_UNREADABLE) from exc
 
 
 def parse_time(value: str | None, option: str) -> datetime | None:
@@ -50,6 +51,6 @@ def parse_time(value: str | None, option: str) -> datetime | None:
     if parsed is None:
         raise InputError(
             f"{option}: {value!r} is not a date-time with a zone, e.g. 2027-01-01T00:00:00Z",
-            code="INVALID_TIME",
+            code=Code.INVALID_TIME,
         )
     return parsed

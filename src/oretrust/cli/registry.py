@@ -20,6 +20,7 @@ from oretrust import registry
 from oretrust.cli._common import HomeOpt, JsonOpt, parse_time
 from oretrust.cli._common import now as _now
 from oretrust.cli._common import print_json as _print_json
+from oretrust.codes import Code
 from oretrust.errors import InputError
 from oretrust.home import Home
 from oretrust.registry import (
@@ -81,7 +82,7 @@ def _target(
     if ident:
         return opened, now, ident
     if not type_name or not jurisdiction:
-        raise InputError("give --type and --jurisdiction, or --id", code="INVALID_TARGET")
+        raise InputError("give --type and --jurisdiction, or --id", code=Code.INVALID_TARGET)
     return opened, now, registry.find_accreditation(opened, entity, type_name, jurisdiction).id
 
 
@@ -291,9 +292,9 @@ def query(
 ) -> None:
     """TRQP authorization query: is ENTITY authorized (--at a time)? Exit 0 yes, 1 no."""
     if (type_name is None) == (action is None):
-        raise InputError("give exactly one of --type or --action", code="INVALID_QUERY")
+        raise InputError("give exactly one of --type or --action", code=Code.INVALID_QUERY)
     if not jurisdiction:
-        raise InputError("--jurisdiction is required", code="INVALID_QUERY")
+        raise InputError("--jurisdiction is required", code=Code.INVALID_QUERY)
     opened = Home.open(home)
     source = registry.RegistryTrustSource(opened)
     request = registry.AuthorizationRequest(
@@ -405,7 +406,7 @@ def flag_jurisdiction(
         day = date.fromisoformat(as_of) if as_of else now.date()
     except ValueError:
         raise InputError(
-            f"--as-of: {as_of!r} is not a date (YYYY-MM-DD)", code="INVALID_DATE"
+            f"--as-of: {as_of!r} is not a date (YYYY-MM-DD)", code=Code.INVALID_DATE
         ) from None
     flag = registry.flag_jurisdiction(
         opened, code, risk=risk, source=source, as_of=day, now=now, reason=reason, actor=actor

@@ -33,6 +33,7 @@ from oretrust.cli._common import HomeOpt, JsonOpt
 from oretrust.cli._common import now as _now
 from oretrust.cli._common import print_json as _print_json
 from oretrust.cli._common import read_text as _read_text
+from oretrust.codes import Code
 from oretrust.credentials.disclosure import parse_claim_path
 from oretrust.errors import InputError
 from oretrust.holder import request_for_policy
@@ -124,7 +125,7 @@ def wallet_present(
     opened = Home.open(home)
     if policy is not None:
         if credential:
-            raise InputError("give --credential or --policy, not both", code="INVALID_INPUT")
+            raise InputError("give --credential or --policy, not both", code=Code.INVALID_INPUT)
         request = request_for_policy(
             opened, holder, load_policy(policy), nonce=nonce, audience=audience
         )
@@ -139,7 +140,9 @@ def wallet_present(
             )
     else:
         if not credential:
-            raise InputError("choose --credential (repeatable) or --policy", code="INVALID_INPUT")
+            raise InputError(
+                "choose --credential (repeatable) or --policy", code=Code.INVALID_INPUT
+            )
         request = holder_service.PresentationRequest(
             nonce,
             audience,

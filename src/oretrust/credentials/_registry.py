@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from oretrust.codes import Code
 from oretrust.credentials._aeo import EXAMPLE_AEO, AuthorisedEconomicOperator
 from oretrust.credentials._base import DID_PATTERN, SubjectModel
 from oretrust.credentials._conformity import EXAMPLE_CONFORMITY_ATTESTATION, ConformityAttestation
@@ -213,5 +214,5 @@ def get_credential_type(name: str) -> CredentialType:
         known = ", ".join(sorted(CREDENTIAL_TYPES))
         raise InputError(
             f"unknown credential type {name!r}; known types: {known}",
-            code="UNKNOWN_CREDENTIAL_TYPE",
+            code=Code.UNKNOWN_CREDENTIAL_TYPE,
         ) from None

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from oretrust.codes import Code
 from oretrust.credentials._aeo import AeoCriterion
 from oretrust.credentials._base import SubjectModel
 from oretrust.credentials._registry import CREDENTIAL_TYPES, get_credential_type
@@ -142,7 +143,7 @@ def sd_jwt_vc_claims(type_name: str, subject: Mapping[str, Any]) -> dict[str, An
     clashes = SD_JWT_VC_REGISTERED_CLAIMS & normalised.keys()
     if clashes:
         raise InputError(
-            f"subject uses reserved claim names {sorted(clashes)}", code="INVALID_SUBJECT"
+            f"subject uses reserved claim names {sorted(clashes)}", code=Code.INVALID_SUBJECT
         )
     claims = {key: value for key, value in normalised.items() if key != "id"}
     if "id" in normalised:

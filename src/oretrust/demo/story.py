@@ -22,6 +22,7 @@ from typing import Any
 
 from oretrust import holder as wallet
 from oretrust import identities
+from oretrust.codes import Code
 from oretrust.demo import cast
 from oretrust.demo.registry import issue_from_unaccredited_ministry, setup_demo_registry
 from oretrust.errors import InputError
@@ -433,7 +434,8 @@ class _Story:
         )
         if report.code != expected_code:
             raise InputError(
-                f"demo step {name} gave {report.code}, expected {expected_code}", code="DEMO_FAILED"
+                f"demo step {name} gave {report.code}, expected {expected_code}",
+                code=Code.DEMO_FAILED,
             )
         colour = "green" if report.verified else "red"
         self.say(f"   {story}: [bold {colour}]{report.verdict}[/] ({report.code})")
@@ -457,7 +459,7 @@ def _prepare(out_dir: Path) -> None:
         if not (out_dir / "summary.json").is_file() or not (out_dir / "oretrust.db").is_file():
             raise InputError(
                 f"{out_dir} is not empty and not a previous demo: choose another --out",
-                code="OUTPUT_NOT_EMPTY",
+                code=Code.OUTPUT_NOT_EMPTY,
             )
         shutil.rmtree(out_dir)
     for sub in _FOLDERS:

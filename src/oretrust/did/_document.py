@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from oretrust.codes import Code
 from oretrust.errors import InputError, InvalidCredentialError
 from oretrust.jwk import is_signing_jwk, public_key_from_jwk
 
@@ -74,24 +75,26 @@ def signing_method(
     doc_id = document.get("id")
     # A DID, or an HTTPS URL for a controller document (VC-JOSE-COSE allows both).
     if not isinstance(doc_id, str) or not doc_id.startswith(("did:", "https://")):
-        raise InvalidCredentialError("DID document has no valid id", code="DID_DOCUMENT_INVALID")
+        raise InvalidCredentialError("DID document has no valid id", code=Code.DID_DOCUMENT_INVALID)
     absolute = _absolute(doc_id, kid)
     method = _listed_method(document, doc_id, absolute, relationship)
     if method.get("type") not in _JWK_METHOD_TYPES or not isinstance(
         method.get("publicKeyJwk"), dict
     ):
         raise InvalidCredentialError(
-            f"verification method {absolute} is not a JsonWebKey", code="KEY_UNSUPPORTED"
+            f"verification method {absolute} is not a JsonWebKey", code=Code.KEY_UNSUPPORTED
         )
     jwk: dict[str, Any] = dict(method["publicKeyJwk"])
     if not is_signing_jwk(jwk):
         raise InvalidCredentialError(
-            f"key {absolute} is not a signing key on the allow-list", code="KEY_NOT_FOR_SIGNING"
+            f"key {absolute} is not a signing key on the allow-list", code=Code.KEY_NOT_FOR_SIGNING
         )
     try:
         public_key_from_jwk(jwk)
     except InputError as exc:
-        raise InvalidCredentialError(f"key {absolute}: {exc.detail}", code="KEY_INVALID") from exc
+        raise InvalidCredentialError(
+            f"key {absolute}: {exc.detail}", code=Code.KEY_INVALID
+        ) from exc
     return {**method, "publicKeyJwk": jwk}
 
 
@@ -113,17 +116,17 @@ def signing_jwk(
 
 def _absolute(doc_id: str, kid: str) -> str:
     if not isinstance(kid, str):
-        raise InvalidCredentialError("kid must be a string", code="KID_INVALID")
+        raise InvalidCredentialError("kid must be a string", code=Code.KID_INVALID)
     did, fragment = split_did_url(kid)
     if not fragment:
         raise InvalidCredentialError(
-            f"kid {kid!r} is not a DID URL with a fragment", code="KID_INVALID"
+            f"kid {kid!r} is not a DID URL with a fragment", code=Code.KID_INVALID
         )
     if did == "":
         return f"{doc_id}#{fragment}"
     if did != doc_id:
         raise InvalidCredentialError(
-            f"kid {kid!r} does not belong to {doc_id}", code="KID_NOT_IN_ISSUER_DID"
+            f"kid {kid!r} does not belong to {doc_id}", code=Code.KID_NOT_IN_ISSUER_DID
         )
     return kid
 
@@ -141,7 +144,7 @@ def _listed_method(
         if isinstance(entry, dict) and _resolve_ref(doc_id, entry.get("id")) == absolute:
             return entry
     raise InvalidCredentialError(
-        f"key {absolute} is not listed under {relationship}", code="KEY_NOT_AUTHORIZED"
+        f"key {absolute} is not listed under {relationship}", code=Code.KEY_NOT_AUTHORIZED
     )
 
 
@@ -150,7 +153,9 @@ def _defined_method(document: dict[str, Any], doc_id: str, absolute: str) -> dic
     for method in methods if isinstance(methods, list) else []:
         if isinstance(method, dict) and _resolve_ref(doc_id, method.get("id")) == absolute:
             return method
-    raise InvalidCredentialError(f"verification method {absolute} not found", code="KID_NOT_FOUND")
+    raise InvalidCredentialError(
+        f"verification method {absolute} not found", code=Code.KID_NOT_FOUND
+    )
 
 
 def _resolve_ref(doc_id: str, ref: object) -> str | None:

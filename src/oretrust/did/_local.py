@@ -21,6 +21,7 @@ import base58
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from oretrust.codes import Code
 from oretrust.did._document import (
     DID_CONTEXT,
     JWK_CONTEXT,
@@ -63,11 +64,13 @@ def resolve_did_jwk(did: str) -> dict[str, Any]:
     """Resolve a did:jwk locally; raise ResolutionError(code="INVALID_DID") if malformed."""
     match = _B64URL_ID.match(did) if len(did) <= _MAX_DID_LENGTH else None
     if match is None:
-        raise ResolutionError(f"not a valid did:jwk: {did[:80]!r}", code="INVALID_DID")
+        raise ResolutionError(f"not a valid did:jwk: {did[:80]!r}", code=Code.INVALID_DID)
     try:
         jwk = json_object_from_b64url(match.group(1), "did:jwk key")
     except MalformedTokenError as exc:
-        raise ResolutionError(f"did:jwk does not encode a JWK: {exc}", code="INVALID_DID") from exc
+        raise ResolutionError(
+            f"did:jwk does not encode a JWK: {exc}", code=Code.INVALID_DID
+        ) from exc
     _check_public_jwk(jwk, ResolutionError)
     use = jwk.get("use")
     if use == "enc":
@@ -77,7 +80,7 @@ def resolve_did_jwk(did: str) -> dict[str, Any]:
     elif use is None:
         relationships = RELATIONSHIPS
     else:
-        raise ResolutionError(f"did:jwk key has unknown use {use!r}", code="INVALID_DID")
+        raise ResolutionError(f"did:jwk key has unknown use {use!r}", code=Code.INVALID_DID)
     method_id = f"{did}#0"
     document = _document(did, [jwk_verification_method(method_id, did, jwk)])
     for name in relationships:
@@ -93,7 +96,7 @@ def resolve_did_key(did: str) -> dict[str, Any]:
     """
     match = _BASE58_ID.match(did) if len(did) <= _MAX_DID_LENGTH else None
     if match is None:
-        raise ResolutionError(f"not a valid did:key: {did[:80]!r}", code="INVALID_DID")
+        raise ResolutionError(f"not a valid did:key: {did[:80]!r}", code=Code.INVALID_DID)
     multibase = match.group(1)
     codec, key = _split_multicodec(base58.b58decode(multibase[1:]))
     method_id = f"{did}#{multibase}"
@@ -124,9 +127,9 @@ def _document(did: str, methods: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _check_public_jwk(jwk: object, error: type[InputError] | type[ResolutionError]) -> None:
     if not isinstance(jwk, dict) or not isinstance(jwk.get("kty"), str):
-        raise error("a JWK must be a JSON object with a kty", code="INVALID_DID")
+        raise error("a JWK must be a JSON object with a kty", code=Code.INVALID_DID)
     if _PRIVATE_MEMBERS & jwk.keys():
-        raise error("a DID must never carry private key members", code="PRIVATE_KEY_EXPOSED")
+        raise error("a DID must never carry private key members", code=Code.PRIVATE_KEY_EXPOSED)
 
 
 def _split_multicodec(data: bytes) -> tuple[int, bytes]:
@@ -136,7 +139,7 @@ def _split_multicodec(data: bytes) -> tuple[int, bytes]:
         value |= (byte & 0x7F) << (7 * index)
         if not byte & 0x80:
             return value, data[index + 1 :]
-    raise ResolutionError("did:key has no valid multicodec prefix", code="INVALID_DID")
+    raise ResolutionError("did:key has no valid multicodec prefix", code=Code.INVALID_DID)
 
 
 def _signing_jwk_from_key_bytes(codec: int, key: bytes) -> dict[str, str]:
@@ -149,22 +152,24 @@ def _signing_jwk_from_key_bytes(codec: int, key: bytes) -> dict[str, str]:
                 raise ValueError(f"expected a {size}-byte compressed point")
             return public_jwk(ec.EllipticCurvePublicKey.from_encoded_point(curve, key))
     except (ValueError, UnsupportedAlgorithm, InputError) as exc:
-        raise ResolutionError(f"did:key holds an invalid key: {exc}", code="INVALID_DID") from exc
+        raise ResolutionError(
+            f"did:key holds an invalid key: {exc}", code=Code.INVALID_DID
+        ) from exc
     if codec == _SECP256K1:
         raise ResolutionError(
             "did:key secp256k1 keys are not supported: ES256K is not on the algorithm allow-list",
-            code="DID_KEY_UNSUPPORTED",
+            code=Code.DID_KEY_UNSUPPORTED,
         )
     if codec == _ED25519:
-        raise ResolutionError("did:key Ed25519 key must be 32 bytes", code="INVALID_DID")
+        raise ResolutionError("did:key Ed25519 key must be 32 bytes", code=Code.INVALID_DID)
     raise ResolutionError(
-        f"did:key multicodec 0x{codec:x} is not supported", code="DID_KEY_UNSUPPORTED"
+        f"did:key multicodec 0x{codec:x} is not supported", code=Code.DID_KEY_UNSUPPORTED
     )
 
 
 def _x25519_jwk(key: bytes) -> dict[str, str]:
     if len(key) != 32:
-        raise ResolutionError("did:key X25519 key must be 32 bytes", code="INVALID_DID")
+        raise ResolutionError("did:key X25519 key must be 32 bytes", code=Code.INVALID_DID)
     return {"kty": "OKP", "crv": "X25519", "x": b64url_encode(key)}
 
 
@@ -172,6 +177,6 @@ def _ed25519_to_x25519(key: bytes) -> bytes:
     """Birational map Edwards y → Montgomery u = (1 + y) / (1 - y) mod p (RFC 7748 §4.1)."""
     y = int.from_bytes(key, "little") & ((1 << 255) - 1)
     if y >= _P25519 or y == 1:
-        raise ResolutionError("did:key Ed25519 key is not a valid point", code="INVALID_DID")
+        raise ResolutionError("did:key Ed25519 key is not a valid point", code=Code.INVALID_DID)
     u = (1 + y) * pow(1 - y, -1, _P25519) % _P25519
     return u.to_bytes(32, "little")

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
+from oretrust.codes import Code
 from oretrust.did._fetch import DidWebFetcher
 from oretrust.did._local import resolve_did_jwk, resolve_did_key
 from oretrust.did._web import did_web_url
@@ -64,14 +65,14 @@ class DefaultDidResolver:
             return resolve_did_key(did)
         if method != "web":
             raise ResolutionError(
-                f"DID method {method!r} is not supported", code="DID_METHOD_UNSUPPORTED"
+                f"DID method {method!r} is not supported", code=Code.DID_METHOD_UNSUPPORTED
             )
         url = did_web_url(did)
         document = self._lookup_local(did)
         if document is None:
             if self._fetcher is None:
                 raise ResolutionError(
-                    f"{did} is not hosted here and fetching is off", code="DID_NOT_FOUND"
+                    f"{did} is not hosted here and fetching is off", code=Code.DID_NOT_FOUND
                 )
             document = _parse_document(url, self._fetcher.fetch(url))
         return _checked(did, document)
@@ -94,7 +95,7 @@ class StaticDidResolver:
         """Return a copy of ``docs[did]``; raise ResolutionError(``DID_NOT_FOUND``) otherwise."""
         document = self._docs.get(did)
         if document is None:
-            raise ResolutionError(f"{did[:120]} is not known", code="DID_NOT_FOUND")
+            raise ResolutionError(f"{did[:120]} is not known", code=Code.DID_NOT_FOUND)
         return _checked(did, document)
 
 
@@ -103,7 +104,7 @@ def did_method(did: str) -> str:
     match = _DID.match(did) if isinstance(did, str) and len(did) <= 8192 else None
     if match is None:
         shown = did[:80] if isinstance(did, str) else type(did).__name__
-        raise ResolutionError(f"not a valid DID: {shown!r}", code="INVALID_DID")
+        raise ResolutionError(f"not a valid DID: {shown!r}", code=Code.INVALID_DID)
     return match.group(1)
 
 
@@ -112,10 +113,10 @@ def _parse_document(url: str, raw: bytes) -> dict[str, Any]:
         document = loads_json(raw, "DID document")
     except MalformedTokenError as exc:
         raise ResolutionError(
-            f"{url} is not valid JSON: {exc.detail}", code="DID_RESOLUTION_ERROR"
+            f"{url} is not valid JSON: {exc.detail}", code=Code.DID_RESOLUTION_ERROR
         ) from exc
     if not isinstance(document, dict):
-        raise ResolutionError(f"{url} is not a JSON object", code="DID_RESOLUTION_ERROR")
+        raise ResolutionError(f"{url} is not a JSON object", code=Code.DID_RESOLUTION_ERROR)
     return document
 
 
@@ -123,6 +124,6 @@ def _checked(did: str, document: dict[str, Any]) -> dict[str, Any]:
     if document.get("id") != did:
         raise ResolutionError(
             f"document id {str(document.get('id'))[:120]!r} is not {did}",
-            code="DID_DOCUMENT_ID_MISMATCH",
+            code=Code.DID_DOCUMENT_ID_MISMATCH,
         )
     return copy.deepcopy(document)

@@ -16,6 +16,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 from urllib.parse import unquote
 
+from oretrust.codes import Code
 from oretrust.did._document import DID_CONTEXT, JWK_CONTEXT, jwk_verification_method
 from oretrust.errors import InputError, ResolutionError
 from oretrust.jwk import is_signing_jwk, public_key_from_jwk
@@ -60,15 +61,15 @@ def build_did_web_document(
     try:
         _parse(did)
     except ResolutionError as exc:
-        raise InputError(exc.detail, code="INVALID_DID") from exc
+        raise InputError(exc.detail, code=Code.INVALID_DID) from exc
     methods: list[dict[str, Any]] = []
     for kid, jwk in keys:
         method_id = _absolute_kid(did, kid)
         if any(method["id"] == method_id for method in methods):
-            raise InputError(f"duplicate kid {method_id}", code="DUPLICATE_KID")
+            raise InputError(f"duplicate kid {method_id}", code=Code.DUPLICATE_KID)
         public_key_from_jwk(jwk)  # raises InputError for private members or unsupported keys
         if not is_signing_jwk(jwk):
-            raise InputError(f"key {method_id} is not a signing key", code="KEY_NOT_FOR_SIGNING")
+            raise InputError(f"key {method_id} is not a signing key", code=Code.KEY_NOT_FOR_SIGNING)
         methods.append(jwk_verification_method(method_id, did, jwk))
     known = [method["id"] for method in methods]
     assertion = _chosen(did, known, assertion_kids, known)
@@ -84,17 +85,17 @@ def build_did_web_document(
 
 def _parse(did: str) -> tuple[str, str, list[str]]:
     if not isinstance(did, str) or not did.startswith(_PREFIX) or len(did) > 2048:
-        raise ResolutionError("not a did:web DID", code="INVALID_DID")
+        raise ResolutionError("not a did:web DID", code=Code.INVALID_DID)
     host_part, *segments = did[len(_PREFIX) :].split(":")
     host_text = re.sub("%3[Aa]", ":", host_part)
     match = _HOST.match(host_text)
     if match is None:
         raise ResolutionError(
-            f"did:web has an invalid host: {host_part[:80]!r}", code="INVALID_DID"
+            f"did:web has an invalid host: {host_part[:80]!r}", code=Code.INVALID_DID
         )
     host, port = match.group(1).lower(), match.group(2) or ""
     if port and not 0 < int(port) < 65536:
-        raise ResolutionError(f"did:web has an invalid port {port}", code="INVALID_DID")
+        raise ResolutionError(f"did:web has an invalid port {port}", code=Code.INVALID_DID)
     for segment in segments:
         if (
             not _SEGMENT.match(segment)
@@ -102,7 +103,7 @@ def _parse(did: str) -> tuple[str, str, list[str]]:
             or "/" in unquote(segment)
         ):
             raise ResolutionError(
-                f"did:web has an invalid path segment {segment[:80]!r}", code="INVALID_DID"
+                f"did:web has an invalid path segment {segment[:80]!r}", code=Code.INVALID_DID
             )
     return host, port, segments
 
@@ -110,9 +111,9 @@ def _parse(did: str) -> tuple[str, str, list[str]]:
 def _absolute_kid(did: str, kid: str) -> str:
     base, _, fragment = kid.partition("#") if "#" in kid else ("", "", kid)
     if base not in ("", did):
-        raise InputError(f"kid {kid!r} does not belong to {did}", code="KID_NOT_IN_ISSUER_DID")
+        raise InputError(f"kid {kid!r} does not belong to {did}", code=Code.KID_NOT_IN_ISSUER_DID)
     if not _FRAGMENT.match(fragment):
-        raise InputError(f"invalid kid {kid!r}", code="KID_INVALID")
+        raise InputError(f"invalid kid {kid!r}", code=Code.KID_INVALID)
     return f"{did}#{fragment}"
 
 
@@ -124,5 +125,5 @@ def _chosen(
     wanted = {_absolute_kid(did, kid) for kid in kids}
     missing = sorted(wanted.difference(known))
     if missing:
-        raise InputError(f"kids not among the document's keys: {missing}", code="KID_NOT_FOUND")
+        raise InputError(f"kids not among the document's keys: {missing}", code=Code.KID_NOT_FOUND)
     return [method_id for method_id in known if method_id in wanted]

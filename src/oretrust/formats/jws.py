@@ -22,6 +22,7 @@ from typing import Any, Final, Protocol
 import jwt
 from jwt.exceptions import InvalidSignatureError, InvalidTokenError
 
+from oretrust.codes import Code
 from oretrust.encoding import (
     MAX_JSON_DEPTH,
     b64url_decode,
@@ -118,7 +119,7 @@ def parse_compact(
     if len(token) > max_bytes:
         raise MalformedTokenError(
             f"token of {len(token)} bytes exceeds the {max_bytes}-byte limit",
-            code="TOKEN_TOO_LARGE",
+            code=Code.TOKEN_TOO_LARGE,
         )
     token = token.strip()
     parts = token.split(".")
@@ -168,19 +169,21 @@ def verify_signature(unverified: UnverifiedJws, public_jwk: dict[str, Any]) -> b
     header_alg = unverified.unverified_header.get("alg")
     if not isinstance(header_alg, str) or header_alg not in ALLOWED_ALGORITHMS:
         raise InvalidCredentialError(
-            f"algorithm {header_alg!r:.40} is not allowed", code="ALGORITHM_NOT_ALLOWED"
+            f"algorithm {header_alg!r:.40} is not allowed", code=Code.ALGORITHM_NOT_ALLOWED
         )
     key_alg = algorithm_for_jwk(public_jwk)
     if header_alg != key_alg:
         raise InvalidCredentialError(
             f"header alg {header_alg!r:.40} does not match the {key_alg} key",
-            code="ALGORITHM_NOT_ALLOWED",
+            code=Code.ALGORITHM_NOT_ALLOWED,
         )
     key = public_key_from_jwk(public_jwk)
     try:
         jwt.api_jws.PyJWS().decode_complete(unverified.token, key=key, algorithms=[key_alg])
     except InvalidSignatureError as exc:
-        raise InvalidCredentialError("signature does not verify", code="SIGNATURE_INVALID") from exc
+        raise InvalidCredentialError(
+            "signature does not verify", code=Code.SIGNATURE_INVALID
+        ) from exc
     except InvalidTokenError as exc:
-        raise InvalidCredentialError(f"JWS rejected: {exc}", code="SIGNATURE_INVALID") from exc
+        raise InvalidCredentialError(f"JWS rejected: {exc}", code=Code.SIGNATURE_INVALID) from exc
     return unverified.unverified_payload_bytes

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from oretrust.codes import Code
 from oretrust.encoding import (
     MAX_JSON_DEPTH,
     TOO_DEEP,
@@ -132,7 +133,7 @@ class Disclosure:
         try:
             text = json.dumps(array, allow_nan=False)
         except (TypeError, ValueError) as exc:
-            raise InputError(f"claim value is not JSON: {exc}", code="CLAIMS_NOT_JSON") from exc
+            raise InputError(f"claim value is not JSON: {exc}", code=Code.CLAIMS_NOT_JSON) from exc
         encoded = b64url_encode(text.encode("utf-8"))
         return cls(encoded, salt, name, value, b64_digest(encoded))
 
@@ -148,9 +149,9 @@ class Disclosure:
             raw = b64url_decode(encoded)
         except MalformedTokenError as exc:
             raise MalformedTokenError(
-                "a disclosure is not base64url", code="DISCLOSURE_MALFORMED"
+                "a disclosure is not base64url", code=Code.DISCLOSURE_MALFORMED
             ) from exc
-        array = loads_strict(raw, "disclosure", max_depth=max_depth, code="DISCLOSURE_MALFORMED")
+        array = loads_strict(raw, "disclosure", max_depth=max_depth, code=Code.DISCLOSURE_MALFORMED)
         if not isinstance(array, list) or len(array) not in (2, 3):
             _malformed("a disclosure must be a JSON array of 2 or 3 elements")
         if not isinstance(array[0], str):
@@ -212,25 +213,25 @@ def parse_sd_jwt(token: str, *, limits: SdJwtLimits = DEFAULT_LIMITS) -> Unverif
     InvalidCredentialError ``DISCLOSURE_MALFORMED`` for a disclosure of the wrong shape.
     """
     if not isinstance(token, str):
-        raise MalformedTokenError("an SD-JWT must be a string", code="SD_JWT_MALFORMED")
+        raise MalformedTokenError("an SD-JWT must be a string", code=Code.SD_JWT_MALFORMED)
     if len(token) > limits.max_bytes:
         raise MalformedTokenError(
             f"SD-JWT of {len(token)} bytes exceeds the {limits.max_bytes}-byte limit",
-            code="TOKEN_TOO_LARGE",
+            code=Code.TOKEN_TOO_LARGE,
         )
     token = token.strip()
     if not _COMPACT.fullmatch(token) or "~" not in token:
         raise MalformedTokenError(
-            "an SD-JWT is <JWT>~<Disclosure>~...~ in base64url", code="SD_JWT_MALFORMED"
+            "an SD-JWT is <JWT>~<Disclosure>~...~ in base64url", code=Code.SD_JWT_MALFORMED
         )
     jwt_part, *encoded, kb_part = token.split("~")
     if len(encoded) > limits.max_disclosures:
         raise MalformedTokenError(
             f"{len(encoded)} disclosures exceed the limit of {limits.max_disclosures}",
-            code="SD_JWT_TOO_MANY_DISCLOSURES",
+            code=Code.SD_JWT_TOO_MANY_DISCLOSURES,
         )
     if "" in encoded:
-        raise MalformedTokenError("an SD-JWT has an empty disclosure", code="SD_JWT_MALFORMED")
+        raise MalformedTokenError("an SD-JWT has an empty disclosure", code=Code.SD_JWT_MALFORMED)
     try:
         jws = parse_compact(jwt_part, max_bytes=limits.max_bytes, max_depth=limits.max_depth)
     except MalformedTokenError as exc:
@@ -239,10 +240,12 @@ def parse_sd_jwt(token: str, *, limits: SdJwtLimits = DEFAULT_LIMITS) -> Unverif
         jws.unverified_payload_bytes,
         "JWT payload",
         max_depth=limits.max_depth,
-        code="SD_JWT_MALFORMED",
+        code=Code.SD_JWT_MALFORMED,
     )
     if not isinstance(payload, dict):
-        raise MalformedTokenError("the JWT payload is not a JSON object", code="SD_JWT_MALFORMED")
+        raise MalformedTokenError(
+            "the JWT payload is not a JSON object", code=Code.SD_JWT_MALFORMED
+        )
     kb_jwt = None
     if kb_part:
         try:
@@ -266,22 +269,26 @@ def parse_sd_jwt_json(
     """
     if isinstance(document, str):
         if len(document) > limits.max_bytes:
-            raise MalformedTokenError("SD-JWT JSON exceeds the size limit", code="TOKEN_TOO_LARGE")
+            raise MalformedTokenError(
+                "SD-JWT JSON exceeds the size limit", code=Code.TOKEN_TOO_LARGE
+            )
         document = loads_strict(
-            document.encode(), "SD-JWT JSON", max_depth=limits.max_depth, code="SD_JWT_MALFORMED"
+            document.encode(), "SD-JWT JSON", max_depth=limits.max_depth, code=Code.SD_JWT_MALFORMED
         )
     if not isinstance(document, Mapping):
-        raise MalformedTokenError("SD-JWT JSON is not an object", code="SD_JWT_MALFORMED")
+        raise MalformedTokenError("SD-JWT JSON is not an object", code=Code.SD_JWT_MALFORMED)
     signature: Any = document
     if "signatures" in document:
         signatures = document["signatures"]
         if not isinstance(signatures, list) or not signatures:
             raise MalformedTokenError(
-                "'signatures' must be a non-empty array", code="SD_JWT_MALFORMED"
+                "'signatures' must be a non-empty array", code=Code.SD_JWT_MALFORMED
             )
         signature = signatures[0]
     if not isinstance(signature, Mapping):
-        raise MalformedTokenError("a JWS signature entry is not an object", code="SD_JWT_MALFORMED")
+        raise MalformedTokenError(
+            "a JWS signature entry is not an object", code=Code.SD_JWT_MALFORMED
+        )
     header = signature.get("header", {})
     parts = [signature.get("protected"), document.get("payload"), signature.get("signature")]
     disclosures = header.get("disclosures", []) if isinstance(header, Mapping) else None
@@ -295,7 +302,7 @@ def parse_sd_jwt_json(
     ):
         raise MalformedTokenError(
             "SD-JWT JSON needs protected, payload, signature and header.disclosures strings",
-            code="SD_JWT_MALFORMED",
+            code=Code.SD_JWT_MALFORMED,
         )
     compact = ".".join(jws_parts) + "~" + "".join(d + "~" for d in disclosures) + kb_jwt
     return parse_sd_jwt(compact, limits=limits)
@@ -306,18 +313,20 @@ def check_claim_path(path: Sequence[str | int | None]) -> ClaimPath:
     if isinstance(path, str | bytes) or not isinstance(path, Sequence) or not path:
         raise InputError(
             f"a claim path is a non-empty sequence of names, indexes and None, not {path!r}",
-            code="CLAIM_PATH_INVALID",
+            code=Code.CLAIM_PATH_INVALID,
         )
     for component in path:
         if isinstance(component, bool) or not isinstance(component, str | int | None):
-            raise InputError(f"bad claim path component {component!r}", code="CLAIM_PATH_INVALID")
+            raise InputError(
+                f"bad claim path component {component!r}", code=Code.CLAIM_PATH_INVALID
+            )
         if isinstance(component, int) and component < 0:
-            raise InputError(f"negative index in claim path {path!r}", code="CLAIM_PATH_INVALID")
+            raise InputError(f"negative index in claim path {path!r}", code=Code.CLAIM_PATH_INVALID)
     return tuple(path)
 
 
 _COMPACT = re.compile(r"[A-Za-z0-9_\-.~]*")
-_TOO_DEEP = "SD_JWT_TOO_DEEP"
+_TOO_DEEP = Code.SD_JWT_TOO_DEEP
 
 
 def loads_strict(raw: bytes, what: str, *, max_depth: int, code: str) -> Any:
@@ -339,4 +348,4 @@ def _part_error(exc: MalformedTokenError, part: str, code: str) -> MalformedToke
 
 
 def _malformed(detail: str) -> NoReturn:
-    raise InvalidCredentialError(detail, code="DISCLOSURE_MALFORMED")
+    raise InvalidCredentialError(detail, code=Code.DISCLOSURE_MALFORMED)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from oretrust.codes import Code
 from oretrust.encoding import b64url_encode
 from oretrust.errors import InputError
 from oretrust.formats.jws import JwsSigner
@@ -53,14 +54,16 @@ def present_sd_jwt(
     """
     unverified = parse_sd_jwt(sd_jwt, limits=limits)
     if unverified.kb_jwt is not None:
-        raise InputError("the SD-JWT already carries a key binding JWT", code="ALREADY_PRESENTED")
+        raise InputError(
+            "the SD-JWT already carries a key binding JWT", code=Code.ALREADY_PRESENTED
+        )
     processed = process_payload(
         unverified.unverified_payload, unverified.disclosures, max_depth=limits.max_depth
     )
     wanted = [check_claim_path(path) for path in disclose]
     for path in wanted:
         if not _exists(processed.claims, path):
-            raise InputError(f"no claim at path {list(path)!r}", code="CLAIM_PATH_NOT_FOUND")
+            raise InputError(f"no claim at path {list(path)!r}", code=Code.CLAIM_PATH_NOT_FOUND)
     chosen = {
         item.disclosure.digest
         for item in processed.disclosed
@@ -75,14 +78,14 @@ def present_sd_jwt(
         return presentation
     if audience is None or nonce is None or now is None:
         raise InputError(
-            "a key binding JWT needs audience, nonce and now", code="KB_JWT_EXPECTATIONS_MISSING"
+            "a key binding JWT needs audience, nonce and now", code=Code.KB_JWT_EXPECTATIONS_MISSING
         )
     if "cnf" not in processed.claims:
         raise InputError(
-            "the credential has no 'cnf' key to bind to", code="KEY_BINDING_UNAVAILABLE"
+            "the credential has no 'cnf' key to bind to", code=Code.KEY_BINDING_UNAVAILABLE
         )
     if now.tzinfo is None:
-        raise InputError("now must be timezone-aware", code="NAIVE_DATETIME")
+        raise InputError("now must be timezone-aware", code=Code.NAIVE_DATETIME)
     claims = {
         "iat": int(now.timestamp()),
         "aud": audience,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from oretrust.codes import Code
 from oretrust.errors import InputError
 from oretrust.formats.jws import JwsSigner, sign_compact
 from oretrust.formats.sd_jwt_core import (
@@ -80,16 +81,16 @@ def issue_sd_jwt(
     """
     low, high = decoys
     if not 0 <= low <= high:
-        raise InputError(f"bad decoy range {decoys!r}", code="INVALID_INPUT")
+        raise InputError(f"bad decoy range {decoys!r}", code=Code.INVALID_INPUT)
     if SD_ALG_KEY in claims:
-        raise InputError("'_sd_alg' is set by the issuer", code="RESERVED_CLAIM_NAME")
+        raise InputError("'_sd_alg' is set by the issuer", code=Code.RESERVED_CLAIM_NAME)
     marked: set[ClaimPath] = set()
     for raw in disclosable:
         path = check_claim_path(raw)
         if isinstance(path[0], str) and path[0] in never_disclosable:
             raise InputError(
                 f"claim {path[0]!r} must never be selectively disclosable",
-                code="CLAIM_NOT_DISCLOSABLE",
+                code=Code.CLAIM_NOT_DISCLOSABLE,
             )
         marked.update(_expand(claims, path))
     builder = _Builder(marked, salt_source, (low, high), never_disclosable, limits.max_depth)
@@ -99,12 +100,12 @@ def issue_sd_jwt(
     try:
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"claims are not JSON: {exc}", code="CLAIMS_NOT_JSON") from exc
+        raise InputError(f"claims are not JSON: {exc}", code=Code.CLAIMS_NOT_JSON) from exc
     issued = IssuedSdJwt(
         sign_compact(header, body.encode(), signer), tuple(builder.disclosed), payload
     )
     if len(issued.compact) > limits.max_bytes:
-        raise InputError("the SD-JWT would exceed the size limit", code="TOKEN_TOO_LARGE")
+        raise InputError("the SD-JWT would exceed the size limit", code=Code.TOKEN_TOO_LARGE)
     return issued
 
 
@@ -136,7 +137,7 @@ def issue_sd_jwt_vc(
         registered["nbf"] = _seconds(not_before)
     if expires_at is not None:
         if expires_at <= now:
-            raise InputError("expires_at must be after now", code="INVALID_VALIDITY")
+            raise InputError("expires_at must be after now", code=Code.INVALID_VALIDITY)
         registered["exp"] = _seconds(expires_at)
     if holder_jwk is not None:
         public_key_from_jwk(dict(holder_jwk))
@@ -146,7 +147,7 @@ def issue_sd_jwt_vc(
     clash = (registered.keys() | {"nbf", "exp", "cnf", "status"}) & claims.keys()
     if clash:
         raise InputError(
-            f"claims {sorted(clash)} are set by the issuer", code="RESERVED_CLAIM_NAME"
+            f"claims {sorted(clash)} are set by the issuer", code=Code.RESERVED_CLAIM_NAME
         )
     return issue_sd_jwt(
         {**registered, **claims},
@@ -190,7 +191,9 @@ class _Builder:
         digests: list[str] = []
         for key, value in obj.items():
             if not isinstance(key, str) or key in (SD_KEY, ELLIPSIS):
-                raise InputError(f"claim name {key!r} is not allowed", code="RESERVED_CLAIM_NAME")
+                raise InputError(
+                    f"claim name {key!r} is not allowed", code=Code.RESERVED_CLAIM_NAME
+                )
             child = self.value(value, (*path, key), depth + 1)
             if (*path, key) in self.marked:
                 digests.append(self._disclose((*path, key), key, child))
@@ -220,7 +223,7 @@ class _Builder:
 
     def _check_depth(self, depth: int) -> None:
         if depth > self.max_depth:
-            raise InputError(f"claims nest deeper than {self.max_depth}", code="CLAIMS_TOO_DEEP")
+            raise InputError(f"claims nest deeper than {self.max_depth}", code=Code.CLAIMS_TOO_DEEP)
 
 
 def _expand(claims: Any, path: ClaimPath) -> list[ClaimPath]:
@@ -240,15 +243,15 @@ def _expand(claims: Any, path: ClaimPath) -> list[ClaimPath]:
         elif isinstance(node, list | tuple) and isinstance(head, int) and head < len(node):
             walk(node[head], (*done, head), tail)
         else:
-            raise InputError(f"no claim at path {list(path)!r}", code="CLAIM_PATH_NOT_FOUND")
+            raise InputError(f"no claim at path {list(path)!r}", code=Code.CLAIM_PATH_NOT_FOUND)
 
     walk(claims, (), path)
     if not found:
-        raise InputError(f"no claim at path {list(path)!r}", code="CLAIM_PATH_NOT_FOUND")
+        raise InputError(f"no claim at path {list(path)!r}", code=Code.CLAIM_PATH_NOT_FOUND)
     return found
 
 
 def _seconds(moment: datetime) -> int:
     if moment.tzinfo is None:
-        raise InputError("datetimes must be timezone-aware", code="NAIVE_DATETIME")
+        raise InputError("datetimes must be timezone-aware", code=Code.NAIVE_DATETIME)
     return int(moment.timestamp())

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from oretrust.codes import Code
 from oretrust.errors import InvalidCredentialError, MalformedTokenError
 from oretrust.formats.sd_jwt_core import (
     ELLIPSIS,
@@ -58,7 +59,7 @@ def process_payload(
     by_digest: dict[str, Disclosure] = {}
     for disclosure in disclosures:
         if disclosure.digest in by_digest:
-            _reject("DUPLICATE_DIGEST", "the same disclosure is included twice")
+            _reject(Code.DUPLICATE_DIGEST, "the same disclosure is included twice")
         by_digest[disclosure.digest] = disclosure
     walker = _Walker(by_digest, max_depth, never_disclosable)
     top = {key: value for key, value in payload.items() if key != SD_ALG_KEY}
@@ -66,7 +67,7 @@ def process_payload(
     unreferenced = by_digest.keys() - walker.seen
     if unreferenced:
         _reject(
-            "DISCLOSURE_NOT_REFERENCED",
+            Code.DISCLOSURE_NOT_REFERENCED,
             f"{len(unreferenced)} disclosure(s) match no digest in the SD-JWT",
         )
     return ProcessedClaims(claims, tuple(walker.disclosed), walker.undisclosed)
@@ -95,27 +96,29 @@ class _Walker:
         out: dict[str, Any] = {}
         for key, value in obj.items():
             if key == ELLIPSIS:
-                _reject("SD_JWT_MALFORMED", "'...' may only be the single key of an array element")
+                _reject(
+                    Code.SD_JWT_MALFORMED, "'...' may only be the single key of an array element"
+                )
             if key != SD_KEY:
                 out[key] = self.value(value, (*path, key), depth + 1)
         digests = obj.get(SD_KEY, [])
         if not isinstance(digests, list) or not all(isinstance(d, str) for d in digests):
-            _reject("SD_JWT_MALFORMED", "'_sd' must be an array of digest strings")
+            _reject(Code.SD_JWT_MALFORMED, "'_sd' must be an array of digest strings")
         for digest in digests:
             disclosure = self._lookup(digest)
             if disclosure is None:
                 continue
             name = disclosure.name
             if name is None:
-                _reject("DISCLOSURE_MALFORMED", "an array-element disclosure is listed in '_sd'")
+                _reject(Code.DISCLOSURE_MALFORMED, "an array-element disclosure is listed in '_sd'")
             if name in (SD_KEY, ELLIPSIS) or (not path and name == SD_ALG_KEY):
-                _reject("DISCLOSURE_RESERVED_NAME", f"a disclosure may not be named {name!r}")
+                _reject(Code.DISCLOSURE_RESERVED_NAME, f"a disclosure may not be named {name!r}")
             if not path and name in self.never_disclosable:
                 _reject(
-                    "CLAIM_NOT_DISCLOSABLE", f"claim {name!r} must not be selectively disclosed"
+                    Code.CLAIM_NOT_DISCLOSABLE, f"claim {name!r} must not be selectively disclosed"
                 )
             if name in out:
-                _reject("DISCLOSURE_OVERWRITES_CLAIM", f"a disclosure would overwrite {name!r}")
+                _reject(Code.DISCLOSURE_OVERWRITES_CLAIM, f"a disclosure would overwrite {name!r}")
             self.disclosed.append(DisclosedClaim((*path, name), disclosure))
             out[name] = self.value(disclosure.value, (*path, name), depth + 1)
         return out
@@ -129,13 +132,13 @@ class _Walker:
                 continue
             digest = element[ELLIPSIS]
             if len(element) != 1 or not isinstance(digest, str):
-                _reject("SD_JWT_MALFORMED", "an array digest must be {'...': <digest>} alone")
+                _reject(Code.SD_JWT_MALFORMED, "an array digest must be {'...': <digest>} alone")
             disclosure = self._lookup(digest)
             if disclosure is None:
                 continue
             if disclosure.name is not None:
                 _reject(
-                    "DISCLOSURE_MALFORMED", "a property disclosure is listed as an array element"
+                    Code.DISCLOSURE_MALFORMED, "a property disclosure is listed as an array element"
                 )
             self.disclosed.append(DisclosedClaim((*path, len(out)), disclosure))
             out.append(self.value(disclosure.value, (*path, len(out)), depth + 1))
@@ -143,7 +146,7 @@ class _Walker:
 
     def _lookup(self, digest: str) -> Disclosure | None:
         if digest in self.seen:
-            _reject("DUPLICATE_DIGEST", "a digest appears more than once")
+            _reject(Code.DUPLICATE_DIGEST, "a digest appears more than once")
         self.seen.add(digest)
         disclosure = self.by_digest.get(digest)
         if disclosure is None:
@@ -153,7 +156,7 @@ class _Walker:
     def _check_depth(self, depth: int) -> None:
         if depth > self.max_depth:
             raise MalformedTokenError(
-                f"claims nest deeper than {self.max_depth}", code="SD_JWT_TOO_DEEP"
+                f"claims nest deeper than {self.max_depth}", code=Code.SD_JWT_TOO_DEEP
             )
 
 

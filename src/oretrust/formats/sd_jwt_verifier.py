@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
+from oretrust.codes import Code
 from oretrust.errors import InputError, InvalidCredentialError, MalformedTokenError
 from oretrust.formats.jws import verify_signature
 from oretrust.formats.sd_jwt_core import (
@@ -125,13 +126,13 @@ def verify_sd_jwt(
     naive ``now`` or an unusable ``issuer_jwk``.
     """
     if now.tzinfo is None:
-        raise InputError("now must be timezone-aware", code="NAIVE_DATETIME")
+        raise InputError("now must be timezone-aware", code=Code.NAIVE_DATETIME)
     header = unverified.unverified_header
     _check_typ(header.get("typ"), profile.accepted_typ)
     verify_signature(unverified.jws, issuer_jwk)
     payload = unverified.unverified_payload  # parsed from the bytes just verified
     if payload.get(SD_ALG_KEY, SD_ALG) != SD_ALG:
-        _reject("SD_ALG_UNSUPPORTED", f"unsupported _sd_alg {payload.get(SD_ALG_KEY)!r}")
+        _reject(Code.SD_ALG_UNSUPPORTED, f"unsupported _sd_alg {payload.get(SD_ALG_KEY)!r}")
     processed = process_payload(
         payload,
         unverified.disclosures,
@@ -171,9 +172,9 @@ def check_sd_jwt_vc_claims(claims: dict[str, Any]) -> StatusListReference | None
     reference, if any. Raises InvalidCredentialError ``VCT_MISSING``, ``CLAIM_INVALID`` or
     ``STATUS_MALFORMED``."""
     if not isinstance(claims.get("vct"), str) or not claims["vct"]:
-        _reject("VCT_MISSING", "an SD-JWT VC needs a string 'vct'")
+        _reject(Code.VCT_MISSING, "an SD-JWT VC needs a string 'vct'")
     if "iss" in claims and not isinstance(claims["iss"], str):
-        _reject("CLAIM_INVALID", "'iss' must be a string")
+        _reject(Code.CLAIM_INVALID, "'iss' must be a string")
     for name in ("iat", "nbf", "exp"):
         _numeric_date(claims, name)
     return _status_list(claims)
@@ -184,7 +185,7 @@ def _check_typ(typ: Any, accepted: frozenset[str | None]) -> None:
         return
     normalised = {t.lower().removeprefix("application/") for t in accepted if t is not None}
     if not isinstance(typ, str) or typ.lower().removeprefix("application/") not in normalised:
-        _reject("TYP_INVALID", f"typ {typ!r} is not one of {sorted(normalised)}")
+        _reject(Code.TYP_INVALID, f"typ {typ!r} is not one of {sorted(normalised)}")
 
 
 def _check_validity(claims: dict[str, Any], now: datetime, leeway: timedelta) -> None:
@@ -192,9 +193,9 @@ def _check_validity(claims: dict[str, Any], now: datetime, leeway: timedelta) ->
     slack = leeway.total_seconds()
     exp, nbf = _numeric_date(claims, "exp"), _numeric_date(claims, "nbf")
     if exp is not None and moment - slack >= exp:
-        _reject("CREDENTIAL_EXPIRED", f"expired at {_when(exp)}")
+        _reject(Code.CREDENTIAL_EXPIRED, f"expired at {_when(exp)}")
     if nbf is not None and moment + slack < nbf:
-        _reject("CREDENTIAL_NOT_YET_VALID", f"not valid before {_when(nbf)}")
+        _reject(Code.CREDENTIAL_NOT_YET_VALID, f"not valid before {_when(nbf)}")
 
 
 def verify_key_binding(
@@ -218,52 +219,52 @@ def verify_key_binding(
     """
     kb = unverified.kb_jwt
     if kb is None:
-        _reject("KB_JWT_MISSING", "key binding is required but no KB-JWT was presented")
+        _reject(Code.KB_JWT_MISSING, "key binding is required but no KB-JWT was presented")
     if audience is None or nonce is None:
         raise InputError(
             "checking a key binding JWT needs the expected audience and nonce",
-            code="KB_JWT_EXPECTATIONS_MISSING",
+            code=Code.KB_JWT_EXPECTATIONS_MISSING,
         )
     cnf = claims.get("cnf")
     holder_jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
     if not isinstance(holder_jwk, dict):
-        _reject("KB_JWT_INVALID", "the credential has no 'cnf.jwk' to check the KB-JWT with")
+        _reject(Code.KB_JWT_INVALID, "the credential has no 'cnf.jwk' to check the KB-JWT with")
     if kb.unverified_header.get("typ") != KB_JWT_TYP:
-        _reject("KB_JWT_INVALID", f"KB-JWT typ must be {KB_JWT_TYP!r}")
+        _reject(Code.KB_JWT_INVALID, f"KB-JWT typ must be {KB_JWT_TYP!r}")
     try:
         raw = verify_signature(kb, holder_jwk)
     except InputError as exc:
-        _reject("KB_JWT_INVALID", f"cnf.jwk cannot verify signatures: {exc}")
+        _reject(Code.KB_JWT_INVALID, f"cnf.jwk cannot verify signatures: {exc}")
     except InvalidCredentialError as exc:
-        _reject("KB_JWT_SIGNATURE_INVALID", f"KB-JWT: {exc}")
+        _reject(Code.KB_JWT_SIGNATURE_INVALID, f"KB-JWT: {exc}")
     try:
         body = loads_strict(
-            raw, "KB-JWT payload", max_depth=limits.max_depth, code="KB_JWT_MALFORMED"
+            raw, "KB-JWT payload", max_depth=limits.max_depth, code=Code.KB_JWT_MALFORMED
         )
     except MalformedTokenError as exc:
-        _reject("KB_JWT_INVALID", str(exc))
+        _reject(Code.KB_JWT_INVALID, str(exc))
     if not isinstance(body, dict):
-        _reject("KB_JWT_INVALID", "KB-JWT payload is not a JSON object")
-    iat = _numeric_date(body, "iat", code="KB_JWT_INVALID")
+        _reject(Code.KB_JWT_INVALID, "KB-JWT payload is not a JSON object")
+    iat = _numeric_date(body, "iat", code=Code.KB_JWT_INVALID)
     if iat is None:
-        _reject("KB_JWT_INVALID", "KB-JWT has no 'iat'")
+        _reject(Code.KB_JWT_INVALID, "KB-JWT has no 'iat'")
     moment, slack = now.timestamp(), leeway.total_seconds()
     if iat > moment + slack:
-        _reject("KB_JWT_IAT_IN_FUTURE", f"KB-JWT issued in the future ({_when(iat)})")
+        _reject(Code.KB_JWT_IAT_IN_FUTURE, f"KB-JWT issued in the future ({_when(iat)})")
     if iat < moment - max_age.total_seconds() - slack:
-        _reject("KB_JWT_STALE", f"KB-JWT issued at {_when(iat)} is too old")
+        _reject(Code.KB_JWT_STALE, f"KB-JWT issued at {_when(iat)} is too old")
     if body.get("aud") != audience:
-        _reject("KB_JWT_AUDIENCE_MISMATCH", "KB-JWT 'aud' is not this verifier")
+        _reject(Code.KB_JWT_AUDIENCE_MISMATCH, "KB-JWT 'aud' is not this verifier")
     presented_nonce = body.get("nonce")
     if not isinstance(presented_nonce, str) or not hmac.compare_digest(
         presented_nonce.encode(), nonce.encode()
     ):
-        _reject("KB_JWT_NONCE_MISMATCH", "KB-JWT 'nonce' is not the one this verifier issued")
+        _reject(Code.KB_JWT_NONCE_MISMATCH, "KB-JWT 'nonce' is not the one this verifier issued")
     sd_hash = body.get("sd_hash")
     if not isinstance(sd_hash, str) or not hmac.compare_digest(
         sd_hash.encode(), b64_digest(unverified.sd_hash_input).encode()
     ):
-        _reject("KB_JWT_SD_HASH_MISMATCH", "KB-JWT 'sd_hash' does not match the presentation")
+        _reject(Code.KB_JWT_SD_HASH_MISMATCH, "KB-JWT 'sd_hash' does not match the presentation")
     return VerifiedKeyBinding(dict(holder_jwk), audience, nonce, _utc(iat))
 
 
@@ -272,14 +273,14 @@ def _status_list(claims: dict[str, Any]) -> StatusListReference | None:
         return None
     status = claims["status"]
     if not isinstance(status, dict):
-        _reject("STATUS_MALFORMED", "'status' must be an object")
+        _reject(Code.STATUS_MALFORMED, "'status' must be an object")
     if "status_list" not in status:
         return None
     entry = status["status_list"]
     idx = entry.get("idx") if isinstance(entry, dict) else None
     uri = entry.get("uri") if isinstance(entry, dict) else None
     if isinstance(idx, bool) or not isinstance(idx, int) or idx < 0 or not isinstance(uri, str):
-        _reject("STATUS_MALFORMED", "'status.status_list' needs an integer idx >= 0 and a uri")
+        _reject(Code.STATUS_MALFORMED, "'status.status_list' needs an integer idx >= 0 and a uri")
     return StatusListReference(idx, uri)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from oretrust.codes import Code
 from oretrust.errors import InputError
 from oretrust.holder._present import ClaimPath, PresentationRequest, WalletCredential
 from oretrust.holder._wallet import describe, wallet_of
@@ -49,7 +50,7 @@ def request_for_policy(
             raise InputError(
                 f"{owner.name}'s wallet holds no {requirement.type} "
                 f"(policy {policy.name}, requirement {requirement.name})",
-                code="POLICY_CREDENTIAL_MISSING",
+                code=Code.POLICY_CREDENTIAL_MISSING,
             )
         _add(chosen, disclose_for, entry.credential_id, requirement.disclose)
     if policy.identity_anchor:
@@ -57,7 +58,7 @@ def request_for_policy(
         if anchor is None:
             raise InputError(
                 f"{owner.name}'s wallet holds no identity anchor about {owner.did}",
-                code="POLICY_CREDENTIAL_MISSING",
+                code=Code.POLICY_CREDENTIAL_MISSING,
             )
         _add(chosen, disclose_for, anchor.credential_id, ())
     if policy.high_risk_evidence:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from oretrust.codes import Code
 from oretrust.credentials.disclosure import format_path, has_claim
 from oretrust.errors import ConflictError, InputError, NotFoundError
 from oretrust.formats.dates import parse_datetime
@@ -130,7 +131,7 @@ def present_sd_jwt(
     (entry,) = _usable(home, owner, [credential_id], now)
     if entry.format != SD_JWT_VC_TYP:
         raise InputError(
-            f"{credential_id} is a {entry.format}, not an SD-JWT VC", code="NOT_AN_SD_JWT"
+            f"{credential_id} is a {entry.format}, not an SD-JWT VC", code=Code.NOT_AN_SD_JWT
         )
     return _sign_kb(home, owner, entry, list(disclose), nonce, audience, now)
 
@@ -167,10 +168,10 @@ def build_presentation(
 # ---------------------------------------------------------------------- internals
 def _require_challenge(credential_ids: Sequence[str], nonce: str, audience: str) -> None:
     if not credential_ids:
-        raise InputError("choose at least one credential to present", code="NOTHING_TO_PRESENT")
+        raise InputError("choose at least one credential to present", code=Code.NOTHING_TO_PRESENT)
     if not nonce or not audience:
         raise InputError(
-            "a presentation needs the verifier's nonce and audience", code="CHALLENGE_REQUIRED"
+            "a presentation needs the verifier's nonce and audience", code=Code.CHALLENGE_REQUIRED
         )
 
 
@@ -253,7 +254,7 @@ def _envelopes(
     if missing:
         raise InputError(
             f"no SD-JWT VC presented has {', '.join(sorted(format_path(p) for p in missing))}",
-            code="CLAIM_PATH_NOT_FOUND",
+            code=Code.CLAIM_PATH_NOT_FOUND,
         )
     return envelopes
 
@@ -275,7 +276,7 @@ def _paths_for(
         if strict and not has_claim(claims, path):
             raise InputError(
                 f"{entry.credential_id} has no claim {format_path(path)}",
-                code="CLAIM_PATH_NOT_FOUND",
+                code=Code.CLAIM_PATH_NOT_FOUND,
             )
     return [path for path in dict.fromkeys(paths) if has_claim(claims, path)]
 
@@ -287,7 +288,7 @@ def _refuse_unusable(verifier: Verifier, entry: WalletCredential, now: datetime)
     end = parse_datetime(str(valid_until)) if valid_until else None
     if end is not None and end <= now:
         raise InputError(
-            f"{entry.credential_id} expired at {valid_until}", code="CREDENTIAL_EXPIRED"
+            f"{entry.credential_id} expired at {valid_until}", code=Code.CREDENTIAL_EXPIRED
         )
     if report.verdict in ("REVOKED", "SUSPENDED"):
         raise ConflictError(

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from oretrust.codes import Code
 from oretrust.credentials.disclosure import format_path
 from oretrust.errors import ConflictError, InputError, NotFoundError
 from oretrust.formats.jws import parse_compact
@@ -90,13 +91,13 @@ def receive_credential(home: Home, holder: str, token: str, *, now: datetime) ->
     is_sd_jwt = looks_like_sd_jwt(token)
     if is_sd_jwt and not token.endswith("~"):
         raise InputError(
-            "a wallet keeps SD-JWT VCs as issued, not presentations", code="ALREADY_PRESENTED"
+            "a wallet keeps SD-JWT VCs as issued, not presentations", code=Code.ALREADY_PRESENTED
         )
     verified = verifier_for(home).verify_credential(token, now=now)
     credential_id = str(verified.credential.get("id", ""))
     if not credential_id:
         raise InputError(
-            "a wallet keeps only credentials that have an id", code="CREDENTIAL_ID_MISSING"
+            "a wallet keeps only credentials that have an id", code=Code.CREDENTIAL_ID_MISSING
         )
     if is_sd_jwt:
         _require_own_key(home, owner, verified.credential)
@@ -169,7 +170,7 @@ def _require_own_key(home: Home, owner: HolderPublic, credential: dict[str, Any]
     ):
         raise InputError(
             f"this SD-JWT VC is bound to a key {owner.name} does not hold",
-            code="KEY_BINDING_MISMATCH",
+            code=Code.KEY_BINDING_MISMATCH,
         )
 
 

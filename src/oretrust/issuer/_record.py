@@ -37,6 +37,7 @@ from sqlalchemy import delete, exists
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from oretrust.codes import Code
 from oretrust.credentials import CredentialType, get_credential_type
 from oretrust.errors import ConflictError, InputError
 from oretrust.home import Home
@@ -96,12 +97,12 @@ def begin_issuance(
     Without ``credential_id`` a fresh ``urn:uuid:`` is drawn (and checked the same way).
     """
     if not isinstance(subject, dict):
-        raise InputError("credentialSubject must be a JSON object", code="INVALID_SUBJECT")
+        raise InputError("credentialSubject must be a JSON object", code=Code.INVALID_SUBJECT)
     start = valid_from or now
     if valid_until is not None and valid_until <= start:
         raise InputError(
             "validUntil must be after validFrom (or after now, when validFrom is not given)",
-            code="INVALID_VALIDITY_PERIOD",
+            code=Code.INVALID_VALIDITY_PERIOD,
         )
     credential_type = get_credential_type(type_name)
     record = find_issuer(home, issuer)
@@ -237,5 +238,5 @@ def _release_quietly(home: Home, credential_id: str, allocation: Allocation | No
 
 def _exists(credential_id: str) -> ConflictError:
     return ConflictError(
-        f"a credential {credential_id} was already issued", code="CREDENTIAL_EXISTS"
+        f"a credential {credential_id} was already issued", code=Code.CREDENTIAL_EXISTS
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from oretrust.codes import Code
 from oretrust.credentials.disclosure import (
     disclosure_profile,
     format_path,
@@ -96,7 +97,7 @@ def issue_sd_jwt_credential(
     )
     if valid_until is not None and valid_until <= now:
         raise InputError(
-            "an SD-JWT VC's validUntil (exp) must be after now", code="INVALID_VALIDITY_PERIOD"
+            "an SD-JWT VC's validUntil (exp) must be after now", code=Code.INVALID_VALIDITY_PERIOD
         )
     key = dict(holder_jwk) if holder_jwk is not None else holder_key(home, holder)
     bound_to = holder or create_did_jwk(key)
@@ -162,7 +163,7 @@ def holder_key(home: Home, holder: str | None) -> dict[str, Any]:
     if not holder or not holder.startswith("did:"):
         raise InputError(
             "an SD-JWT VC is bound to its holder's key: give the holder's DID or JWK",
-            code="HOLDER_KEY_REQUIRED",
+            code=Code.HOLDER_KEY_REQUIRED,
         )
     try:
         document = did_resolver(home, allow_network=False).resolve(holder)
@@ -175,7 +176,7 @@ def holder_key(home: Home, holder: str | None) -> dict[str, Any]:
     except OreTrustError as exc:
         raise InputError(
             f"no key to bind the credential to for {holder}: {exc.detail}",
-            code="HOLDER_KEY_REQUIRED",
+            code=Code.HOLDER_KEY_REQUIRED,
         ) from exc
 
 
@@ -190,6 +191,6 @@ def _disclosable(
             raise InputError(
                 f"{format_path(path)} is not a claim the {type_name} profile lets a holder "
                 "withhold",
-                code="DISCLOSURE_PROFILE_VIOLATION",
+                code=Code.DISCLOSURE_PROFILE_VIOLATION,
             )
     return [path for path in wanted if has_claim(claims, path)]

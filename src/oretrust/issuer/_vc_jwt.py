@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from oretrust.codes import Code
 from oretrust.credentials import (
     CREDENTIAL_TYPES,
     CredentialType,
@@ -156,7 +157,7 @@ def issue_document(home: Home, *, issuer: str, credential: Any, now: datetime) -
             raise DataModelError(
                 f"{member} {reason} in an issuance request",
                 rule="oretrust-profile",
-                code="UNSUPPORTED_PROPERTY",
+                code=Code.UNSUPPORTED_PROPERTY,
             )
     _check_subset(credential.get("@context"), credential_type.contexts, "@context")
     if "issuer" in credential:
@@ -166,7 +167,7 @@ def issue_document(home: Home, *, issuer: str, credential: Any, now: datetime) -
             raise DataModelError(
                 f"issuer must be {record.did}, the authenticated issuer",
                 rule="oretrust-profile",
-                code="ISSUER_MISMATCH",
+                code=Code.ISSUER_MISMATCH,
             )
         if set(given) - {"id", "name"} or given.get("name", record.display_name) != (
             record.display_name
@@ -174,7 +175,7 @@ def issue_document(home: Home, *, issuer: str, credential: Any, now: datetime) -
             raise DataModelError(
                 f"issuer may only carry id and the registered name {record.display_name!r}",
                 rule="oretrust-profile",
-                code="UNSUPPORTED_PROPERTY",
+                code=Code.UNSUPPORTED_PROPERTY,
             )
     schema = credential.get("credentialSchema")
     expected_schema = {"id": credential_type.schema_url(), "type": "JsonSchema"}
@@ -182,12 +183,14 @@ def issue_document(home: Home, *, issuer: str, credential: Any, now: datetime) -
         raise DataModelError(
             f"credentialSchema must be {expected_schema} (or absent)",
             rule="oretrust-profile",
-            code="UNSUPPORTED_PROPERTY",
+            code=Code.UNSUPPORTED_PROPERTY,
         )
     subject = credential.get("credentialSubject")
     if not isinstance(subject, dict):
         raise DataModelError(
-            "credentialSubject must be one object", rule="oretrust-profile", code="INVALID_SUBJECT"
+            "credentialSubject must be one object",
+            rule="oretrust-profile",
+            code=Code.INVALID_SUBJECT,
         )
     return issue_credential(
         home,
@@ -210,7 +213,7 @@ def _oretrust_type(credential: dict[str, Any]) -> CredentialType:
             "type must name exactly one oretrust credential type: "
             + ", ".join(sorted(CREDENTIAL_TYPES)),
             rule="oretrust-profile",
-            code="UNKNOWN_CREDENTIAL_TYPE",
+            code=Code.UNKNOWN_CREDENTIAL_TYPE,
         )
     credential_type = get_credential_type(known[0])
     _check_subset(types, credential_type.types, "type")
@@ -224,7 +227,7 @@ def _check_subset(given: Any, allowed: tuple[str, ...], member: str) -> None:
         raise DataModelError(
             f"{member} may only hold {list(allowed)}; {str(extra[0])[:80]!r} is not carried",
             rule="oretrust-profile",
-            code="UNSUPPORTED_PROPERTY",
+            code=Code.UNSUPPORTED_PROPERTY,
         )
 
 
@@ -236,5 +239,5 @@ def _utc_time(credential: dict[str, Any], member: str) -> datetime | None:
         return moment.astimezone(UTC)
     except (OverflowError, ValueError) as exc:
         raise DataModelError(
-            f"{member} is out of range", rule="datetime-format", code="DATA_MODEL_INVALID"
+            f"{member} is out of range", rule="datetime-format", code=Code.DATA_MODEL_INVALID
         ) from exc

@@ -34,6 +34,7 @@ from typing import Any, NoReturn
 
 import yaml
 
+from oretrust.codes import Code
 from oretrust.credentials import CREDENTIAL_TYPES, get_credential_type
 from oretrust.errors import InputError
 
@@ -47,7 +48,7 @@ __all__ = [
     "shipped_policies",
 ]
 
-POLICY_INVALID = "POLICY_INVALID"
+POLICY_INVALID = Code.POLICY_INVALID
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _MAX_BYTES = 256 * 1024
 
@@ -113,7 +114,7 @@ def load_policy(name_or_path: str) -> Policy:
     raise InputError(
         f"no policy file {name_or_path!r} and no shipped policy of that name "
         f"(shipped: {', '.join(shipped_policies())})",
-        code="POLICY_NOT_FOUND",
+        code=Code.POLICY_NOT_FOUND,
     )
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from oretrust.codes import Code
 from oretrust.encoding import canonical_json
 from oretrust.errors import ConflictError, InputError, NotFoundError
 from oretrust.registry._model import (
@@ -98,7 +99,7 @@ def new_event(
 ) -> dict[str, Any]:
     """An event dict in the shape above (``actor`` left out when unknown)."""
     if kind not in EVENT_KINDS:
-        raise InputError(f"unknown registry event type {kind!r}", code="INVALID_EVENT")
+        raise InputError(f"unknown registry event type {kind!r}", code=Code.INVALID_EVENT)
     event: dict[str, Any] = {
         "seq": seq,
         "prev": prev,
@@ -130,7 +131,7 @@ def grant_data(
     start = whole_seconds(valid_from or now)
     until = whole_seconds(valid_until) if valid_until is not None else None
     if until is not None and until <= start:
-        raise InputError("valid_until must be after valid_from", code="INVALID_VALIDITY_PERIOD")
+        raise InputError("valid_until must be after valid_from", code=Code.INVALID_VALIDITY_PERIOD)
     return {
         "entity_id": entity_id,
         "action": action,
@@ -152,11 +153,11 @@ def apply_event(state: RegistryState, event: dict[str, Any]) -> None:
         data = event["data"]
         handler = _HANDLERS[kind]
     except (KeyError, TypeError) as exc:
-        raise InputError(f"malformed registry event: {exc}", code="INVALID_EVENT") from exc
+        raise InputError(f"malformed registry event: {exc}", code=Code.INVALID_EVENT) from exc
     try:
         handler(state, event, subject, data)
     except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"malformed {kind} event: {exc!r}", code="INVALID_EVENT") from exc
+        raise InputError(f"malformed {kind} event: {exc!r}", code=Code.INVALID_EVENT) from exc
 
 
 # ---------------------------------------------------------------------------- handlers
@@ -249,7 +250,7 @@ def _renewed(
         )
     if until <= current.valid_until:
         raise InputError(
-            "a renewal must extend the validity period", code="INVALID_VALIDITY_PERIOD"
+            "a renewal must extend the validity period", code=Code.INVALID_VALIDITY_PERIOD
         )
     state.accreditations[subject] = replace(current, valid_until=until)
 
@@ -292,7 +293,7 @@ def _flagged(
 ) -> None:
     risk = data["risk"]
     if risk not in RISK_LEVELS:
-        raise InputError(f"risk must be one of {', '.join(RISK_LEVELS)}", code="INVALID_RISK")
+        raise InputError(f"risk must be one of {', '.join(RISK_LEVELS)}", code=Code.INVALID_RISK)
     level: Risk = "conflict" if risk == "conflict" else "high"
     state.flags[subject] = JurisdictionFlag(
         code=subject,

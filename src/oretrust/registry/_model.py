@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
 
+from oretrust.codes import Code
 from oretrust.credentials import CREDENTIAL_TYPES, ISO_3166_ALPHA2
 from oretrust.errors import InputError
 
@@ -64,7 +65,7 @@ _ACTION = re.compile(r"^[a-z][a-z-]*(?::[A-Za-z0-9._-]+)?$")
 def whole_seconds(moment: datetime) -> datetime:
     """``moment`` in UTC, truncated to the second (JWT ``iat`` has second precision)."""
     if moment.tzinfo is None:
-        raise InputError(f"time {moment.isoformat()} has no time zone", code="INVALID_TIME")
+        raise InputError(f"time {moment.isoformat()} has no time zone", code=Code.INVALID_TIME)
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
@@ -80,14 +81,14 @@ def parse_time(value: str) -> datetime:
     except (TypeError, ValueError):
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise InputError(f"{value!r} is not a date-time with a zone", code="INVALID_TIME")
+        raise InputError(f"{value!r} is not a date-time with a zone", code=Code.INVALID_TIME)
     return whole_seconds(parsed)
 
 
 def check_did(value: str) -> str:
     """Return ``value`` if it is a DID; raise InputError ``INVALID_DID``."""
     if not isinstance(value, str) or not _DID.match(value):
-        raise InputError(f"{value!r} is not a DID", code="INVALID_DID")
+        raise InputError(f"{value!r} is not a DID", code=Code.INVALID_DID)
     return value
 
 
@@ -98,14 +99,16 @@ def check_jurisdiction(value: str) -> str:
         return value
     raise InputError(
         f"{value!r} is not a jurisdiction: use ISO 3166-1 alpha-2 (CD), ISO 3166-2 (CD-LU) or EU",
-        code="INVALID_JURISDICTION",
+        code=Code.INVALID_JURISDICTION,
     )
 
 
 def check_action(value: str) -> str:
     """Return ``value`` if it is a ``verb`` or ``verb:object`` action; else raise."""
     if not isinstance(value, str) or not _ACTION.match(value):
-        raise InputError(f"{value!r} is not an action such as issue:<Type>", code="INVALID_ACTION")
+        raise InputError(
+            f"{value!r} is not an action such as issue:<Type>", code=Code.INVALID_ACTION
+        )
     return value
 
 
@@ -124,7 +127,7 @@ def issue_action(credential_type: str) -> str:
         known = ", ".join(sorted(CREDENTIAL_TYPES))
         raise InputError(
             f"unknown credential type {credential_type!r}; known types: {known}",
-            code="UNKNOWN_CREDENTIAL_TYPE",
+            code=Code.UNKNOWN_CREDENTIAL_TYPE,
         )
     return ISSUE_PREFIX + credential_type
 

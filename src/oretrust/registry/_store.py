@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from oretrust.codes import Code
 from oretrust.errors import NotFoundError
 from oretrust.home import Home
 from oretrust.registry._events import RegistryState
@@ -56,7 +57,7 @@ def registry_did_of(home: Home) -> str:
     if setting is None:
         raise NotFoundError(
             "this home has no trust registry (run 'oretrust registry init')",
-            code="REGISTRY_NOT_INITIALISED",
+            code=Code.REGISTRY_NOT_INITIALISED,
         )
     return setting.value
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from oretrust.codes import Code
 from oretrust.credentials import CREDENTIAL_TYPES
 from oretrust.credentials.disclosure import jurisdiction_of
 from oretrust.errors import OreTrustError
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 CHECK_ID = "issuer_accredited"
-NOT_ACCREDITED = "ISSUER_NOT_ACCREDITED"
+NOT_ACCREDITED = Code.ISSUER_NOT_ACCREDITED
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from sqlmodel import col, select
 
+from oretrust.codes import Code
 from oretrust.errors import InputError
 from oretrust.home import Home
 from oretrust.registry._log import registry_change
@@ -59,7 +60,7 @@ def flag_jurisdiction(
     check_jurisdiction(code)
     if risk not in RISK_LEVELS:
         raise InputError(
-            f"risk must be one of {', '.join(RISK_LEVELS)}, got {risk!r}", code="INVALID_RISK"
+            f"risk must be one of {', '.join(RISK_LEVELS)}, got {risk!r}", code=Code.INVALID_RISK
         )
     data = {"risk": risk, "source": require_text(source, "source"), "as_of": as_of.isoformat()}
     with registry_change(home, code) as change:
@@ -101,21 +102,23 @@ def load_flag_seeds(text: str) -> list[FlagSeed]:
     try:
         document: Any = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise InputError(f"flag file is not valid YAML: {exc}", code="INVALID_FLAG_FILE") from exc
+        raise InputError(
+            f"flag file is not valid YAML: {exc}", code=Code.INVALID_FLAG_FILE
+        ) from exc
     entries = document.get("flags") if isinstance(document, dict) else None
     if not isinstance(entries, list):
-        raise InputError("flag file needs a 'flags' list", code="INVALID_FLAG_FILE")
+        raise InputError("flag file needs a 'flags' list", code=Code.INVALID_FLAG_FILE)
     seeds = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or entry.get("risk") not in RISK_LEVELS:
             raise InputError(
                 f"flags[{index}]: needs code, risk (high|conflict), source, as_of",
-                code="INVALID_FLAG_FILE",
+                code=Code.INVALID_FLAG_FILE,
             )
         as_of = entry.get("as_of")
         if not isinstance(as_of, date) or not str(entry.get("source", "")).strip():
             raise InputError(
-                f"flags[{index}]: needs a source and an as_of date", code="INVALID_FLAG_FILE"
+                f"flags[{index}]: needs a source and an as_of date", code=Code.INVALID_FLAG_FILE
             )
         risk: Risk = "conflict" if entry["risk"] == "conflict" else "high"
         seeds.append(

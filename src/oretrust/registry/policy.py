@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from oretrust.codes import CheckId, Code
 from oretrust.credentials.disclosure import jurisdiction_of
 from oretrust.errors import OreTrustError
 from oretrust.registry._model import JurisdictionFlag, jurisdiction_covers
@@ -37,7 +38,7 @@ __all__ = [
     "require_high_risk_evidence",
 ]
 
-EXTRA_EVIDENCE_REQUIRED = "EXTRA_EVIDENCE_REQUIRED"
+EXTRA_EVIDENCE_REQUIRED = Code.EXTRA_EVIDENCE_REQUIRED
 ANCHOR_TYPE = "BusinessIdentityCredential"
 EVIDENCE_TYPE = "ConformityAssessmentCredential"
 #: Credential types that say where mineral comes from.
@@ -105,7 +106,7 @@ def identify_holder(report: VerificationReport, source: TrustSource) -> HolderId
                 register=str(judgement.issuer),
                 credential_id=nested.credential_id,
             )
-            report.passed("holder_identified", identity.describe())
+            report.passed(CheckId.HOLDER_IDENTIFIED, identity.describe())
             return identity
     why = f" ({'; '.join(misses)})" if misses else ""
     report.warnings.append(
@@ -140,7 +141,7 @@ def require_high_risk_evidence(
                 "it does not say which part"
             )
     if not demands:
-        report.passed("high_risk_evidence", "no origin in a flagged jurisdiction")
+        report.passed(CheckId.HIGH_RISK_EVIDENCE, "no origin in a flagged jurisdiction")
         return
     problems, grounds = [], []
     for label, jurisdiction, site, flag in demands:
@@ -154,9 +155,9 @@ def require_high_risk_evidence(
         else:
             grounds.append(f"{flag.describe()}: {found} from an accredited auditor covers {label}")
     if problems:
-        report.failed("high_risk_evidence", EXTRA_EVIDENCE_REQUIRED, "; ".join(problems))
+        report.failed(CheckId.HIGH_RISK_EVIDENCE, EXTRA_EVIDENCE_REQUIRED, "; ".join(problems))
     else:
-        report.passed("high_risk_evidence", "; ".join(grounds))
+        report.passed(CheckId.HIGH_RISK_EVIDENCE, "; ".join(grounds))
 
 
 def _origin(nested: VerificationReport) -> tuple[str, str | None] | None:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import select
 
 from oretrust import identities
+from oretrust.codes import Code
 from oretrust.errors import ConflictError, NotFoundError
 from oretrust.home import Home
 from oretrust.registry._events import RegistryState, grant_data
@@ -82,7 +83,7 @@ def init_registry(
     """
     with home.session() as session:
         if session.get(HomeSetting, REGISTRY_SETTING) is not None:
-            raise ConflictError("this home already has a trust registry", code="REGISTRY_EXISTS")
+            raise ConflictError("this home already has a trust registry", code=Code.REGISTRY_EXISTS)
     identities.add_issuer(home, name, display_name=display_name, did=did, now=now, role="registry")
     with home.session() as session:
         session.add(HomeSetting(key=REGISTRY_SETTING, value=did))
@@ -154,7 +155,7 @@ def accredit(
                 f"{entity_id} already holds {existing.id} for {action} on {jurisdiction} "
                 f"({existing.describe_status(whole_seconds(now))}): "
                 "renew, reinstate or withdraw it",
-                code="ALREADY_ACCREDITED",
+                code=Code.ALREADY_ACCREDITED,
             )
     accreditation_id = f"urn:uuid:{uuid.uuid4()}"
     with registry_change(home, accreditation_id) as change:

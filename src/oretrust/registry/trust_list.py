@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from oretrust.codes import Code
 from oretrust.did import DidResolver, signing_method
 from oretrust.errors import OreTrustError, ResolutionError
 from oretrust.formats.jws import parse_compact, sign_compact, verify_signature
@@ -73,7 +74,7 @@ def export_trust_list(home: Home, *, now: datetime, lifetime: timedelta = DEFAUL
     """
     registry_did = registry_did_of(home)
     if lifetime <= timedelta(0):
-        raise ResolutionError("trust list lifetime must be positive", code="TRUST_LIST_INVALID")
+        raise ResolutionError("trust list lifetime must be positive", code=Code.TRUST_LIST_INVALID)
     with home.session() as session:
         state = load_state(session, registry_did)
         seq, head = head_of(session)
@@ -135,53 +136,53 @@ def load_trust_list(
         unverified = parse_compact(token)
     except OreTrustError as exc:
         raise ResolutionError(
-            f"trust list is not a compact JWS: {exc.detail}", code="TRUST_LIST_INVALID"
+            f"trust list is not a compact JWS: {exc.detail}", code=Code.TRUST_LIST_INVALID
         ) from exc
     header = unverified.unverified_header
     if header.get("typ") not in (TRUST_LIST_TYP, f"application/{TRUST_LIST_TYP}"):
         raise ResolutionError(
             f"trust list typ is {header.get('typ')!r}, expected {TRUST_LIST_TYP}",
-            code="TRUST_LIST_INVALID",
+            code=Code.TRUST_LIST_INVALID,
         )
     kid = header.get("kid")
     if not isinstance(kid, str) or kid.split("#", 1)[0] != registry_did:
         raise ResolutionError(
             f"trust list is signed by {kid!r}, not by the registry {registry_did}",
-            code="TRUST_LIST_SIGNATURE_INVALID",
+            code=Code.TRUST_LIST_SIGNATURE_INVALID,
         )
     try:
         method = signing_method(resolver.resolve(registry_did), kid, "assertionMethod")
         payload = verify_signature(unverified, method["publicKeyJwk"])
     except OreTrustError as exc:
         raise ResolutionError(
-            f"trust list signature rejected: {exc.detail}", code="TRUST_LIST_SIGNATURE_INVALID"
+            f"trust list signature rejected: {exc.detail}", code=Code.TRUST_LIST_SIGNATURE_INVALID
         ) from exc
     claims = unverified.unverified_payload()  # verified from here on
     if claims.get("iss") != registry_did:
         raise ResolutionError(
             f"trust list iss is {claims.get('iss')!r}, not {registry_did}",
-            code="TRUST_LIST_SIGNATURE_INVALID",
+            code=Code.TRUST_LIST_SIGNATURE_INVALID,
         )
     iat, exp = claims.get("iat"), claims.get("exp")
     if not isinstance(iat, int) or not isinstance(exp, int) or isinstance(iat, bool) or exp <= iat:
         raise ResolutionError(
-            "trust list needs integer iat and exp with exp > iat", code="TRUST_LIST_INVALID"
+            "trust list needs integer iat and exp with exp > iat", code=Code.TRUST_LIST_INVALID
         )
     issued, expires = datetime.fromtimestamp(iat, tz=UTC), datetime.fromtimestamp(exp, tz=UTC)
     revoked = compromised_as_of(method, issued)
     if revoked is not None:
         raise ResolutionError(
             f"trust list is signed with {kid}, compromised as of {revoked}",
-            code="TRUST_LIST_SIGNATURE_INVALID",
+            code=Code.TRUST_LIST_SIGNATURE_INVALID,
         )
     if now - leeway >= expires:
         raise ResolutionError(
-            f"trust list expired at {format_time(expires)}", code="TRUST_LIST_EXPIRED"
+            f"trust list expired at {format_time(expires)}", code=Code.TRUST_LIST_EXPIRED
         )
     if issued > now + leeway:
         raise ResolutionError(
             f"trust list is issued in the future ({format_time(issued)})",
-            code="TRUST_LIST_NOT_YET_VALID",
+            code=Code.TRUST_LIST_NOT_YET_VALID,
         )
     digest = hashlib.sha256(payload).hexdigest()
     if store is not None:
@@ -201,7 +202,7 @@ def _check_not_rolled_back(store: TrustListStore, registry_did: str, iat: int, d
         raise ResolutionError(
             f"trust list issued at {_stamp(iat)} is older than the one already accepted "
             f"({_stamp(seen_iat)})",
-            code="TRUST_LIST_ROLLBACK",
+            code=Code.TRUST_LIST_ROLLBACK,
         )
 
 
@@ -228,7 +229,7 @@ def _parse_claims(
         flags = tuple(flag_from_claim(item) for item in claims.get("high_risk_jurisdictions", []))
     except (KeyError, TypeError, ValueError, AttributeError, OreTrustError) as exc:
         raise ResolutionError(
-            f"trust list entries are malformed: {exc!r}", code="TRUST_LIST_INVALID"
+            f"trust list entries are malformed: {exc!r}", code=Code.TRUST_LIST_INVALID
         ) from exc
     head = claims.get("log_head")
     return VerifiedTrustList(

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
+from oretrust.codes import Code
 from oretrust.errors import ResolutionError
 
 __all__ = ["FileTrustListStore", "InMemoryTrustListStore", "TrustListStore"]
@@ -94,7 +95,7 @@ class FileTrustListStore:
             value = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ResolutionError(
-                f"trust list state {path} is unreadable: {exc}", code="TRUST_LIST_STATE_INVALID"
+                f"trust list state {path} is unreadable: {exc}", code=Code.TRUST_LIST_STATE_INVALID
             ) from exc
         return value if isinstance(value, dict) else {}
 

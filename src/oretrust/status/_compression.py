@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import zlib
 
+from oretrust.codes import Code
 from oretrust.encoding import b64url_decode
 from oretrust.errors import MalformedTokenError
 
@@ -26,9 +27,9 @@ __all__ = [
     "inflate_bounded",
 ]
 
-STATUS_LIST_MALFORMED = "STATUS_LIST_MALFORMED"
-STATUS_LIST_TOO_LARGE = "STATUS_LIST_TOO_LARGE"
-STATUS_LIST_TOO_SHORT = "STATUS_LIST_TOO_SHORT"
+STATUS_LIST_MALFORMED = Code.STATUS_LIST_MALFORMED
+STATUS_LIST_TOO_LARGE = Code.STATUS_LIST_TOO_LARGE
+STATUS_LIST_TOO_SHORT = Code.STATUS_LIST_TOO_SHORT
 
 GZIP_WBITS = 16 + zlib.MAX_WBITS  # gzip container only (RFC 1952)
 ZLIB_WBITS = zlib.MAX_WBITS  # zlib container only (RFC 1950)

@@ -33,6 +33,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from oretrust.codes import Code
 from oretrust.errors import ConflictError
 from oretrust.home import Home
 from oretrust.status.publication import refresh_status_list
@@ -105,7 +106,7 @@ def allocate_index(
         if _try_insert(home, current, free_index, credential_id, type_name, now):
             return _published(home, current, free_index, credential_id, type_name, now)
     raise ConflictError(
-        f"could not allocate a status index for {credential_id}", code="STATUS_ALLOCATION_FAILED"
+        f"could not allocate a status index for {credential_id}", code=Code.STATUS_ALLOCATION_FAILED
     )
 
 
@@ -227,7 +228,7 @@ def _try_insert(
             session.rollback()
     if find_allocation(home, credential_id) is not None:
         raise ConflictError(
-            f"{credential_id} already has a status index", code="STATUS_ALREADY_ALLOCATED"
+            f"{credential_id} already has a status index", code=Code.STATUS_ALREADY_ALLOCATED
         )
     return False
 

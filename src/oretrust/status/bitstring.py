@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 
+from oretrust.codes import Code
 from oretrust.encoding import b64url_encode
 from oretrust.errors import InputError, MalformedTokenError
 from oretrust.status._compression import (
@@ -50,7 +51,7 @@ MULTIBASE_BASE64URL_PREFIX = "u"
 def _check_status_size(status_size: int) -> None:
     if not 1 <= status_size <= 8:
         raise InputError(
-            f"statusSize {status_size} is not supported (1..8)", code="STATUS_SIZE_UNSUPPORTED"
+            f"statusSize {status_size} is not supported (1..8)", code=Code.STATUS_SIZE_UNSUPPORTED
         )
 
 
@@ -106,7 +107,7 @@ class BitstringStatusList:
     def _out_of_range(self, index: int) -> InputError:
         return InputError(
             f"status index {index} is outside the list (0..{self._length - 1})",
-            code="STATUS_INDEX_OUT_OF_RANGE",
+            code=Code.STATUS_INDEX_OUT_OF_RANGE,
         )
 
     def get(self, index: int) -> int:
@@ -129,7 +130,7 @@ class BitstringStatusList:
         if not 0 <= value < (1 << self._status_size):
             raise InputError(
                 f"status value {value} does not fit in {self._status_size} bit(s)",
-                code="STATUS_VALUE_OUT_OF_RANGE",
+                code=Code.STATUS_VALUE_OUT_OF_RANGE,
             )
         data = self._data
         start = index * self._status_size
@@ -173,7 +174,7 @@ def decode_bitstring(
     if max_entries < MIN_BITSTRING_ENTRIES:
         raise InputError(
             f"max_entries {max_entries} is below the spec minimum {MIN_BITSTRING_ENTRIES}",
-            code="INVALID_INPUT",
+            code=Code.INVALID_INPUT,
         )
     if not encoded.startswith(MULTIBASE_BASE64URL_PREFIX):
         raise MalformedTokenError(

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from oretrust.codes import CheckId
+from oretrust.codes import CheckId, Code
 from oretrust.did import DidResolver
 from oretrust.errors import MalformedTokenError, OreTrustError
 from oretrust.formats.vc_jwt import issuer_id
@@ -155,10 +155,10 @@ def status_check(
             references = list(status_references(credential))
             issuer = _issuer(credential)
         except OreTrustError as exc:
-            report.failed("status", STATUS_RETRIEVAL_ERROR, f"{exc.code}: {exc.detail}")
+            report.failed(CheckId.STATUS, STATUS_RETRIEVAL_ERROR, f"{exc.code}: {exc.detail}")
             return
         if not references:
-            report.passed("status", "no status")
+            report.passed(CheckId.STATUS, "no status")
             return
         found: dict[str, list[str]] = {"REVOKED": [], "SUSPENDED": [], "ERROR": [], "OK": []}
         for reference in references:
@@ -185,12 +185,12 @@ def _read(status_list: VerifiedStatusList, reference: StatusReference, issuer: s
     if status_list.issuer != issuer:
         raise OreTrustError(
             f"list is signed by {status_list.issuer}, not by the credential's issuer {issuer}",
-            code="STATUS_LIST_ISSUER_MISMATCH",
+            code=Code.STATUS_LIST_ISSUER_MISMATCH,
         )
     if status_list.format == "bitstring" and reference.purpose not in status_list.purposes:
         raise OreTrustError(
             f"list is for {', '.join(status_list.purposes)}, not {reference.purpose}",
-            code="STATUS_PURPOSE_MISMATCH",
+            code=Code.STATUS_PURPOSE_MISMATCH,
         )
     value = status_list.status_at(reference.index)
     if status_list.format == "bitstring":
@@ -199,7 +199,7 @@ def _read(status_list: VerifiedStatusList, reference: StatusReference, issuer: s
         return "REVOKED" if reference.purpose == "revocation" else "SUSPENDED"
     if value in (0, 1, 2):
         return ("OK", "REVOKED", "SUSPENDED")[value]
-    raise OreTrustError(f"unknown token status value {value}", code="STATUS_VALUE_UNKNOWN")
+    raise OreTrustError(f"unknown token status value {value}", code=Code.STATUS_VALUE_UNKNOWN)
 
 
 def _record(report: VerificationReport, found: dict[str, list[str]]) -> None:
@@ -207,14 +207,14 @@ def _record(report: VerificationReport, found: dict[str, list[str]]) -> None:
     for code in ("REVOKED", "SUSPENDED"):
         if found[code]:
             extra = f" (also: {errors})" if errors else ""
-            report.failed("status", code, f"{code.lower()}: {'; '.join(found[code])}{extra}")
+            report.failed(CheckId.STATUS, code, f"{code.lower()}: {'; '.join(found[code])}{extra}")
             return
     if errors:
-        report.failed("status", STATUS_RETRIEVAL_ERROR, errors)
+        report.failed(CheckId.STATUS, STATUS_RETRIEVAL_ERROR, errors)
     elif found["OK"]:
-        report.passed("status", "not revoked or suspended: " + "; ".join(found["OK"]))
+        report.passed(CheckId.STATUS, "not revoked or suspended: " + "; ".join(found["OK"]))
     else:
-        report.passed("status", "no status")  # only purposes we do not act on (warned above)
+        report.passed(CheckId.STATUS, "no status")  # only purposes we do not act on (warned above)
 
 
 def _issuer(credential: dict[str, Any]) -> str:
@@ -225,4 +225,4 @@ def _issuer(credential: dict[str, Any]) -> str:
 
 
 def _malformed(detail: str) -> MalformedTokenError:
-    return MalformedTokenError(detail, code="STATUS_ENTRY_INVALID")
+    return MalformedTokenError(detail, code=Code.STATUS_ENTRY_INVALID)

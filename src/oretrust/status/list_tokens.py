@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from oretrust.codes import Code
 from oretrust.did import DidResolver, signing_method
 from oretrust.errors import InvalidCredentialError, MalformedTokenError
 from oretrust.formats.dates import parse_datetime
@@ -71,7 +72,7 @@ class VerifiedStatusList:
         if not 0 <= index < len(self.entries):
             raise MalformedTokenError(
                 f"index {index} is outside the list of {len(self.entries)} entries",
-                code="STATUS_LIST_LENGTH_ERROR",
+                code=Code.STATUS_LIST_LENGTH_ERROR,
             )
         return self.entries.get(index)
 
@@ -238,4 +239,4 @@ def _invalid(detail: str, code: str) -> InvalidCredentialError:
 
 
 def _malformed(detail: str) -> MalformedTokenError:
-    return MalformedTokenError(detail, code="STATUS_LIST_MALFORMED")
+    return MalformedTokenError(detail, code=Code.STATUS_LIST_MALFORMED)

@@ -33,6 +33,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from oretrust.codes import Code
 from oretrust.errors import ConflictError, InputError, NotFoundError
 from oretrust.formats.jws import JwsSigner
 from oretrust.home import Home
@@ -164,7 +165,8 @@ def change_status(
             if seq is not None:
                 return _change(entry, previous, target, seq)
     raise ConflictError(
-        f"{credential_id}: too many concurrent status changes, try again", code="STATUS_CONTENDED"
+        f"{credential_id}: too many concurrent status changes, try again",
+        code=Code.STATUS_CONTENDED,
     )
 
 
@@ -256,10 +258,10 @@ def _entry(session: Any, credential_id: str) -> StatusEntryRecord:
     if session.get(IssuedCredentialRecord, credential_id) is not None:
         raise ConflictError(
             f"{credential_id} was issued without a status entry and cannot change status",
-            code="NO_STATUS_ENTRY",
+            code=Code.NO_STATUS_ENTRY,
         )
     raise NotFoundError(
-        f"no credential {credential_id!r} in this home", code="CREDENTIAL_NOT_FOUND"
+        f"no credential {credential_id!r} in this home", code=Code.CREDENTIAL_NOT_FOUND
     )
 
 
@@ -271,18 +273,19 @@ def _target(entry: StatusEntryRecord, action: Action) -> int | None:
     if action == "suspend" and not entry.suspendable:
         raise ConflictError(
             f"{entry.credential_type} credentials cannot be suspended, only revoked",
-            code="SUSPENSION_NOT_ALLOWED",
+            code=Code.SUSPENSION_NOT_ALLOWED,
         )
     if current == STATUS_REVOKED:
         raise ConflictError(
-            f"{entry.credential_id} is revoked; revocation is permanent", code="CREDENTIAL_REVOKED"
+            f"{entry.credential_id} is revoked; revocation is permanent",
+            code=Code.CREDENTIAL_REVOKED,
         )
     if action == "suspend":
         return None if current == STATUS_SUSPENDED else STATUS_SUSPENDED
     if current != STATUS_SUSPENDED:
         raise ConflictError(
             f"{entry.credential_id} is not suspended; only a suspension can be lifted",
-            code="NOT_SUSPENDED",
+            code=Code.NOT_SUSPENDED,
         )
     return STATUS_VALID
 
@@ -304,5 +307,5 @@ def _text(value: str | None, what: str, limit: int) -> str:
     if not text:
         raise InputError(f"a {what} is required", code=f"{what.upper()}_REQUIRED")
     if len(text) > limit:
-        raise InputError(f"{what} is longer than {limit} characters", code="INVALID_INPUT")
+        raise InputError(f"{what} is longer than {limit} characters", code=Code.INVALID_INPUT)
     return text

@@ -46,6 +46,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from oretrust.codes import Code
 from oretrust.credentials import xsd_datetime
 from oretrust.errors import ConflictError, NotFoundError, OreTrustError
 from oretrust.formats.jws import JwsSigner, sign_compact
@@ -122,7 +123,7 @@ def stored_status_list(home: Home, published_id: str) -> PublishedStatusList:
         raise NotFoundError(
             f"status list {published_id!r} has no signed document for this home's URL yet; "
             "run 'oretrust status publish'",
-            code="STATUS_LIST_NOT_FOUND",
+            code=Code.STATUS_LIST_NOT_FOUND,
         )
     return stored
 
@@ -203,7 +204,7 @@ def publish_status_list(
             except IntegrityError:  # another writer inserted a document first: update it
                 session.rollback()
     raise ConflictError(
-        f"status list {list_id}: could not store its documents", code="STATUS_CONTENDED"
+        f"status list {list_id}: could not store its documents", code=Code.STATUS_CONTENDED
     )
 
 
@@ -362,7 +363,7 @@ def _list_state(session: Session, list_id: str) -> _ListState:
         )
     ).first()
     if row is None:
-        raise NotFoundError(f"no status list {list_id!r}", code="STATUS_LIST_NOT_FOUND")
+        raise NotFoundError(f"no status list {list_id!r}", code=Code.STATUS_LIST_NOT_FOUND)
     issuer_did, size, version = row
     changed = session.exec(
         select(StatusEntryRecord.list_index, StatusEntryRecord.status).where(
@@ -380,7 +381,7 @@ def _stored(home: Home, published_id: str) -> PublishedStatusList | None:
     url = list_url(home.base_url, published_id)
     with home.session() as session:
         if session.get(StatusListRecord, list_id) is None:
-            raise NotFoundError(f"no status list {published_id!r}", code="STATUS_LIST_NOT_FOUND")
+            raise NotFoundError(f"no status list {published_id!r}", code=Code.STATUS_LIST_NOT_FOUND)
         stored = session.get(StatusListDocumentRecord, published_id)
     if stored is None or stored.url != url:
         return None
@@ -397,7 +398,7 @@ def _stale_list_issuer(home: Home, list_id: str, now: datetime, validity: timede
             )
         ).first()
         if row is None:
-            raise NotFoundError(f"no status list {list_id!r}", code="STATUS_LIST_NOT_FOUND")
+            raise NotFoundError(f"no status list {list_id!r}", code=Code.STATUS_LIST_NOT_FOUND)
         issuer_did, version = row
         active_kid = session.exec(
             select(KeyRecord.kid).where(

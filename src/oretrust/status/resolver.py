@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
+from oretrust.codes import Code
 from oretrust.did import DidWebFetcher, HttpsFetcher
 from oretrust.errors import InputError, NotFoundError, ResolutionError
 from oretrust.home import Home
@@ -32,7 +33,7 @@ __all__ = [
     "StatusListResolver",
 ]
 
-STATUS_RETRIEVAL_ERROR = "STATUS_RETRIEVAL_ERROR"
+STATUS_RETRIEVAL_ERROR = Code.STATUS_RETRIEVAL_ERROR
 
 
 @runtime_checkable

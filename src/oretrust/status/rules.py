@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
+from oretrust.codes import Code
 from oretrust.errors import InputError
 
 __all__ = [
@@ -89,7 +90,7 @@ def split_document_id(published_id: str) -> tuple[str, DocumentKind]:
         if kind == known and list_id:
             return list_id, known
     raise InputError(
-        f"{published_id[:80]!r} is not a status list identifier", code="INVALID_STATUS_LIST_ID"
+        f"{published_id[:80]!r} is not a status list identifier", code=Code.INVALID_STATUS_LIST_ID
     )
 
 

@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
+from oretrust.codes import Code
 from oretrust.encoding import b64url_encode
 from oretrust.errors import InputError, MalformedTokenError
 from oretrust.status._compression import (
@@ -66,7 +67,9 @@ class StatusListClaim(TypedDict):
 
 def _check_bits(bits: int) -> None:
     if bits not in TOKEN_STATUS_BITS:
-        raise InputError(f"bits must be 1, 2, 4 or 8, not {bits}", code="STATUS_SIZE_UNSUPPORTED")
+        raise InputError(
+            f"bits must be 1, 2, 4 or 8, not {bits}", code=Code.STATUS_SIZE_UNSUPPORTED
+        )
 
 
 class TokenStatusList:
@@ -113,7 +116,7 @@ class TokenStatusList:
     def _out_of_range(self, index: int) -> InputError:
         return InputError(
             f"status index {index} is outside the list (0..{self._size - 1})",
-            code="STATUS_INDEX_OUT_OF_RANGE",
+            code=Code.STATUS_INDEX_OUT_OF_RANGE,
         )
 
     def get(self, index: int) -> int:
@@ -130,7 +133,7 @@ class TokenStatusList:
         if not 0 <= status <= self._mask:
             raise InputError(
                 f"status {status} does not fit in {self._bits} bit(s)",
-                code="STATUS_VALUE_OUT_OF_RANGE",
+                code=Code.STATUS_VALUE_OUT_OF_RANGE,
             )
         pos = index * self._bits
         shift = pos & 7
@@ -163,7 +166,7 @@ def decode_lst(
     # A list has len(bytes) * 8 // bits entries, so flooring keeps the bound exact.
     max_bytes = max_entries * bits // 8
     if max_bytes < 1:
-        raise InputError(f"max_entries {max_entries} is below one byte", code="INVALID_INPUT")
+        raise InputError(f"max_entries {max_entries} is below one byte", code=Code.INVALID_INPUT)
     raw = decode_compressed(lst, wbits=ZLIB_WBITS, max_bytes=max_bytes)
     if not raw:
         raise MalformedTokenError("status list is empty", code=STATUS_LIST_TOO_SHORT)

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
+from oretrust.codes import Code
 from oretrust.errors import ConflictError
 from oretrust.store import (  # noqa: F401  (registers every table on SQLModel.metadata)
     auth_models,
@@ -63,7 +64,7 @@ _VERSIONS = Table(
 class SchemaOutdatedError(ConflictError):
     """The database schema is not the one this version of oretrust needs."""
 
-    default_code = "SCHEMA_OUTDATED"
+    default_code = Code.SCHEMA_OUTDATED
 
 
 def current_revision(connection: Connection) -> str | None:

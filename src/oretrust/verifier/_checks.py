@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from oretrust.codes import CheckId
+from oretrust.codes import CheckId, Code
 from oretrust.credentials import CREDENTIAL_TYPES
 from oretrust.errors import OreTrustError
 from oretrust.formats.dates import numeric_date, parse_datetime
@@ -36,23 +36,27 @@ def check_validity_period(
     ends += [numeric_date(credential["exp"])] if "exp" in credential else []
     if any(moment is None for moment in starts + ends):
         report.failed(
-            "validity_period", "VALIDITY_PERIOD_INVALID", "validFrom/validUntil/nbf/exp unreadable"
+            CheckId.VALIDITY_PERIOD,
+            Code.VALIDITY_PERIOD_INVALID,
+            "validFrom/validUntil/nbf/exp unreadable",
         )
         return
     for start in starts:
         if start is not None and now + leeway < start:
             report.failed(
-                "validity_period",
-                "CREDENTIAL_NOT_YET_VALID",
+                CheckId.VALIDITY_PERIOD,
+                Code.CREDENTIAL_NOT_YET_VALID,
                 f"not valid before {start.isoformat()}",
             )
             return
     for end in ends:
         if end is not None and now - leeway >= end:
-            report.failed("validity_period", "CREDENTIAL_EXPIRED", f"expired at {end.isoformat()}")
+            report.failed(
+                CheckId.VALIDITY_PERIOD, Code.CREDENTIAL_EXPIRED, f"expired at {end.isoformat()}"
+            )
             return
     report.passed(
-        "validity_period", f"valid at {now.isoformat()} (leeway {leeway.total_seconds():g}s)"
+        CheckId.VALIDITY_PERIOD, f"valid at {now.isoformat()} (leeway {leeway.total_seconds():g}s)"
     )
 
 
@@ -70,9 +74,9 @@ def check_schema(credential: dict[str, Any], report: VerificationReport) -> None
     try:
         credential_type.validate_subject(credential.get("credentialSubject", {}))
     except OreTrustError as exc:
-        report.failed("schema", exc.code, exc.detail)
+        report.failed(CheckId.SCHEMA, exc.code, exc.detail)
         return
-    report.passed("schema", f"credentialSubject matches the {credential_type.name} schema")
+    report.passed(CheckId.SCHEMA, f"credentialSubject matches the {credential_type.name} schema")
 
 
 def run_extra_checks(

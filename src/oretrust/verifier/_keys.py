@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from oretrust.codes import CheckId, Code
 from oretrust.did import DidResolver, signing_jwk, signing_method
 from oretrust.errors import OreTrustError
 from oretrust.formats.dates import numeric_date, parse_datetime
@@ -30,14 +31,16 @@ def absolute_kid(kid: Any, controller: str, report: VerificationReport) -> str |
     """``kid`` as an absolute DID URL of ``controller``; None (check ``kid`` failed) when it is
     missing or belongs to another DID."""
     if not isinstance(kid, str) or not kid:
-        report.failed("kid", "KID_MISSING", "the protected header has no 'kid'")
+        report.failed(CheckId.KID, Code.KID_MISSING, "the protected header has no 'kid'")
         return None
     if kid.startswith("#"):
         return controller + kid
     if "#" not in kid and not kid.startswith("did:"):
         return f"{controller}#{kid}"
     if kid.split("#", 1)[0] != controller:
-        report.failed("kid", "KID_NOT_IN_ISSUER_DID", f"kid {kid} does not belong to {controller}")
+        report.failed(
+            CheckId.KID, Code.KID_NOT_IN_ISSUER_DID, f"kid {kid} does not belong to {controller}"
+        )
         return None
     return kid
 
@@ -57,15 +60,15 @@ def resolve_signing_method(
         return None
     try:
         document = did_resolver.resolve(controller)
-        report.passed("issuer_resolved", f"resolved {controller}")
+        report.passed(CheckId.ISSUER_RESOLVED, f"resolved {controller}")
     except OreTrustError as exc:
-        report.failed("issuer_resolved", exc.code, exc.detail)
+        report.failed(CheckId.ISSUER_RESOLVED, exc.code, exc.detail)
         return None
     try:
         method = signing_method(document, kid, relationship)
-        report.passed("kid", f"{kid} is in {relationship} of {controller}")
+        report.passed(CheckId.KID, f"{kid} is in {relationship} of {controller}")
     except OreTrustError as exc:
-        report.failed("kid", exc.code, exc.detail)
+        report.failed(CheckId.KID, exc.code, exc.detail)
         return None
     return method
 
@@ -77,7 +80,7 @@ def check_key_not_compromised(
     time, unless the token was signed (``iat``, else ``validFrom``) before it."""
     revoked = method.get("revoked")
     if revoked is None:
-        report.passed("key_validity", "the key is not marked compromised")
+        report.passed(CheckId.KEY_VALIDITY, "the key is not marked compromised")
         return
     if not isinstance(revoked, str):
         revoked = repr(revoked)[:40]
@@ -90,10 +93,12 @@ def check_key_not_compromised(
     )
     if compromised_at is None or signed is None or signed >= compromised_at:
         report.failed(
-            "key_validity", "KEY_COMPROMISED", f"signing key was marked compromised as of {revoked}"
+            CheckId.KEY_VALIDITY,
+            Code.KEY_COMPROMISED,
+            f"signing key was marked compromised as of {revoked}",
         )
     else:
-        report.passed("key_validity", f"signed before the key was compromised ({revoked})")
+        report.passed(CheckId.KEY_VALIDITY, f"signed before the key was compromised ({revoked})")
 
 
 def same_key(left: dict[str, Any], right: dict[str, Any]) -> bool:

@@ -75,7 +75,7 @@ __all__ = [
     "unverified_kb_expectations",
 ]
 
-PROFILE_VIOLATION = "DISCLOSURE_PROFILE_VIOLATION"
+PROFILE_VIOLATION = Code.DISCLOSURE_PROFILE_VIOLATION
 #: Media types of SD-JWT VC inside an ``EnvelopedVerifiableCredential`` data: URL.
 SD_JWT_MEDIA_TYPES = frozenset(
     {f"application/{SD_JWT_VC_TYP}", f"application/{SD_JWT_VC_TYP_LEGACY}"}
@@ -372,18 +372,18 @@ def _check_profile_and_schema(
         else:
             schema_error = exc
     if problems:
-        report.failed("disclosure_profile", PROFILE_VIOLATION, "; ".join(problems))
+        report.failed(CheckId.DISCLOSURE_PROFILE, PROFILE_VIOLATION, "; ".join(problems))
     else:
         shown = len(disclosed)
         report.passed(
-            "disclosure_profile",
+            CheckId.DISCLOSURE_PROFILE,
             f"only claims the {type_name} profile lets the holder withhold are selectively "
             f"disclosable; {shown} disclosed",
         )
     if schema_error is not None:
-        report.failed("schema", schema_error.code, schema_error.detail)
+        report.failed(CheckId.SCHEMA, schema_error.code, schema_error.detail)
     elif not problems:
-        report.passed("schema", f"the disclosed claims match the {type_name} schema")
+        report.passed(CheckId.SCHEMA, f"the disclosed claims match the {type_name} schema")
 
 
 def _missing_claim(error: SchemaValidationError) -> tuple[str, ...] | None:

@@ -352,28 +352,36 @@ class Verifier:
         issued_at = numeric_date(issued)
         expires_at = numeric_date(expires)
         if issued is None and expires is None:
-            report.passed("freshness", "no iat/exp: freshness rests on the challenge nonce")
+            report.passed(CheckId.FRESHNESS, "no iat/exp: freshness rests on the challenge nonce")
         elif issued_at is None or (expires is not None and expires_at is None):
-            report.failed("freshness", "PRESENTATION_STALE", "'iat'/'exp' are not NumericDates")
+            report.failed(
+                CheckId.FRESHNESS, Code.PRESENTATION_STALE, "'iat'/'exp' are not NumericDates"
+            )
         elif issued_at > now + self.leeway:
             report.failed(
-                "freshness", "PRESENTATION_NOT_YET_VALID", "presentation 'iat' is in the future"
+                CheckId.FRESHNESS,
+                Code.PRESENTATION_NOT_YET_VALID,
+                "presentation 'iat' is in the future",
             )
         elif expires_at is not None:
             if now >= expires_at + self.leeway:
-                report.failed("freshness", "PRESENTATION_EXPIRED", "presentation 'exp' has passed")
+                report.failed(
+                    CheckId.FRESHNESS, Code.PRESENTATION_EXPIRED, "presentation 'exp' has passed"
+                )
             elif expires_at - issued_at > self.max_presentation_lifetime:
                 report.failed(
-                    "freshness",
-                    "PRESENTATION_STALE",
+                    CheckId.FRESHNESS,
+                    Code.PRESENTATION_STALE,
                     "presentation lifetime exceeds the allowed maximum",
                 )
             else:
-                report.passed("freshness", "presentation is within its validity window")
+                report.passed(CheckId.FRESHNESS, "presentation is within its validity window")
         elif now - issued_at > self.max_presentation_age + self.leeway:
-            report.failed("freshness", "PRESENTATION_STALE", "presentation is older than allowed")
+            report.failed(
+                CheckId.FRESHNESS, Code.PRESENTATION_STALE, "presentation is older than allowed"
+            )
         else:
-            report.passed("freshness", "presentation is fresh")
+            report.passed(CheckId.FRESHNESS, "presentation is fresh")
 
     def _check_holder_binding(self, holder: str, report: VerificationReport) -> None:
         problems: list[str] = []
@@ -398,9 +406,9 @@ class Verifier:
                 f"{nested.credential_id} is about {', '.join(sorted(subject_dids))}, not {holder}"
             )
         if problems:
-            report.failed("holder_binding", "HOLDER_BINDING_FAILED", "; ".join(problems))
+            report.failed(CheckId.HOLDER_BINDING, Code.HOLDER_BINDING_FAILED, "; ".join(problems))
         else:
-            report.passed("holder_binding", f"signed by the holder {holder}")
+            report.passed(CheckId.HOLDER_BINDING, f"signed by the holder {holder}")
 
 
 # ---------------------------------------------------------------------- helpers
@@ -524,7 +532,7 @@ def _holder_of(payload: dict[str, Any]) -> str:
     if isinstance(holder, dict):
         holder = holder.get("id")
     if not isinstance(holder, str) or not holder:
-        raise InvalidCredentialError("presentation names no holder", code="HOLDER_MISSING")
+        raise InvalidCredentialError("presentation names no holder", code=Code.HOLDER_MISSING)
     return holder
 
 

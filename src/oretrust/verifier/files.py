@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from oretrust.codes import Code
 from oretrust.encoding import loads_json
 from oretrust.errors import InputError, MalformedTokenError, OreTrustError
 from oretrust.formats.jws import parse_compact
@@ -58,11 +59,11 @@ def verify_token(
             wrapper = loads_json(text, "presentation file")
         except MalformedTokenError as exc:
             raise InputError(
-                f"not a token and not valid JSON: {exc.detail}", code="MALFORMED_INPUT"
+                f"not a token and not valid JSON: {exc.detail}", code=Code.MALFORMED_INPUT
             ) from exc
         if not isinstance(wrapper, dict) or not isinstance(wrapper.get("presentation"), str):
             raise InputError(
-                "a presentation file needs a string 'presentation'", code="MALFORMED_INPUT"
+                "a presentation file needs a string 'presentation'", code=Code.MALFORMED_INPUT
             )
         text = wrapper["presentation"].strip()
         declared = wrapper.get("format") if isinstance(wrapper.get("format"), str) else None

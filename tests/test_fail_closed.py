@@ -290,3 +290,23 @@ def test_stale_presentation_time_is_not_a_bypass(chain: Chain) -> None:
         presentation, nonce=NONCE, audience=AUDIENCE, now=later
     )
     assert report.code == "KB_JWT_STALE"
+
+
+def test_an_sd_jwt_payload_is_processed_once(chain: Chain, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One pipeline: the disclosures are matched to the digests once per credential."""
+    import oretrust.verifier._sd_jwt as sd_jwt_path
+
+    calls: list[int] = []
+    real = sd_jwt_path.process_payload
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sd_jwt_path, "process_payload", counted)
+    presentation = kb_presentation(chain, nonce=NONCE, audience=AUDIENCE)
+    report = chain.verifier.check_presentation(
+        presentation, nonce=NONCE, audience=AUDIENCE, now=chain.now
+    )
+    assert report.verified, report.to_dict()["errors"]
+    assert len(calls) == 1

@@ -1023,11 +1023,11 @@ OTHER_CASES: list[tuple[str, Site]] = [
     ("sd", Site("kid", f"{SD_JWT}.resolve_signing_method")),
     ("sd", Site("key-validity", f"{SD_JWT}.check_key_not_compromised")),
     ("sd", Site("validity-period", f"{SD_JWT}.check_validity_period")),
-    ("sd", Site("disclosure-view", f"{SD_JWT}.process_payload", nth=2)),
+    ("sd", Site("disclosure-view", f"{SD_JWT}._describe")),
     ("kb", Site("kid", f"{SD_JWT}.resolve_signing_method")),
     ("kb", Site("key-validity", f"{SD_JWT}.check_key_not_compromised")),
     ("kb", Site("validity-period", f"{SD_JWT}.check_validity_period")),
-    ("kb", Site("disclosure-view", f"{SD_JWT}.process_payload", nth=2)),
+    ("kb", Site("disclosure-view", f"{SD_JWT}._describe")),
     ("kb", Site("holder-of-key", "oretrust.verifier._sd_jwt_presentation.holder_of_key")),
 ]
 ALL_CASES = STEP_CASES + OTHER_CASES

@@ -194,7 +194,6 @@ def check_sd_jwt_credential(
         CheckId.DISCLOSURES,
         lambda: _describe(
             report,
-            unverified.unverified_payload,
             claims,
             processed.disclosed,
             processed.undisclosed_count,
@@ -306,7 +305,6 @@ def unverified_kb_expectations(unverified: UnverifiedSdJwt) -> tuple[str | None,
 # ---------------------------------------------------------------------- internals
 def _describe(
     report: VerificationReport,
-    payload: dict[str, Any],
     claims: dict[str, Any],
     disclosed: tuple[DisclosedClaim, ...],
     undisclosed: int,
@@ -332,10 +330,13 @@ def _describe(
     report.types = types
     report.claims = view
     profile = DISCLOSURE_PROFILES.get(type_name) if type_name else None
-    plain = process_payload(payload, (), max_depth=DEFAULT_LIMITS.max_depth).claims
+    # The payload was processed once; what a holder cannot withhold is what no top-level
+    # disclosure supplied (``sub`` is the subject's ``id``).
+    supplied = {item.path[0] for item in disclosed if len(item.path) == 1}
+    supplied_view = {"id" if name == "sub" else name for name in supplied}
     report.disclosure = {
         "format": SD_JWT_VC_TYP,
-        "always_visible": sorted(subject_from_sd_jwt_vc_claims(plain)),
+        "always_visible": sorted(set(subject_from_sd_jwt_vc_claims(claims)) - supplied_view),
         "disclosed": [format_path(item.path) for item in disclosed],
         "not_disclosed": [
             format_path(path)

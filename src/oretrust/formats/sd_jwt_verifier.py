@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from oretrust.codes import Code
 from oretrust.errors import InputError, InvalidCredentialError, MalformedTokenError
+from oretrust.formats.dates import numeric_date
 from oretrust.formats.jws import verify_signature
 from oretrust.formats.sd_jwt_core import (
     DEFAULT_LIMITS,
@@ -189,13 +190,11 @@ def _check_typ(typ: Any, accepted: frozenset[str | None]) -> None:
 
 
 def _check_validity(claims: dict[str, Any], now: datetime, leeway: timedelta) -> None:
-    moment = now.timestamp()
-    slack = leeway.total_seconds()
     exp, nbf = _numeric_date(claims, "exp"), _numeric_date(claims, "nbf")
-    if exp is not None and moment - slack >= exp:
-        _reject(Code.CREDENTIAL_EXPIRED, f"expired at {_when(exp)}")
-    if nbf is not None and moment + slack < nbf:
-        _reject(Code.CREDENTIAL_NOT_YET_VALID, f"not valid before {_when(nbf)}")
+    if exp is not None and now - leeway >= exp:
+        _reject(Code.CREDENTIAL_EXPIRED, f"expired at {exp.isoformat()}")
+    if nbf is not None and now + leeway < nbf:
+        _reject(Code.CREDENTIAL_NOT_YET_VALID, f"not valid before {nbf.isoformat()}")
 
 
 def verify_key_binding(
@@ -248,11 +247,10 @@ def verify_key_binding(
     iat = _numeric_date(body, "iat", code=Code.KB_JWT_INVALID)
     if iat is None:
         _reject(Code.KB_JWT_INVALID, "KB-JWT has no 'iat'")
-    moment, slack = now.timestamp(), leeway.total_seconds()
-    if iat > moment + slack:
-        _reject(Code.KB_JWT_IAT_IN_FUTURE, f"KB-JWT issued in the future ({_when(iat)})")
-    if iat < moment - max_age.total_seconds() - slack:
-        _reject(Code.KB_JWT_STALE, f"KB-JWT issued at {_when(iat)} is too old")
+    if iat > now + leeway:
+        _reject(Code.KB_JWT_IAT_IN_FUTURE, f"KB-JWT issued in the future ({iat.isoformat()})")
+    if iat < now - max_age - leeway:
+        _reject(Code.KB_JWT_STALE, f"KB-JWT issued at {iat.isoformat()} is too old")
     if body.get("aud") != audience:
         _reject(Code.KB_JWT_AUDIENCE_MISMATCH, "KB-JWT 'aud' is not this verifier")
     presented_nonce = body.get("nonce")
@@ -265,7 +263,7 @@ def verify_key_binding(
         sd_hash.encode(), b64_digest(unverified.sd_hash_input).encode()
     ):
         _reject(Code.KB_JWT_SD_HASH_MISMATCH, "KB-JWT 'sd_hash' does not match the presentation")
-    return VerifiedKeyBinding(dict(holder_jwk), audience, nonce, _utc(iat))
+    return VerifiedKeyBinding(dict(holder_jwk), audience, nonce, iat)
 
 
 def _status_list(claims: dict[str, Any]) -> StatusListReference | None:
@@ -284,24 +282,17 @@ def _status_list(claims: dict[str, Any]) -> StatusListReference | None:
     return StatusListReference(idx, uri)
 
 
-def _numeric_date(claims: dict[str, Any], name: str, code: str = "CLAIM_INVALID") -> float | None:
-    value = claims.get(name)
-    if value is None:
+def _numeric_date(
+    claims: dict[str, Any], name: str, code: str = Code.CLAIM_INVALID
+) -> datetime | None:
+    """``claims[name]`` read by the one NumericDate reader (:mod:`oretrust.formats.dates`);
+    None when absent; ``code`` when present but not a usable NumericDate."""
+    if claims.get(name) is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    moment = numeric_date(claims[name])
+    if moment is None:
         _reject(code, f"'{name}' must be a NumericDate")
-    return float(value)
-
-
-def _utc(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=UTC)
-
-
-def _when(seconds: float) -> str:
-    try:
-        return _utc(seconds).isoformat()
-    except (OverflowError, OSError, ValueError):
-        return f"{seconds:.0f} seconds after the epoch"
+    return moment
 
 
 def _reject(code: str, detail: str) -> NoReturn:

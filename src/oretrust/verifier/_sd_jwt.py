@@ -32,6 +32,7 @@ from oretrust.credentials import get_credential_type
 from oretrust.credentials.disclosure import (
     DISCLOSURE_PROFILES,
     format_path,
+    has_claim,
     hidden_digests,
     parse_disclosed_subject,
     profile_violations,
@@ -341,7 +342,7 @@ def _describe(
         "not_disclosed": [
             format_path(path)
             for path in (profile.withholdable if profile else ())
-            if not _present(claims, path)
+            if not has_claim(claims, path)
         ],
         "undisclosed_digests": undisclosed,
     }
@@ -397,15 +398,6 @@ def _missing_claim(error: SchemaValidationError) -> tuple[str, ...] | None:
     if parts == ["id"]:
         return ("sub",)
     return tuple(parts)
-
-
-def _present(claims: dict[str, Any], path: tuple[str, ...]) -> bool:
-    node: Any = claims
-    for name in path:
-        if not isinstance(node, dict) or name not in node:
-            return False
-        node = node[name]
-    return True
 
 
 def _xsd(seconds: float) -> str:

@@ -979,6 +979,7 @@ class Site:
 
 
 VERIFIER = "oretrust.verifier._verifier"
+PRESENTATION = "oretrust.verifier._presentation"
 SD_JWT = "oretrust.verifier._sd_jwt"
 VC_SIGNATURE = Site("signature", f"{VERIFIER}.verify_signature")
 VC_DATA_MODEL = Site("data-model", f"{VERIFIER}.validate_credential")
@@ -1018,7 +1019,7 @@ OTHER_CASES: list[tuple[str, Site]] = [
     ("vc", Site("validity-period", f"{VERIFIER}.check_validity_period")),
     ("vc", Site("schema", f"{VERIFIER}.check_schema")),
     ("vp", Site("kid", f"{VERIFIER}.resolve_signing_method")),
-    ("vp", Site("presentation-data-model", f"{VERIFIER}.validate_presentation")),
+    ("vp", Site("presentation-data-model", f"{PRESENTATION}.validate_presentation")),
     ("vp", Site("freshness", f"{VERIFIER}.numeric_date")),
     ("sd", Site("kid", f"{SD_JWT}.resolve_signing_method")),
     ("sd", Site("key-validity", f"{SD_JWT}.check_key_not_compromised")),

@@ -21,7 +21,6 @@ Data read from a token before its signature is checked is named ``unverified_*``
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,24 +32,30 @@ from oretrust.did import DidResolver
 from oretrust.errors import InputError, InvalidCredentialError
 from oretrust.formats.dates import numeric_date
 from oretrust.formats.jws import UnverifiedJws, parse_compact, verify_signature
-from oretrust.formats.vc_jwt import VC_JWT_MEDIA_TYPE, issuer_id, unwrap_envelope
+from oretrust.formats.vc_jwt import VC_JWT_MEDIA_TYPE, issuer_id
 from oretrust.formats.vcdm import (
     as_list,
-    reject_jwt_wrapper_claims,
     split_jwt_payload,
     validate_credential,
-    validate_presentation,
 )
 from oretrust.report import CredentialCheck, VerificationReport
 from oretrust.verifier._checks import check_schema, check_validity_period, run_extra_checks
 from oretrust.verifier._keys import check_key_not_compromised, resolve_signing_method
 from oretrust.verifier._pipeline import (
     CHALLENGE_CHECKS,
-    REPLAY_WARNING,
     Challenge,
     InputKind,
     begin,
     step,
+)
+from oretrust.verifier._presentation import (
+    Freshness,
+    check_challenge,
+    check_freshness,
+    check_holder_binding,
+    holder_in,
+    presentation_envelopes,
+    short,
 )
 from oretrust.verifier._sd_jwt import (
     SD_JWT_MEDIA_TYPES,
@@ -253,7 +258,7 @@ class Verifier:
         unverified = _parse(token, report, "vp")
         if unverified is None:
             return
-        found = step(report, CheckId.FORMAT, lambda: _holder_in(unverified))
+        found = step(report, CheckId.FORMAT, lambda: holder_in(unverified))
         if found is None:
             return
         unverified_payload, unverified_holder = found
@@ -264,12 +269,16 @@ class Verifier:
         if verified is None:
             return
         payload, holder_key = verified
-        envelopes = step(report, CheckId.DATA_MODEL, lambda: _presentation_envelopes(payload))
+        envelopes = step(report, CheckId.DATA_MODEL, lambda: presentation_envelopes(payload))
         if envelopes is None:
             return
         report.passed(CheckId.DATA_MODEL, f"presentation carries {len(envelopes)} credential(s)")
-        step(report, CheckId.NONCE, lambda: _check_challenge(payload, report, challenge))
-        step(report, CheckId.FRESHNESS, lambda: self._check_freshness(payload, report, now))
+        step(report, CheckId.NONCE, lambda: check_challenge(payload, report, challenge))
+        step(
+            report,
+            CheckId.FRESHNESS,
+            lambda: check_freshness(payload, report, now, self._freshness()),
+        )
         for media_type, inner in envelopes:
             report.credentials.append(self._enveloped(media_type, inner, holder_key, now))
         step(
@@ -298,6 +307,12 @@ class Verifier:
                 CheckId.FORMAT, Code.UNSUPPORTED_FORMAT, f"{media_type[:80]} is not supported"
             )
         return nested
+
+    def _check_holder_binding(self, holder: str, report: VerificationReport) -> None:
+        check_holder_binding(holder, report, self.forwardable_types)
+
+    def _freshness(self) -> Freshness:
+        return Freshness(self.leeway, self.max_presentation_age, self.max_presentation_lifetime)
 
     def _sd_jwt_context(self) -> SdJwtContext:
         return SdJwtContext(
@@ -344,72 +359,6 @@ class Verifier:
         )
         return payload, jwk
 
-    def _check_freshness(
-        self, payload: dict[str, Any], report: VerificationReport, now: datetime
-    ) -> None:
-        """``exp`` when the holder set one (its window capped), else ``iat`` within the max age."""
-        issued, expires = payload.get("iat"), payload.get("exp")
-        issued_at = numeric_date(issued)
-        expires_at = numeric_date(expires)
-        if issued is None and expires is None:
-            report.passed(CheckId.FRESHNESS, "no iat/exp: freshness rests on the challenge nonce")
-        elif issued_at is None or (expires is not None and expires_at is None):
-            report.failed(
-                CheckId.FRESHNESS, Code.PRESENTATION_STALE, "'iat'/'exp' are not NumericDates"
-            )
-        elif issued_at > now + self.leeway:
-            report.failed(
-                CheckId.FRESHNESS,
-                Code.PRESENTATION_NOT_YET_VALID,
-                "presentation 'iat' is in the future",
-            )
-        elif expires_at is not None:
-            if now >= expires_at + self.leeway:
-                report.failed(
-                    CheckId.FRESHNESS, Code.PRESENTATION_EXPIRED, "presentation 'exp' has passed"
-                )
-            elif expires_at - issued_at > self.max_presentation_lifetime:
-                report.failed(
-                    CheckId.FRESHNESS,
-                    Code.PRESENTATION_STALE,
-                    "presentation lifetime exceeds the allowed maximum",
-                )
-            else:
-                report.passed(CheckId.FRESHNESS, "presentation is within its validity window")
-        elif now - issued_at > self.max_presentation_age + self.leeway:
-            report.failed(
-                CheckId.FRESHNESS, Code.PRESENTATION_STALE, "presentation is older than allowed"
-            )
-        else:
-            report.passed(CheckId.FRESHNESS, "presentation is fresh")
-
-    def _check_holder_binding(self, holder: str, report: VerificationReport) -> None:
-        problems: list[str] = []
-        for nested in report.credentials:
-            subjects = as_list((nested.claims or {}).get("credentialSubject", []))
-            subject_dids = {
-                str(s["id"])
-                for s in subjects
-                if isinstance(s, dict)
-                and isinstance(s.get("id"), str)
-                and s["id"].startswith("did:")
-            }
-            if not subject_dids or holder in subject_dids:
-                continue
-            if self.forwardable_types & set(nested.types):
-                report.warnings.append(
-                    f"{nested.credential_id} is about {', '.join(sorted(subject_dids))} "
-                    f"and was forwarded by {holder}"
-                )
-                continue
-            problems.append(
-                f"{nested.credential_id} is about {', '.join(sorted(subject_dids))}, not {holder}"
-            )
-        if problems:
-            report.failed(CheckId.HOLDER_BINDING, Code.HOLDER_BINDING_FAILED, "; ".join(problems))
-        else:
-            report.passed(CheckId.HOLDER_BINDING, f"signed by the holder {holder}")
-
 
 # ---------------------------------------------------------------------- helpers
 def _guarded(report: VerificationReport, run: Callable[[], None]) -> None:
@@ -446,33 +395,22 @@ def _parse(token: str, report: VerificationReport, kind: str) -> UnverifiedJws |
     expected = f"{kind}+jwt"
     if typ not in (expected, f"application/{expected}"):
         report.failed(
-            CheckId.MEDIA_TYPE, Code.TYP_INVALID, f"typ is {_short(typ)}, expected {expected!r}"
+            CheckId.MEDIA_TYPE, Code.TYP_INVALID, f"typ is {short(typ)}, expected {expected!r}"
         )
         return None
     if cty is not None and cty not in (kind, f"application/{kind}"):
         report.failed(
-            CheckId.MEDIA_TYPE, Code.TYP_INVALID, f"cty is {_short(cty)}, expected {kind!r}"
+            CheckId.MEDIA_TYPE, Code.TYP_INVALID, f"cty is {short(cty)}, expected {kind!r}"
         )
         return None
     report.passed(CheckId.MEDIA_TYPE, f"typ {typ}")
     return unverified
 
 
-def _short(value: Any) -> str:
-    """A header value for a detail line, never echoing more than a few characters."""
-    return repr(value)[:60]
-
-
 def _issuer_of(unverified: UnverifiedJws) -> tuple[dict[str, Any], str]:
     """The unverified payload and the issuer it names (to look up the key with)."""
     unverified_payload = unverified.unverified_payload()
     return unverified_payload, issuer_id(unverified_payload)
-
-
-def _holder_in(unverified: UnverifiedJws) -> tuple[dict[str, Any], str]:
-    """The unverified payload and the holder it names (to look up the key with)."""
-    unverified_payload = unverified.unverified_payload()
-    return unverified_payload, _holder_of(unverified_payload)
 
 
 def _credential_data_model(payload: dict[str, Any]) -> bool:
@@ -486,54 +424,6 @@ def _credential_data_model(payload: dict[str, Any]) -> bool:
     if "iat" in payload and numeric_date(payload["iat"]) is None:
         raise InvalidCredentialError("'iat' is not a NumericDate", code=Code.CLAIM_INVALID)
     return True
-
-
-def _presentation_envelopes(payload: dict[str, Any]) -> list[tuple[str, str]]:
-    """The ``(media type, token)`` of every enveloped credential of a verified vp+jwt."""
-    reject_jwt_wrapper_claims(payload)
-    validate_presentation(payload)
-    if "verifiableCredential" not in payload:
-        raise InvalidCredentialError(
-            "presentation has no credentials", code=Code.DATA_MODEL_INVALID
-        )
-    envelopes = [unwrap_envelope(entry) for entry in as_list(payload["verifiableCredential"])]
-    if not envelopes:
-        raise InvalidCredentialError("presentation has no credentials", code=Code.NO_CREDENTIALS)
-    return envelopes
-
-
-def _check_challenge(
-    payload: dict[str, Any], report: VerificationReport, challenge: Challenge | None
-) -> None:
-    if challenge is None:
-        report.warnings.append(REPLAY_WARNING)
-        return
-    got = payload.get("nonce")
-    if isinstance(got, str) and hmac.compare_digest(got.encode(), challenge.nonce.encode()):
-        report.passed(CheckId.NONCE, "nonce matches the challenge")
-    else:
-        report.failed(
-            CheckId.NONCE, Code.NONCE_MISMATCH, "presentation is not bound to this challenge"
-        )
-    aud = payload.get("aud")
-    audiences = [a for a in as_list(aud) if isinstance(a, str)] if aud is not None else []
-    if any(hmac.compare_digest(a.encode(), challenge.audience.encode()) for a in audiences):
-        report.passed(CheckId.AUDIENCE, f"audience is {challenge.audience}")
-    else:
-        report.failed(
-            CheckId.AUDIENCE,
-            Code.AUDIENCE_MISMATCH,
-            f"presentation is for {_short(aud)}, not {challenge.audience!r}",
-        )
-
-
-def _holder_of(payload: dict[str, Any]) -> str:
-    holder = payload.get("holder", payload.get("iss"))
-    if isinstance(holder, dict):
-        holder = holder.get("id")
-    if not isinstance(holder, str) or not holder:
-        raise InvalidCredentialError("presentation names no holder", code=Code.HOLDER_MISSING)
-    return holder
 
 
 def _rejection(report: VerificationReport) -> InvalidCredentialError:

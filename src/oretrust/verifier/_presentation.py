@@ -1,0 +1,171 @@
+"""The vp+jwt presentation's own checks: the verifier's challenge, freshness, holder binding,
+and the enveloped credentials it carries (pure: the clock and the rules are parameters)."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from oretrust.codes import CheckId, Code
+from oretrust.errors import InvalidCredentialError
+from oretrust.formats.dates import numeric_date
+from oretrust.formats.jws import UnverifiedJws
+from oretrust.formats.vc_jwt import unwrap_envelope
+from oretrust.formats.vcdm import as_list, reject_jwt_wrapper_claims, validate_presentation
+from oretrust.report import VerificationReport
+from oretrust.verifier._pipeline import REPLAY_WARNING, Challenge
+
+__all__ = [
+    "Freshness",
+    "check_challenge",
+    "check_freshness",
+    "check_holder_binding",
+    "holder_in",
+    "holder_of",
+    "presentation_envelopes",
+    "short",
+]
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How recent a presentation must be: ``exp`` window at most ``max_lifetime``, else
+    ``iat`` within ``max_age``; each widened by ``leeway``."""
+
+    leeway: timedelta
+    max_age: timedelta
+    max_lifetime: timedelta
+
+
+def check_challenge(
+    payload: dict[str, Any], report: VerificationReport, challenge: Challenge | None
+) -> None:
+    """``nonce`` and ``audience`` against this verifier's challenge (constant-time); None means
+    the caller waived the replay check, which the report then warns about."""
+    if challenge is None:
+        report.warnings.append(REPLAY_WARNING)
+        return
+    got = payload.get("nonce")
+    if isinstance(got, str) and hmac.compare_digest(got.encode(), challenge.nonce.encode()):
+        report.passed(CheckId.NONCE, "nonce matches the challenge")
+    else:
+        report.failed(
+            CheckId.NONCE, Code.NONCE_MISMATCH, "presentation is not bound to this challenge"
+        )
+    aud = payload.get("aud")
+    audiences = [a for a in as_list(aud) if isinstance(a, str)] if aud is not None else []
+    if any(hmac.compare_digest(a.encode(), challenge.audience.encode()) for a in audiences):
+        report.passed(CheckId.AUDIENCE, f"audience is {challenge.audience}")
+    else:
+        report.failed(
+            CheckId.AUDIENCE,
+            Code.AUDIENCE_MISMATCH,
+            f"presentation is for {short(aud)}, not {challenge.audience!r}",
+        )
+
+
+def check_freshness(
+    payload: dict[str, Any], report: VerificationReport, now: datetime, rules: Freshness
+) -> None:
+    """``exp`` when the holder set one (its window capped), else ``iat`` within the max age."""
+    issued, expires = payload.get("iat"), payload.get("exp")
+    issued_at = numeric_date(issued)
+    expires_at = numeric_date(expires)
+    if issued is None and expires is None:
+        report.passed(CheckId.FRESHNESS, "no iat/exp: freshness rests on the challenge nonce")
+    elif issued_at is None or (expires is not None and expires_at is None):
+        report.failed(
+            CheckId.FRESHNESS, Code.PRESENTATION_STALE, "'iat'/'exp' are not NumericDates"
+        )
+    elif issued_at > now + rules.leeway:
+        report.failed(
+            CheckId.FRESHNESS,
+            Code.PRESENTATION_NOT_YET_VALID,
+            "presentation 'iat' is in the future",
+        )
+    elif expires_at is not None:
+        if now >= expires_at + rules.leeway:
+            report.failed(
+                CheckId.FRESHNESS, Code.PRESENTATION_EXPIRED, "presentation 'exp' has passed"
+            )
+        elif expires_at - issued_at > rules.max_lifetime:
+            report.failed(
+                CheckId.FRESHNESS,
+                Code.PRESENTATION_STALE,
+                "presentation lifetime exceeds the allowed maximum",
+            )
+        else:
+            report.passed(CheckId.FRESHNESS, "presentation is within its validity window")
+    elif now - issued_at > rules.max_age + rules.leeway:
+        report.failed(
+            CheckId.FRESHNESS, Code.PRESENTATION_STALE, "presentation is older than allowed"
+        )
+    else:
+        report.passed(CheckId.FRESHNESS, "presentation is fresh")
+
+
+def check_holder_binding(
+    holder: str, report: VerificationReport, forwardable_types: frozenset[str]
+) -> None:
+    """A credential about a party (a DID subject) must be presented by that party; the
+    ``forwardable_types`` travel with material and may be forwarded, with a warning."""
+    problems: list[str] = []
+    for nested in report.credentials:
+        subjects = as_list((nested.claims or {}).get("credentialSubject", []))
+        subject_dids = {
+            str(s["id"])
+            for s in subjects
+            if isinstance(s, dict) and isinstance(s.get("id"), str) and s["id"].startswith("did:")
+        }
+        if not subject_dids or holder in subject_dids:
+            continue
+        if forwardable_types & set(nested.types):
+            report.warnings.append(
+                f"{nested.credential_id} is about {', '.join(sorted(subject_dids))} "
+                f"and was forwarded by {holder}"
+            )
+            continue
+        problems.append(
+            f"{nested.credential_id} is about {', '.join(sorted(subject_dids))}, not {holder}"
+        )
+    if problems:
+        report.failed(CheckId.HOLDER_BINDING, Code.HOLDER_BINDING_FAILED, "; ".join(problems))
+    else:
+        report.passed(CheckId.HOLDER_BINDING, f"signed by the holder {holder}")
+
+
+def presentation_envelopes(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """The ``(media type, token)`` of every enveloped credential of a verified vp+jwt."""
+    reject_jwt_wrapper_claims(payload)
+    validate_presentation(payload)
+    if "verifiableCredential" not in payload:
+        raise InvalidCredentialError(
+            "presentation has no credentials", code=Code.DATA_MODEL_INVALID
+        )
+    envelopes = [unwrap_envelope(entry) for entry in as_list(payload["verifiableCredential"])]
+    if not envelopes:
+        raise InvalidCredentialError("presentation has no credentials", code=Code.NO_CREDENTIALS)
+    return envelopes
+
+
+def holder_in(unverified: UnverifiedJws) -> tuple[dict[str, Any], str]:
+    """The unverified payload and the holder it names (to look up the key with)."""
+    unverified_payload = unverified.unverified_payload()
+    return unverified_payload, holder_of(unverified_payload)
+
+
+def holder_of(payload: dict[str, Any]) -> str:
+    """The presentation's ``holder`` (or ``iss``) DID; raises ``HOLDER_MISSING``."""
+    holder = payload.get("holder", payload.get("iss"))
+    if isinstance(holder, dict):
+        holder = holder.get("id")
+    if not isinstance(holder, str) or not holder:
+        raise InvalidCredentialError("presentation names no holder", code=Code.HOLDER_MISSING)
+    return holder
+
+
+def short(value: Any) -> str:
+    """A header value for a detail line, never echoing more than a few characters."""
+    return repr(value)[:60]

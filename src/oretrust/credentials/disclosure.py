@@ -9,7 +9,7 @@ claim becomes its own disclosure, and nothing else is hidden behind a digest.
 The SD-JWT VC claim set puts the subject's claims at the top level beside ``vct``; the subject
 ``id`` becomes ``sub``. Paths are tuples of keys into that claim set.
 
-The verifier side (pure, used by :mod:`oretrust.sd_jwt_checks`):
+The verifier side (pure, used by :mod:`oretrust.verifier`):
 
 - :func:`profile_violations` — the issuer-side rule checked again: a digest may only stand
   where the profile lets a claim be withheld, and no disclosure may carry any other claim;

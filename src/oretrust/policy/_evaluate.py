@@ -15,7 +15,12 @@ check per requirement, so the report explains which requirement failed:
 * ``policy:identity-anchor`` — ``POLICY_HOLDER_NOT_IDENTIFIED``
   (:func:`oretrust.registry.policy.identify_holder`);
 * ``policy:high-risk-evidence`` — ``EXTRA_EVIDENCE_REQUIRED``
-  (:func:`oretrust.registry.policy.require_high_risk_evidence`).
+  (:func:`oretrust.registry.policy.require_high_risk_evidence`);
+* ``policy:trust`` (``trust: subscribed``) — ``POLICY_TRUST_NOT_SUBSCRIBED`` when a
+  credential the policy needs accredited was not judged against subscribed trust lists.
+
+A credential whose verifier already judged ``issuer_accredited`` against subscribed trust
+lists (through a chain to a pinned root) is taken as accredited by that judgement.
 
 Pure over a :class:`~oretrust.registry.sources.TrustSource`; ``now`` is a parameter.
 """
@@ -28,6 +33,7 @@ from typing import Any
 from oretrust.codes import Code
 from oretrust.errors import InputError, OreTrustError
 from oretrust.policy._model import CredentialRequirement, Link, Policy
+from oretrust.registry.chain_check import SUBSCRIBED_PREFIX
 from oretrust.registry.checks import NOT_ACCREDITED, issuance_time, judge_issuer
 from oretrust.registry.policy import (
     EXTRA_EVIDENCE_REQUIRED,
@@ -94,6 +100,8 @@ def evaluate_policy(
         _identity(report, trust_source)
     if policy.high_risk_evidence:
         _high_risk(report, trust_source)
+    if policy.trust_subscribed:
+        _subscribed(policy, chosen, report)
     return report.checks[before:]
 
 
@@ -139,7 +147,7 @@ def _judge(
             return POLICY_ISSUER_NOT_ACCREDITED, f"{label}: {codes[NOT_ACCREDITED].detail}"
         return POLICY_CREDENTIAL_INVALID, f"{label} did not verify ({nested.code})"
     claims = nested.claims or {}
-    if requirement.accredited_issuer:
+    if requirement.accredited_issuer and not _judged_by_subscription(nested):
         judgement = judge_issuer(source, claims)
         if not judgement.authorized:
             return POLICY_ISSUER_NOT_ACCREDITED, f"{label}: {judgement.detail}"
@@ -169,12 +177,44 @@ def _judge(
     return None
 
 
+#: Bitstring status purposes a verifier acts on (a ``message`` entry revokes nothing).
+_ACTED_ON = frozenset({"revocation", "suspension"})
+
+
+def _judged_by_subscription(nested: VerificationReport) -> bool:
+    """True if the verifier passed ``issuer_accredited`` against subscribed trust lists."""
+    return any(
+        check.id == "issuer_accredited"
+        and check.passed
+        and check.detail.startswith(SUBSCRIBED_PREFIX)
+        for check in nested.checks
+    )
+
+
+def _subscribed(
+    policy: Policy, chosen: dict[str, VerificationReport], report: VerificationReport
+) -> None:
+    """``policy:trust``: every credential the policy needs accredited was judged so."""
+    needed = [r for r in policy.requirements if r.accredited_issuer and r.name in chosen]
+    missing = [r.name for r in needed if not _judged_by_subscription(chosen[r.name])]
+    if missing:
+        report.failed(
+            "policy:trust",
+            Code.POLICY_TRUST_NOT_SUBSCRIBED,
+            f"accreditation of {', '.join(missing)} was not judged against a subscribed trust "
+            "list (oretrust trust add-registry)",
+        )
+    else:
+        report.passed("policy:trust", "accreditation judged against subscribed trust lists")
+
+
 def _status(nested: VerificationReport, claims: dict[str, Any], label: str) -> _Problem | None:
     try:
         references = list(status_references(claims))
     except OreTrustError:
         references = []
-    if not references:
+    actionable = [r for r in references if r.format == "token" or r.purpose in _ACTED_ON]
+    if not actionable:
         return POLICY_STATUS_REQUIRED, f"{label} carries no status entry: it can never be revoked"
     if not any(check.id == "status" and check.passed for check in nested.checks):
         return POLICY_STATUS_REQUIRED, f"{label}: the verifier did not check its status"

@@ -17,14 +17,14 @@ Wiring::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from oretrust.codes import Code
 from oretrust.credentials import CREDENTIAL_TYPES
 from oretrust.credentials.disclosure import jurisdiction_of
 from oretrust.errors import OreTrustError
-from oretrust.formats.dates import parse_datetime
+from oretrust.formats.dates import numeric_date, parse_datetime
 from oretrust.formats.vc_jwt import issuer_id
 from oretrust.home import Home
 from oretrust.registry._model import decide, format_time, issue_action
@@ -62,7 +62,7 @@ def issuance_time(credential: dict[str, Any]) -> datetime | None:
     """JWT ``iat`` if numeric, else ``validFrom``; None when neither is readable."""
     iat = credential.get("iat")
     if isinstance(iat, int | float) and not isinstance(iat, bool):
-        return datetime.fromtimestamp(iat, tz=UTC)
+        return numeric_date(iat)  # the one NumericDate reader: None for 1e300, NaN…
     valid_from = credential.get("validFrom")
     return parse_datetime(valid_from) if isinstance(valid_from, str) else None
 

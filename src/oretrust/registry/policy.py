@@ -189,19 +189,12 @@ def _evidence_for(
         if evidence_type not in nested.types or nested.claims is None:
             continue
         label = nested.credential_id or evidence_type
-        judgement = judge_issuer(source, nested.claims)
-        subject = nested.claims.get("credentialSubject")
-        assessments = subject.get("assessment", []) if isinstance(subject, dict) else []
-        facilities = {
-            facility.get("facility", {}).get("id")
-            for assessment in assessments
-            if isinstance(assessment, dict)
-            for facility in assessment.get("assessedFacility", [])
-            if isinstance(facility, dict)
-        }
-        if not nested.verified:
+        if not nested.verified:  # nothing of an unverified credential is read
             misses.append(f"{label} did not verify ({nested.code})")
-        elif not judgement.authorized:
+            continue
+        judgement = judge_issuer(source, nested.claims)
+        assessments, facilities = _assessed(nested.claims.get("credentialSubject"))
+        if not judgement.authorized:
             misses.append(f"{label}: {judgement.detail}")
         elif judgement.jurisdiction is None or not jurisdiction_covers(
             judgement.jurisdiction, jurisdiction
@@ -209,8 +202,24 @@ def _evidence_for(
             misses.append(f"{label} is about {judgement.jurisdiction}, not {jurisdiction}")
         elif site is not None and site not in facilities:
             misses.append(f"{label} does not assess {site}")
-        elif any(isinstance(a, dict) and a.get("conformance") is False for a in assessments):
+        elif any(a.get("conformance") is False for a in assessments):
             misses.append(f"{label} records a failed assessment")
         else:
             return label, ""
     return None, f" ({'; '.join(misses)})" if misses else ""
+
+
+def _assessed(subject: Any) -> tuple[list[dict[str, Any]], set[str]]:
+    """The assessments of a conformity subject and the facility ids they assess, reading
+    only objects and string ids (whatever an issuer signed, nothing here can raise)."""
+    raw = subject.get("assessment", []) if isinstance(subject, dict) else []
+    assessments = [a for a in raw if isinstance(a, dict)] if isinstance(raw, list) else []
+    facilities: set[str] = set()
+    for assessment in assessments:
+        assessed = assessment.get("assessedFacility", [])
+        for entry in assessed if isinstance(assessed, list) else []:
+            facility = entry.get("facility") if isinstance(entry, dict) else None
+            facility_id = facility.get("id") if isinstance(facility, dict) else None
+            if isinstance(facility_id, str):
+                facilities.add(facility_id)
+    return assessments, facilities

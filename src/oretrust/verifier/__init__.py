@@ -2,7 +2,7 @@
 
 Formats: ``vc+jwt`` credentials, ``vp+jwt`` presentations (whose enveloped credentials may be
 ``vc+jwt`` or ``dc+sd-jwt``), and SD-JWT VC (``dc+sd-jwt``) credentials and SD-JWT+KB
-presentations (the SD-JWT path lives in :mod:`oretrust.sd_jwt_checks`).
+presentations (the SD-JWT path lives in :mod:`._sd_jwt` and :mod:`._sd_jwt_presentation`).
 
 Trust enters only through injected interfaces: a DID resolver, and extra credential checks
 (revocation status, issuer accreditation) supplied by the caller. The clock is a parameter.

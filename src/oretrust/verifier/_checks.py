@@ -25,7 +25,9 @@ __all__ = ["check_schema", "check_validity_period", "run_extra_checks"]
 def check_validity_period(
     credential: dict[str, Any], report: VerificationReport, now: datetime, leeway: timedelta
 ) -> None:
-    """``validFrom <= now < validUntil`` and JWT ``nbf``/``exp``, each widened by ``leeway``.
+    """``validFrom <= now < validUntil`` and JWT ``nbf``/``exp``, each widened by ``leeway``;
+    an ``iat`` after ``now`` is refused too (forward-dating would let an issuer claim a time
+    its accreditation or key covers, and a policy's maximum age would never run out).
 
     A time that cannot be read (not a dateTimeStamp, not a usable NumericDate) fails the check
     with ``VALIDITY_PERIOD_INVALID``.
@@ -49,6 +51,14 @@ def check_validity_period(
                 f"not valid before {start.isoformat()}",
             )
             return
+    issued = _issued_at(credential)
+    if issued is not None and now + leeway < issued:
+        report.failed(
+            CheckId.VALIDITY_PERIOD,
+            Code.CREDENTIAL_NOT_YET_VALID,
+            f"issued in the future ({issued.isoformat()}): a signer's date is a claim",
+        )
+        return
     for end in ends:
         if end is not None and now - leeway >= end:
             report.failed(
@@ -58,6 +68,13 @@ def check_validity_period(
     report.passed(
         CheckId.VALIDITY_PERIOD, f"valid at {now.isoformat()} (leeway {leeway.total_seconds():g}s)"
     )
+
+
+def _issued_at(credential: dict[str, Any]) -> datetime | None:
+    """A numeric ``iat`` read by the one reader; None when absent (or not numeric: the data
+    model check fails that)."""
+    iat = credential.get("iat")
+    return numeric_date(iat) if isinstance(iat, int | float) else None
 
 
 def check_schema(credential: dict[str, Any], report: VerificationReport) -> None:

@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from oretrust.codes import CheckId, Code
-from oretrust.errors import InvalidCredentialError
+from oretrust.credentials import CREDENTIAL_TYPES
+from oretrust.errors import InvalidCredentialError, OreTrustError
 from oretrust.formats.dates import numeric_date
 from oretrust.formats.jws import UnverifiedJws
 from oretrust.formats.vc_jwt import unwrap_envelope
-from oretrust.formats.vcdm import as_list, reject_jwt_wrapper_claims, validate_presentation
+from oretrust.formats.vcdm import as_list, validate_presentation
 from oretrust.report import VerificationReport
 from oretrust.verifier._pipeline import REPLAY_WARNING, Challenge
 
@@ -24,6 +25,7 @@ __all__ = [
     "check_holder_binding",
     "holder_in",
     "holder_of",
+    "parties_of",
     "presentation_envelopes",
     "short",
 ]
@@ -74,6 +76,8 @@ def check_freshness(
     issued_at = numeric_date(issued)
     expires_at = numeric_date(expires)
     if issued is None and expires is None:
+        # Without a challenge (a waived replay check) nothing bounds its age: the waiver's
+        # warning says the presentation could be a replay.
         report.passed(CheckId.FRESHNESS, "no iat/exp: freshness rests on the challenge nonce")
     elif issued_at is None or (expires is not None and expires_at is None):
         report.failed(
@@ -109,16 +113,11 @@ def check_freshness(
 def check_holder_binding(
     holder: str, report: VerificationReport, forwardable_types: frozenset[str]
 ) -> None:
-    """A credential about a party (a DID subject) must be presented by that party; the
+    """A credential about a party (:func:`parties_of`) must be presented by that party; the
     ``forwardable_types`` travel with material and may be forwarded, with a warning."""
     problems: list[str] = []
     for nested in report.credentials:
-        subjects = as_list((nested.claims or {}).get("credentialSubject", []))
-        subject_dids = {
-            str(s["id"])
-            for s in subjects
-            if isinstance(s, dict) and isinstance(s.get("id"), str) and s["id"].startswith("did:")
-        }
+        subject_dids = parties_of(nested)
         if not subject_dids or holder in subject_dids:
             continue
         if forwardable_types & set(nested.types):
@@ -136,10 +135,31 @@ def check_holder_binding(
         report.passed(CheckId.HOLDER_BINDING, f"signed by the holder {holder}")
 
 
+def parties_of(nested: VerificationReport) -> set[str]:
+    """The DIDs a credential is about: its subjects' DID ``id``s and, for an oretrust type, the
+    party its type names as holder (an AEO's operator, a conformity credential's assessed
+    company) — so a subject whose ``id`` is a URL or absent still binds to its party."""
+    subjects = as_list((nested.claims or {}).get("credentialSubject", []))
+    parties = {
+        str(s["id"])
+        for s in subjects
+        if isinstance(s, dict) and isinstance(s.get("id"), str) and s["id"].startswith("did:")
+    }
+    for type_name in nested.types:
+        credential_type = CREDENTIAL_TYPES.get(type_name)
+        if credential_type is None:
+            continue
+        for subject in subjects:
+            try:
+                parties.add(credential_type.holder_of(subject))
+            except OreTrustError:
+                continue  # a subject its schema refuses: the schema check says so
+    return parties
+
+
 def presentation_envelopes(payload: dict[str, Any]) -> list[tuple[str, str]]:
     """The ``(media type, token)`` of every enveloped credential of a verified vp+jwt."""
-    reject_jwt_wrapper_claims(payload)
-    validate_presentation(payload)
+    validate_presentation(payload)  # VC 1.1 wrapper claims refused there too
     if "verifiableCredential" not in payload:
         raise InvalidCredentialError(
             "presentation has no credentials", code=Code.DATA_MODEL_INVALID
@@ -157,12 +177,17 @@ def holder_in(unverified: UnverifiedJws) -> tuple[dict[str, Any], str]:
 
 
 def holder_of(payload: dict[str, Any]) -> str:
-    """The presentation's ``holder`` (or ``iss``) DID; raises ``HOLDER_MISSING``."""
+    """The presentation's ``holder`` DID (or ``iss`` without one); raises ``HOLDER_MISSING``,
+    and ``ISSUER_MISMATCH`` when both are present and name different parties."""
     holder = payload.get("holder", payload.get("iss"))
     if isinstance(holder, dict):
         holder = holder.get("id")
     if not isinstance(holder, str) or not holder:
         raise InvalidCredentialError("presentation names no holder", code=Code.HOLDER_MISSING)
+    if "iss" in payload and payload["iss"] != holder:
+        raise InvalidCredentialError(
+            "the presentation's 'iss' is not its holder", code=Code.ISSUER_MISMATCH
+        )
     return holder
 
 

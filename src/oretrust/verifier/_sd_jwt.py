@@ -184,7 +184,7 @@ def check_sd_jwt_credential(
     )
     claims = processed.claims
     step(report, CheckId.KEY_VALIDITY, lambda: check_key_not_compromised(method, claims, report))
-    dates: dict[str, Any] = {name: claims[name] for name in ("nbf", "exp") if name in claims}
+    dates: dict[str, Any] = {n: claims[n] for n in ("iat", "nbf", "exp") if n in claims}
     step(
         report,
         CheckId.VALIDITY_PERIOD,

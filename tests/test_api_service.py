@@ -352,17 +352,21 @@ def test_registry_administration_and_history(api: ApiClient, cast: Cast) -> None
 
 
 def test_did_documents_and_issuer_metadata(api: ApiClient, cast: Cast) -> None:
+    host = {"Host": DOMAIN}  # a path-based DID is served for its own Host only
     for name, did in (("ministry", MINISTRY), ("customs", CUSTOMS), ("registry", REGISTRY)):
-        response = api.get(f"/issuers/{name}/did.json")
+        response = api.get(f"/issuers/{name}/did.json", headers=host)
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/did+json"
         assert response.json()["id"] == did
         assert "max-age" in response.headers["cache-control"]
         etag = response.headers["etag"]
         assert (
-            api.get(f"/issuers/{name}/did.json", headers={"If-None-Match": etag}).status_code == 304
+            api.get(
+                f"/issuers/{name}/did.json", headers={**host, "If-None-Match": etag}
+            ).status_code
+            == 304
         )
-    assert api.get("/.well-known/did.json").json()["id"] == REGISTRY
+    assert api.get("/.well-known/did.json", headers=host).json()["id"] == REGISTRY
     _problem(api.get("/issuers/nobody/did.json"), 404, "ISSUER_NOT_FOUND")
     _problem(api.get("/issuers/NOT%20A%20NAME/did.json"), 404, "ISSUER_NOT_FOUND")
 

@@ -29,13 +29,20 @@ DEFAULT_DOMAIN = "localhost%3A8000"
 
 
 class Settings(BaseSettings):
-    """Process settings, read from ``ORETRUST_*`` environment variables."""
+    """Process settings, read from ``ORETRUST_*`` environment variables.
+
+    ``did_web_hosts`` (``ORETRUST_DID_WEB_HOSTS``, ``domain=base-url,…``) and ``ca_bundle``
+    (``ORETRUST_CA_BUNDLE``) shape the network fetcher; they are parsed and checked where it
+    is built (:func:`oretrust.hosted_dids.network_fetcher`).
+    """
 
     model_config = SettingsConfigDict(env_prefix="ORETRUST_", extra="ignore")
 
     home: Path = Path(".")
     database_url: str | None = None
     key_passphrase: str | None = None
+    did_web_hosts: str = ""
+    ca_bundle: Path | None = None
 
 
 @dataclass

@@ -11,11 +11,26 @@ from typing import Any
 
 from sqlmodel import select
 
-from oretrust.did import DefaultDidResolver, DidResolver, HttpsFetcher, build_did_web_document
-from oretrust.home import Home
+from oretrust.codes import Code
+from oretrust.did import (
+    DefaultDidResolver,
+    DidResolver,
+    HttpsFetcher,
+    build_did_web_document,
+    did_web_url,
+    parse_did_web_hosts,
+)
+from oretrust.errors import ResolutionError
+from oretrust.home import Home, Settings
 from oretrust.store.models import IssuerRecord, KeyRecord
 
-__all__ = ["did_document_for", "did_resolver", "hosted_did_document"]
+__all__ = [
+    "did_document_for",
+    "did_resolver",
+    "hosted_did_at",
+    "hosted_did_document",
+    "network_fetcher",
+]
 
 
 def hosted_did_document(home: Home, did: str) -> dict[str, Any] | None:
@@ -27,17 +42,53 @@ def hosted_did_document(home: Home, did: str) -> dict[str, Any] | None:
     return did_document_for(did, keys)
 
 
+def hosted_did_at(home: Home, url: str) -> dict[str, Any] | None:
+    """The document of the DID hosted here whose did:web URL is ``url``, or None.
+
+    ``url`` is ``https://<Host header><path>``: a DID is served exactly where the did:web spec
+    says a resolver looks for it (so one server answers for several domains, by ``Host``),
+    and nowhere else. Matching through :func:`~oretrust.did.did_web_url` keeps the two sides
+    one rule (host case, ``%3A`` ports, path segments).
+    """
+    with home.session() as session:
+        dids = list(session.exec(select(IssuerRecord.did)))
+    for did in dids:
+        try:
+            location = did_web_url(did)
+        except ResolutionError:
+            continue  # not a servable did:web (refused at registration; never served)
+        if location == url:
+            return hosted_did_document(home, did)
+    return None
+
+
+def network_fetcher(*, error_code: str = Code.DID_RESOLUTION_ERROR) -> HttpsFetcher:
+    """The SSRF-hardened fetcher with this process's ``ORETRUST_DID_WEB_HOSTS`` mapping and
+    ``ORETRUST_CA_BUNDLE``; InputError (``INVALID_SETTING``) naming a bad entry.
+
+    The DID resolver and the status-list fetcher both take it, so a host mapped for a
+    laboratory serves its DIDs and its status lists the same way.
+    """
+    settings = Settings()
+    return HttpsFetcher(
+        hosts=parse_did_web_hosts(settings.did_web_hosts),
+        ca_bundle=settings.ca_bundle,
+        error_code=error_code,
+    )
+
+
 def did_resolver(home: Home, *, allow_network: bool = True) -> DidResolver:
     """DID resolver: this home's DIDs from the database, others over HTTPS (if allowed).
 
-    One resolver per home and network setting (the networked one owns an HTTP client). With
+    One resolver per home and network setting (the networked one owns an HTTP client, built
+    by :func:`network_fetcher`: a bad ``ORETRUST_DID_WEB_HOSTS`` raises here). With
     ``allow_network=False`` a did:web this home does not host raises ResolutionError
     (``DID_NOT_FOUND``), whatever resolver an earlier call asked for.
     """
     key = ("did_resolver", allow_network)
     resolver = home.services.get(key)
     if resolver is None:
-        fetcher = HttpsFetcher() if allow_network else None
+        fetcher = network_fetcher() if allow_network else None
         resolver = DefaultDidResolver(
             fetcher=fetcher, local=lambda did: hosted_did_document(home, did)
         )

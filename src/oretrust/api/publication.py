@@ -1,6 +1,12 @@
 """What the service publishes: DID documents, JWT VC issuer metadata, the signed trust list.
 
-* did:web documents of the home's issuers (by name) and of the registry operator;
+* did:web documents of the home's issuers and registry operator, each where the did:web spec
+  says a resolver looks (:func:`did_document_at`): ``/.well-known/did.json`` for a DID
+  without a path and ``/<path…>/did.json`` for one with path segments, chosen by the
+  request's ``Host`` — one server answers for several domains, and a Host that hosts no such
+  DID is a 404. ``/issuers/{name}/did.json`` is also a by-name address
+  (:func:`issuer_did_document`), but only for a DID whose own location is a domain's
+  ``/.well-known/did.json``: a path-based DID is served at its own Host and path only;
 * ``/.well-known/jwt-vc-issuer`` metadata (SD-JWT VC): ``{"issuer", "jwks": {"keys"}}`` with
   each key's ``kid`` its RFC 7638 thumbprint; keys marked compromised are left out (a JWKS
   cannot say "valid until T" as the DID document's ``revoked`` does);
@@ -28,10 +34,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from oretrust.codes import Code
+from oretrust.did import did_web_url
 from oretrust.errors import NotFoundError
 from oretrust.formats.jws import parse_compact
 from oretrust.home import Home
-from oretrust.hosted_dids import hosted_did_document
+from oretrust.hosted_dids import hosted_did_at, hosted_did_document
 from oretrust.identities import find_issuer, list_keys
 from oretrust.jwk import thumbprint
 from oretrust.registry import export_trust_list, head_of, registry_did_of
@@ -42,6 +49,7 @@ __all__ = [
     "DOCUMENT_MAX_AGE",
     "cacheable",
     "current_trust_list",
+    "did_document_at",
     "issuer_did_document",
     "jwt_vc_issuer_metadata",
     "registry_did_document",
@@ -53,9 +61,41 @@ DOCUMENT_MAX_AGE = 300
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
+def did_document_at(home: Home, host: str | None, raw_path: bytes) -> dict[str, Any]:
+    """The document of the DID hosted here whose did:web URL is ``https://<host><raw_path>``.
+
+    ``host`` is the request's ``Host`` header (``:443`` is the default port and dropped);
+    NotFoundError (``DID_NOT_FOUND``) when no DID hosted here lives at that URL.
+    """
+    document = None
+    if host:
+        authority = host.strip().lower().removesuffix(":443")
+        try:
+            document = hosted_did_at(home, f"https://{authority}{raw_path.decode('ascii')}")
+        except UnicodeDecodeError:
+            document = None
+    if document is None:
+        shown = f"{(host or '')[:80]}{raw_path[:200].decode('ascii', 'replace')}"
+        raise NotFoundError(f"no DID document is hosted at {shown}", code=Code.DID_NOT_FOUND)
+    return document
+
+
 def issuer_did_document(home: Home, name: str) -> dict[str, Any]:
-    """The DID document of the issuer called ``name``; NotFoundError (``ISSUER_NOT_FOUND``)."""
-    return _document(home, _issuer_did(home, name))
+    """The DID document of the issuer called ``name``, by name; NotFoundError
+    (``ISSUER_NOT_FOUND``) for an unknown issuer or one whose DID has a path.
+
+    A path-based DID (``did:web:<domain>:issuers:<name>``) lives at its own Host and path
+    (:func:`did_document_at`); answering for it on any other Host would serve it where no
+    resolver looks for it. A DID without a path (an explicit ``did:web:mines.gouv.cd.example``,
+    the registry operator) has no path of its own, so the by-name address stays an alias.
+    """
+    did = _issuer_did(home, name)
+    if not did_web_url(did).endswith("/.well-known/did.json"):
+        raise NotFoundError(
+            f"{did} is served at {did_web_url(did)}, for its own Host only",
+            code=Code.ISSUER_NOT_FOUND,
+        )
+    return _document(home, did)
 
 
 def registry_did_document(home: Home) -> dict[str, Any]:

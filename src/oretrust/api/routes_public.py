@@ -75,21 +75,28 @@ def readyz(home: HomeDep) -> dict[str, str]:
     responses=_DID_RESPONSES,
 )
 def issuer_did(name: str, request: Request, home: HomeDep) -> Response:
-    """The DID document of issuer ``name`` (``did:web:<host>:issuers:<name>``, or the
-    explicit did:web it was registered with)."""
-    return _json_document(request, publication.issuer_did_document(home, name), DID_JSON)
+    """``did:web:<Host>:issuers:<name>`` when hosted here; else, by name, the DID document of
+    issuer ``name`` if its DID has no path (an explicit did:web such as
+    ``did:web:mines.gouv.cd.example``). A path-based DID answers only for its own Host."""
+    try:
+        document = publication.did_document_at(home, request.headers.get("host"), _raw(request))
+    except NotFoundError:
+        document = publication.issuer_did_document(home, name)
+    return _json_document(request, document, DID_JSON)
 
 
 @router.get(
     "/.well-known/did.json",
     tags=["did"],
-    summary="The registry operator's DID document",
+    summary="The DID document of the did:web DID named by the Host",
     response_class=Response,
     responses=_DID_RESPONSES,
 )
-def registry_did(request: Request, home: HomeDep) -> Response:
-    """The DID document of the trust registry operator."""
-    return _json_document(request, publication.registry_did_document(home), DID_JSON)
+def host_did(request: Request, home: HomeDep) -> Response:
+    """The document of ``did:web:<Host>`` (a port written ``%3A<port>``): the registry
+    operator's or an issuer's, whichever this home hosts for that Host; 404 otherwise."""
+    document = publication.did_document_at(home, request.headers.get("host"), _raw(request))
+    return _json_document(request, document, DID_JSON)
 
 
 @router.get(
@@ -146,6 +153,27 @@ def status_list(list_id: str, request: Request, home: HomeDep, now: NowDep) -> R
         max_age=int(DEFAULT_TTL.total_seconds()),
         etag=etag,
     )
+
+
+@router.get(
+    "/{did_path:path}/did.json",
+    tags=["did"],
+    summary="The DID document of a path-based did:web DID",
+    response_class=Response,
+    responses=_DID_RESPONSES,
+)
+def path_did(did_path: str, request: Request, home: HomeDep) -> Response:
+    """The document of ``did:web:<Host>:<path segments>`` (``/a/b/did.json`` is
+    ``did:web:<Host>:a:b``) when this home hosts it; 404 otherwise."""
+    document = publication.did_document_at(home, request.headers.get("host"), _raw(request))
+    return _json_document(request, document, DID_JSON)
+
+
+def _raw(request: Request) -> bytes:
+    """The request path as sent (percent-encoding kept, as in the DID), without the query."""
+    raw = request.scope.get("raw_path")
+    path = raw if isinstance(raw, bytes) and raw else request.url.path.encode()
+    return path.partition(b"?")[0]
 
 
 @router.get(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pydantic import field_validator
 
 from oretrust.codes import Code
+from oretrust.did import parse_did_web_hosts
 from oretrust.errors import InputError
 from oretrust.home import Settings
 from oretrust.status.publication import DEFAULT_VALIDITY
@@ -83,6 +84,12 @@ class ServiceSettings(Settings):
                 f"ORETRUST_STATUS_REFRESH_SECONDS must be between 1 and {longest:.0f}",
                 code=Code.INVALID_SETTING,
             )
+        return value
+
+    @field_validator("did_web_hosts")
+    @classmethod
+    def _valid_did_web_hosts(cls, value: str) -> str:
+        parse_did_web_hosts(value)  # a bad entry stops ``serve`` before it starts
         return value
 
     @field_validator("rate_limit")

@@ -7,6 +7,7 @@ The public surface::
     build_did_web_document(did, keys, …) the document an institution serves at that URL
     DidResolver / DefaultDidResolver / StaticDidResolver
     DidWebFetcher / HttpsFetcher         the (SSRF-hardened) network seam of did:web
+    parse_did_web_hosts(text)            ORETRUST_DID_WEB_HOSTS: did:web domains → base URLs
     signing_jwk(document, kid, …)        the public key a ``kid`` may sign with
     signing_method(document, kid, …)     the whole verification method (``revoked`` and all)
 
@@ -30,6 +31,7 @@ from oretrust.did._fetch import (
     is_public_address,
     system_resolve,
 )
+from oretrust.did._hosts import DidWebHosts, parse_did_web_hosts
 from oretrust.did._local import create_did_jwk, resolve_did_jwk, resolve_did_key
 from oretrust.did._resolver import (
     DefaultDidResolver,
@@ -46,6 +48,7 @@ __all__ = [
     "DefaultDidResolver",
     "DidResolver",
     "DidWebFetcher",
+    "DidWebHosts",
     "HostResolver",
     "HttpsFetcher",
     "LocalDocuments",
@@ -55,6 +58,7 @@ __all__ = [
     "did_method",
     "did_web_url",
     "is_public_address",
+    "parse_did_web_hosts",
     "resolve_did_jwk",
     "resolve_did_key",
     "signing_jwk",

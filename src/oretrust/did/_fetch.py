@@ -10,6 +10,12 @@ A DID in a credential is attacker-chosen, so the URL we derive from it is too. T
 * asks for ``identity`` encoding and refuses compressed bodies (no decompression bomb);
 * stops reading once the body passes ``max_bytes`` or the overall deadline passes.
 
+A host mapped by ``hosts`` (``ORETRUST_DID_WEB_HOSTS``, see :mod:`oretrust.did._hosts`) is the
+operator's explicit word: its requests go to the mapped base URL (http allowed) with the did:web
+domain as ``Host`` (and as the TLS name over https), and skip the address checks. The URL asked
+for must still be ``https://``; only the mapping decides that the transport is plain http.
+``ca_bundle`` names the CA certificates HTTPS is verified against (``ORETRUST_CA_BUNDLE``).
+
 Errors: :class:`UnsafeUrlError` for a refused URL, :class:`ResolutionError` (``error_code``,
 default ``DID_RESOLUTION_ERROR``) for network, HTTP, size and time failures.
 """
@@ -18,13 +24,17 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Protocol, runtime_checkable
 
 import httpx
 
+from oretrust.codes import Code
+from oretrust.did._hosts import DidWebHosts
 from oretrust.errors import InputError, ResolutionError, UnsafeUrlError
 
 __all__ = ["DidWebFetcher", "HostResolver", "HttpsFetcher", "is_public_address", "system_resolve"]
@@ -77,7 +87,8 @@ class HttpsFetcher:
 
     Pass ``transport`` (e.g. ``httpx.MockTransport``) or a whole ``client`` to replace the
     network; ``resolve_host`` replaces DNS. ``allow_private=True`` skips the address checks
-    (tests, private deployments) but never allows plain HTTP.
+    (tests, private deployments) but never allows plain HTTP. ``hosts`` maps did:web
+    authorities to base URLs (see the module); ``ca_bundle`` is a PEM file of trusted CAs.
     """
 
     def __init__(
@@ -91,14 +102,20 @@ class HttpsFetcher:
         resolve_host: HostResolver = system_resolve,
         clock: Callable[[], float] = time.monotonic,
         error_code: str = "DID_RESOLUTION_ERROR",
+        hosts: DidWebHosts | None = None,
+        ca_bundle: str | Path | None = None,
     ) -> None:
         if client is not None and transport is not None:
             raise InputError("pass either client or transport, not both")
+        if client is not None and ca_bundle is not None:
+            raise InputError("pass either client or ca_bundle, not both")
+        verify: ssl.SSLContext | bool = _ssl_context(ca_bundle) if ca_bundle else True
         self._owns_client = client is None
         # trust_env=False: an environment proxy would resolve names itself and void the checks;
         # no keep-alive: a pooled connection to one IP must not be reused for another host name.
         self._client = client or httpx.Client(
             transport=transport,
+            verify=verify,
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,
@@ -107,6 +124,9 @@ class HttpsFetcher:
         self._timeout, self._max_bytes = timeout, max_bytes
         self._allow_private, self._resolve_host = allow_private, resolve_host
         self._clock, self._code = clock, error_code
+        self._hosts: dict[str, httpx.URL] = {
+            authority: httpx.URL(base) for authority, base in (hosts or {}).items()
+        }
 
     def fetch(self, url: str) -> bytes:
         """GET ``url`` and return at most ``max_bytes`` of body; see the module for the rules."""
@@ -153,9 +173,12 @@ class HttpsFetcher:
             raise UnsafeUrlError(f"only https:// URLs are fetched, not {url[:80]!r}")
         if parsed.userinfo or not parsed.host:
             raise UnsafeUrlError(f"URL must have a host and no user info: {url[:80]!r}")
+        host = parsed.raw_host.decode("ascii").lower()
+        mapped = self._mapped_request(parsed, host)
+        if mapped is not None:
+            return mapped
         if self._allow_private:
             return parsed, {}, {}
-        host = parsed.raw_host.decode("ascii").lower()
         if _is_ip_literal(host):
             if not is_public_address(host):
                 raise UnsafeUrlError(f"refusing to fetch from non-public address {host}")
@@ -174,6 +197,19 @@ class HttpsFetcher:
         authority = host if parsed.port is None else f"{host}:{parsed.port}"
         pinned = parsed.copy_with(host=addresses[0].split("%", 1)[0])
         return pinned, {"Host": authority}, {"sni_hostname": host}
+
+    def _mapped_request(
+        self, parsed: httpx.URL, host: str
+    ) -> tuple[httpx.URL, dict[str, str], dict[str, str]] | None:
+        """The request to a mapped host's base URL (``Host`` = the did:web authority), or None
+        when ``host`` is not mapped. No address check: the operator named this place."""
+        authority = host if parsed.port in (None, 443) else f"{host}:{parsed.port}"
+        base = self._hosts.get(authority)
+        if base is None:
+            return None
+        target = base.copy_with(raw_path=base.raw_path.rstrip(b"/") + parsed.raw_path)
+        extensions = {"sni_hostname": host} if target.scheme == "https" else {}
+        return target, {"Host": authority}, extensions
 
     def _read(self, url: str, response: httpx.Response, deadline: float) -> bytes:
         if response.is_redirect:
@@ -204,3 +240,14 @@ def _is_ip_literal(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _ssl_context(ca_bundle: str | Path) -> ssl.SSLContext:
+    """A TLS context trusting the CAs in ``ca_bundle``; InputError when it cannot be read."""
+    try:
+        return ssl.create_default_context(cafile=str(ca_bundle))
+    except (OSError, ssl.SSLError) as exc:
+        raise InputError(
+            f"ORETRUST_CA_BUNDLE {str(ca_bundle)[:200]!r} is not a readable PEM CA bundle: {exc}",
+            code=Code.INVALID_SETTING,
+        ) from exc

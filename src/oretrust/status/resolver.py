@@ -7,7 +7,9 @@
   hosts go to an optional ``fallback``.
 * :class:`HttpsStatusListResolver` — over HTTPS with the SSRF-hardened
   :class:`~oretrust.did.HttpsFetcher` (HTTPS only, no private addresses, no redirects,
-  size and time bounds, no compressed bodies); failures carry ``STATUS_RETRIEVAL_ERROR``.
+  size and time bounds, no compressed bodies) and the process's ``ORETRUST_DID_WEB_HOSTS``
+  mapping (:func:`oretrust.hosted_dids.network_fetcher`); failures carry
+  ``STATUS_RETRIEVAL_ERROR``.
 * :class:`InMemoryStatusListResolver` — a mapping, for tests and offline bundles.
 
 Every failure is a :class:`~oretrust.errors.ResolutionError`.
@@ -19,9 +21,10 @@ from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 from oretrust.codes import Code
-from oretrust.did import DidWebFetcher, HttpsFetcher
+from oretrust.did import DidWebFetcher
 from oretrust.errors import InputError, NotFoundError, ResolutionError
 from oretrust.home import Home
+from oretrust.hosted_dids import network_fetcher
 from oretrust.status.publication import stored_status_list
 from oretrust.status.rules import local_document_id
 
@@ -74,7 +77,7 @@ class HttpsStatusListResolver:
     def fetch(self, url: str) -> str:
         """GET ``url`` and return the body as text; raise ResolutionError / UnsafeUrlError."""
         if self._fetcher is None:
-            self._fetcher = HttpsFetcher(error_code=STATUS_RETRIEVAL_ERROR)
+            self._fetcher = network_fetcher(error_code=STATUS_RETRIEVAL_ERROR)  # + DID_WEB_HOSTS
         body = self._fetcher.fetch(url)
         try:
             return body.decode("ascii").strip()

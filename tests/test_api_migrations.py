@@ -86,8 +86,8 @@ def test_an_outdated_schema_is_refused_until_db_upgrade(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Home.open(tmp_path).engine.dispose()  # stamped at today's head
-    monkeypatch.setattr(migrate, "HEAD_REVISION", "0002")  # as if this oretrust were newer
-    monkeypatch.setattr(migrate, "KNOWN_REVISIONS", ("0001", "0002"))
+    monkeypatch.setattr(migrate, "HEAD_REVISION", "0003")  # as if this oretrust were newer
+    monkeypatch.setattr(migrate, "KNOWN_REVISIONS", ("0001", "0002", "0003"))
     with pytest.raises(SchemaOutdatedError, match="run 'oretrust db upgrade'"):
         Home.open(tmp_path)
     runner = CliRunner()

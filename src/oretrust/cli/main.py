@@ -26,6 +26,7 @@ from oretrust.cli._common import read_text as _read_text
 from oretrust.cli.registry import registry_app
 from oretrust.cli.serve import register_serve_commands
 from oretrust.cli.status import register_status_commands
+from oretrust.cli.trust import trust_app
 from oretrust.cli.wallet import wallet_app
 from oretrust.codes import Code
 from oretrust.credentials import CREDENTIAL_TYPES, get_credential_type
@@ -58,6 +59,7 @@ app.add_typer(holder_app, name="holder")
 app.add_typer(wallet_app, name="wallet")
 app.add_typer(did_app, name="did")
 app.add_typer(registry_app, name="registry")
+app.add_typer(trust_app, name="trust")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

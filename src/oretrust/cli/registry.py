@@ -130,6 +130,14 @@ def accredit(
     until: UntilOpt = None,
     reason: ReasonOpt = "",
     actor: ActorOpt = None,
+    delegate: Annotated[
+        bool,
+        typer.Option(
+            "--delegate",
+            help="ENTITY is a registry that may accredit issuers of --type within "
+            "--jurisdiction (action accredit:<Type>), never beyond it.",
+        ),
+    ] = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -145,6 +153,7 @@ def accredit(
         valid_until=_time(until, "--until"),
         reason=reason,
         actor=actor,
+        delegate=delegate,
     )
     _show(model, now, as_json, "accredited")
 

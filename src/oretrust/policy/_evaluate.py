@@ -30,7 +30,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from oretrust.codes import Code
+from oretrust.codes import CheckId, Code
 from oretrust.errors import InputError, OreTrustError
 from oretrust.policy._model import CredentialRequirement, Link, Policy
 from oretrust.registry.chain_check import SUBSCRIBED_PREFIX
@@ -184,7 +184,7 @@ _ACTED_ON = frozenset({"revocation", "suspension"})
 def _judged_by_subscription(nested: VerificationReport) -> bool:
     """True if the verifier passed ``issuer_accredited`` against subscribed trust lists."""
     return any(
-        check.id == "issuer_accredited"
+        check.id == CheckId.ISSUER_ACCREDITED
         and check.passed
         and check.detail.startswith(SUBSCRIBED_PREFIX)
         for check in nested.checks

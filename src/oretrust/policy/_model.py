@@ -17,7 +17,12 @@ A policy file (YAML, or JSON, which is YAML) has ``name``, ``version: 1``, an op
     ``required | optional``: the holder must be identified by an accredited identity anchor;
 ``high_risk_evidence``
     ``required | not-required`` (default required): accredited conformity evidence for
-    origins the registry flags high-risk.
+    origins the registry flags high-risk;
+``trust``
+    ``subscribed | any`` (default any): ``subscribed`` demands that accreditation was judged
+    against the verifier's subscribed trust lists (``oretrust trust add-registry``, through a
+    chain to a pinned root), not only by a registry run in the verifier's own home
+    (``POLICY_TRUST_NOT_SUBSCRIBED``).
 
 Anything else, or a bad value, is an :class:`~oretrust.errors.InputError` with code
 ``POLICY_INVALID`` naming the field (``credentials.origin-certificate.disclose[2]``).
@@ -86,6 +91,7 @@ class Policy:
     identity_anchor: bool = False
     high_risk_evidence: bool = True
     source: str = ""
+    trust_subscribed: bool = False
 
 
 def shipped_policies() -> list[str]:
@@ -141,6 +147,7 @@ def parse_policy(document: str | Mapping[str, Any], *, source: str = "policy") -
             "links",
             "identity_anchor",
             "high_risk_evidence",
+            "trust",
         },
     )
     name = reader.text(top.get("name"), "name")
@@ -166,6 +173,7 @@ def parse_policy(document: str | Mapping[str, Any], *, source: str = "policy") -
             top.get("high_risk_evidence", "required"), "high_risk_evidence", "not-required"
         ),
         source,
+        reader.choice(top.get("trust", "any"), "trust", "any", "subscribed"),
     )
 
 

@@ -134,15 +134,20 @@ def accredit(
     valid_until: datetime | None = None,
     reason: str = "",
     actor: str | None = None,
+    delegate: bool = False,
 ) -> Accreditation:
     """Accredit ``entity_id`` to issue ``credential_type`` for ``jurisdiction`` (covers its parts).
 
-    ``valid_from`` defaults to ``now``; ``valid_until`` None is open-ended. Raises
-    ConflictError if a live accreditation for the same entity, type and jurisdiction exists.
+    ``valid_from`` defaults to ``now``; ``valid_until`` None is open-ended. With ``delegate``
+    the entity is a registry accredited to *accredit* others for that type within that
+    jurisdiction (action ``accredit:<Type>``, see :mod:`oretrust.registry.chains`). Raises
+    ConflictError if a live accreditation for the same entity, action and jurisdiction exists.
     """
     registry_did_of(home)  # a home without a registry is reported before bad input
     check_did(entity_id)
     action = issue_action(credential_type)
+    if delegate:
+        action = "accredit:" + action.removeprefix("issue:")
     check_jurisdiction(jurisdiction)
     data = grant_data(
         entity_id, action, jurisdiction, now=now, valid_from=valid_from, valid_until=valid_until

@@ -33,6 +33,7 @@ from oretrust.store import (  # noqa: F401  (registers every table on SQLModel.m
     models,
     registry_models,
     status_models,
+    trust_models,
 )
 
 if TYPE_CHECKING:
@@ -49,9 +50,9 @@ __all__ = [
 ]
 
 #: The newest migration (``revision`` of the last file in ``migrations/versions``).
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 #: Every revision this version of oretrust knows, oldest first.
-KNOWN_REVISIONS = ("0001",)
+KNOWN_REVISIONS = ("0001", "0002")
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 _VERSIONS = Table(

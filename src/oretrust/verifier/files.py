@@ -24,10 +24,9 @@ from oretrust.errors import InputError, MalformedTokenError, OreTrustError
 from oretrust.formats.jws import parse_compact
 from oretrust.home import Home
 from oretrust.policy import Policy, evaluate_policy
-from oretrust.registry.sources import RegistryTrustSource
 from oretrust.report import VerificationReport
 from oretrust.verifier._sd_jwt import looks_like_sd_jwt
-from oretrust.verifier.home import verifier_for
+from oretrust.verifier.home import policy_trust_source, verifier_for
 
 __all__ = ["verify_token"]
 
@@ -68,7 +67,7 @@ def verify_token(
         text = wrapper["presentation"].strip()
         declared = wrapper.get("format") if isinstance(wrapper.get("format"), str) else None
     # Without a registry a policy cannot be judged: NotFoundError before any verification work.
-    trust_source = RegistryTrustSource(home) if policy is not None else None
+    trust_source = policy_trust_source(home) if policy is not None else None
     verifier = verifier_for(home)
     if looks_like_sd_jwt(text) or declared in _SD_JWT_FORMATS:
         if declared in _SD_JWT_FORMATS or not text.endswith("~"):

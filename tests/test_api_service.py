@@ -517,6 +517,7 @@ def test_openapi_documents_every_route_with_examples(api: ApiClient) -> None:
     assert api.get("/docs").status_code == 200
     secured = {path for _, path, op in operations if op.get("security")}
     assert secured == {
+        "/credentials",
         "/credentials/issue",
         "/credentials/status",
         "/registry/accreditations",

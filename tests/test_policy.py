@@ -16,6 +16,7 @@ from chain import AUDITOR, Chain
 from oretrust import holder, identities
 from oretrust.credentials import EXAMPLES
 from oretrust.errors import InputError
+from oretrust.formats.jws import parse_compact
 from oretrust.formats.vc_jwt import sign_presentation
 from oretrust.holder import request_for_policy
 from oretrust.policy import (
@@ -30,6 +31,7 @@ from oretrust.registry.sources import RegistryTrustSource
 from oretrust.report import VerificationReport
 from oretrust.status.operations import revoke
 from oretrust.status.publication import refresh_status_lists
+from oretrust.store.models import WalletEntry
 
 NONCE = "n-policy-7"
 REFINERY = load_policy("refinery-supplier")
@@ -205,12 +207,34 @@ def test_credential_without_status_fails_when_status_is_required(chain: Chain) -
     assert answer(chain, _variant(origin={"status": "optional"})).verified
 
 
+def _keep_unchecked(chain: Chain, name: str, token: str) -> None:
+    """Put a vc+jwt in a wallet without the wallet's own checks (a dishonest holder's
+    software): the verifier's policy must still catch what it presents."""
+    payload = parse_compact(token).unverified_payload()
+    issuer = payload["issuer"]
+    with chain.home.session() as session:
+        session.add(
+            WalletEntry(
+                holder_did=identities.find_holder(chain.home, name).did,
+                credential_id=payload["id"],
+                type=payload["type"][-1],
+                format="vc+jwt",
+                issuer_did=issuer["id"] if isinstance(issuer, dict) else issuer,
+                token=token,
+                received_at=chain.now,
+            )
+        )
+        session.commit()
+
+
 def test_aeo_about_someone_else_fails_subject_holder(chain: Chain) -> None:
     ids = stock(chain, skip="aeo")
     kivu_aeo = chain.vc(
         "customs", "AuthorisedEconomicOperatorCredential", chain.aeo_subject(chain.kivu)
     )
-    holder.receive_credential(chain.home, "trader", kivu_aeo.token, now=chain.now)
+    with pytest.raises(InputError, match="not to trader"):  # an honest wallet refuses it
+        holder.receive_credential(chain.home, "trader", kivu_aeo.token, now=chain.now)
+    _keep_unchecked(chain, "trader", kivu_aeo.token)  # a wallet that does not check
     report = present_all(chain, [*ids.values(), kivu_aeo.id])
     assert apply(chain, REFINERY, report)["policy:supplier-aeo"][0] == "POLICY_SUBJECT_NOT_HOLDER"
 

@@ -1,17 +1,25 @@
 """Issuers over HTTP: issue and change status (``issuer`` tokens); the revocation log (readers).
 
-An ``issuer`` token is bound to one issuer DID: it issues as that issuer only and changes the
-status of that issuer's credentials only.
+An ``issuer`` token is bound to one issuer DID: it issues as that issuer only, changes the
+status of that issuer's credentials only and lists (``GET /credentials``) only what that
+issuer issued. The credential's subject id may name any holder DID — a did:jwk of a holder on
+its own node included: the issuer never needs the holder's key for a vc+jwt.
+
+``GET /credentials`` is for ``issuer`` tokens only (least privilege): the list names every
+holder an issuer issued to, which a registry-admin (who manages accreditations) or an
+auditor (who reads the revocation log and the public status lists) does not need; they get
+403.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
 from oretrust.api import examples as ex
 from oretrust.api.audit import set_audit_target
+from oretrust.api.auth import PermissionDeniedError
 from oretrust.api.deps import HomeDep, IssuerDep, NowDep, ReaderDep
 from oretrust.api.schemas import (
     EnvelopedCredential,
@@ -23,7 +31,11 @@ from oretrust.api.schemas import (
     problem_responses,
 )
 from oretrust.api.services import change_own_status, issue_as
+from oretrust.codes import Code
+from oretrust.errors import InputError
+from oretrust.formats.dates import parse_datetime
 from oretrust.formats.vc_jwt import envelope
+from oretrust.issuer import list_issued
 from oretrust.status.log import list_log
 
 __all__ = ["router"]
@@ -87,3 +99,45 @@ def revocation_log(
 ) -> list[dict[str, Any]]:
     """Every status change, oldest first (only ``credential_id``'s when given)."""
     return [entry.to_dict() for entry in list_log(home, credential_id)]
+
+
+_ISSUED_EXAMPLE: Any = {
+    "id": ex.CREDENTIAL_ID,
+    "type": "MiningLicenceCredential",
+    "format": "vc+jwt",
+    "issuer": ex.MINISTRY,
+    "holder": "did:jwk:eyJrdHkiOiJPS1AiLCJjcnYiOiJFZDI1NTE5IiwieCI6Ii4uLiJ9",
+    "issued_at": ex.AT,
+    "valid_from": ex.AT,
+    "valid_until": None,
+    "status": "valid",
+    "status_list": "69114893845142be",
+    "status_index": 90481,
+}
+
+
+@router.get(
+    "/credentials",
+    tags=["issuance"],
+    summary="What the calling issuer has issued (issuer token)",
+    responses={**example_response([_ISSUED_EXAMPLE]), **problem_responses(400, 401, 403, 422)},
+)
+def issued_credentials(
+    principal: IssuerDep,
+    home: HomeDep,
+    credential_type: Annotated[str | None, Query(alias="type", max_length=128)] = None,
+    since: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[Literal["valid", "revoked", "suspended"] | None, Query()] = None,
+) -> list[dict[str, Any]]:
+    """The token's issuer's credentials, oldest first: id, type, holder, issued at, status
+    entry and current status (from its records: never the credentials). ``since`` is an ISO
+    8601 time with a zone (400 ``INVALID_TIME`` otherwise)."""
+    if principal.issuer_did is None:
+        raise PermissionDeniedError("this token is not bound to an issuer")
+    moment = parse_datetime(since) if since is not None else None
+    if since is not None and moment is None:
+        raise InputError(f"since: {since!r} is not a date-time with a zone", code=Code.INVALID_TIME)
+    rows = list_issued(
+        home, issuer=principal.issuer_did, type_name=credential_type, since=moment, status=status
+    )
+    return [row.to_dict() for row in rows]

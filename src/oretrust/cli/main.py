@@ -23,6 +23,7 @@ from oretrust.cli._common import now as _now
 from oretrust.cli._common import parse_time as _parse_time
 from oretrust.cli._common import print_json as _print_json
 from oretrust.cli._common import read_text as _read_text
+from oretrust.cli.issued import database_problem, register_issued_commands
 from oretrust.cli.registry import registry_app
 from oretrust.cli.serve import register_serve_commands
 from oretrust.cli.status import register_status_commands
@@ -185,6 +186,14 @@ def issue(
     holder: Annotated[
         str | None, typer.Option(help="Holder name or DID (becomes subject id).")
     ] = None,
+    holder_did: Annotated[
+        str | None,
+        typer.Option(
+            "--holder-did",
+            help="The DID of a holder this home does not host (did:jwk, did:key, did:web): "
+            "the credential is bound to it and handed over with --out; nothing is stored.",
+        ),
+    ] = None,
     valid_until: Annotated[
         str | None, typer.Option("--valid-until", help="ISO 8601 end of validity.")
     ] = None,
@@ -201,7 +210,17 @@ def issue(
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Issue a credential as vc+jwt, or as SD-JWT VC with its type's disclosure profile."""
+    """Issue a credential as vc+jwt, or as SD-JWT VC with its type's disclosure profile.
+
+    A holder on its own node is named by --holder-did: its did:jwk / did:key resolves here
+    with no network, a did:web through this home's resolver; the SD-JWT VC's ``cnf`` is that
+    DID's key, and this home never holds the holder's private key."""
+    if holder is not None and holder_did is not None:
+        raise InputError("give --holder or --holder-did, not both", code=Code.INVALID_INPUT)
+    if holder_did is not None and not holder_did.startswith("did:"):
+        raise InputError(
+            f"--holder-did must be a DID, not {holder_did[:80]!r}", code=Code.INVALID_INPUT
+        )
     opened = _open(home)
     try:
         subject_json = json.loads(_read_text(subject))
@@ -210,7 +229,7 @@ def issue(
     holder_record = (
         identities.find_holder(opened, holder) if holder and not holder.startswith("did:") else None
     )
-    holder_did = holder_record.did if holder_record else holder
+    holder_did = holder_record.did if holder_record else (holder_did or holder)
     now = _now()
     if credential_format not in ("vc+jwt", "dc+sd-jwt"):
         raise InputError(f"--format must be vc+jwt or dc+sd-jwt, not {credential_format!r}")
@@ -397,6 +416,7 @@ def demo(
 
 
 register_status_commands(app)  # revoke, suspend, reinstate, revocations …, status …
+register_issued_commands(app)  # issued
 register_serve_commands(app)  # serve, token …, db …
 
 
@@ -416,4 +436,7 @@ def main() -> None:
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except Exception as exc:  # the last line of defence: no traceback for users
+        problem = database_problem(exc)
+        if problem is not None:
+            _fail(problem, 2)
         _fail(f"internal error ({type(exc).__name__}): {exc}", 3)

@@ -5,7 +5,7 @@ Same contract as :mod:`oretrust.cli`: exit 0 success, 2 usage or input error (ra
 credential that does not verify; ``--json`` prints machine-readable output. The clock is
 read here only.
 
-    oretrust wallet receive FILE --holder H
+    oretrust wallet receive FILE|URL --holder H
     oretrust wallet list --holder H [--json]
     oretrust wallet show CREDENTIAL_ID --holder H [--json]
     oretrust wallet present --holder H --nonce N --audience A
@@ -29,6 +29,7 @@ from rich.console import Console
 from rich.table import Table
 
 from oretrust import holder as holder_service
+from oretrust import identities
 from oretrust.cli._common import HomeOpt, JsonOpt
 from oretrust.cli._common import now as _now
 from oretrust.cli._common import print_json as _print_json
@@ -36,7 +37,7 @@ from oretrust.cli._common import read_text as _read_text
 from oretrust.codes import Code
 from oretrust.credentials.disclosure import parse_claim_path
 from oretrust.errors import InputError
-from oretrust.holder import request_for_policy
+from oretrust.holder import is_url, request_for_policy
 from oretrust.home import Home
 from oretrust.policy import load_policy
 
@@ -52,14 +53,25 @@ HolderOpt = Annotated[str, typer.Option(help="Holder name or DID.")]
 
 @wallet_app.command("receive")
 def wallet_receive(
-    file: Annotated[str, typer.Argument(help="A vc+jwt or SD-JWT VC file ('-' for stdin).")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="A vc+jwt or SD-JWT VC file ('-' for stdin), or the https:// URL its issuer "
+            "published it at (http:// only from 127.0.0.1, ::1 or localhost)."
+        ),
+    ],
     holder: HolderOpt,
     home: HomeOpt = None,
 ) -> None:
-    """Verify a credential and keep it in a holder's wallet."""
-    entry = holder_service.receive_credential(
-        Home.open(home), holder, _read_text(file).strip(), now=_now()
-    )
+    """Verify a credential bound to one of the holder's own keys and keep it in the wallet.
+
+    A vc+jwt must name the holder's DID as its subject, an SD-JWT VC carry one of its keys
+    in ``cnf``; anything else is refused (CREDENTIAL_NOT_FOR_HOLDER, KEY_BINDING_MISMATCH).
+    A URL is fetched with a size and time bound (CREDENTIAL_FETCH_FAILED, UNSAFE_URL)."""
+    opened = Home.open(home)
+    owner = identities.find_holder(opened, holder)  # before any fetch: fail fast
+    token = holder_service.fetch_credential(file) if is_url(file) else _read_text(file)
+    entry = holder_service.receive_credential(opened, owner.name, token.strip(), now=_now())
     out.print(f"stored {entry.type} {entry.credential_id} ({entry.format})")
 
 

@@ -3,8 +3,10 @@
 The wallet keeps credentials of both
 formats: ``vc+jwt`` and SD-JWT VC (``dc+sd-jwt``, as issued: the JWT and every disclosure).
 A credential is verified before the wallet accepts it, so a holder never carries a forgery
-unknowingly; an SD-JWT VC must moreover be bound (``cnf``) to one of the holder's own keys.
-:func:`show` says what each credential would disclose.
+unknowingly; an SD-JWT VC must moreover be bound (``cnf``) to one of the holder's own keys,
+and a vc+jwt name the holder's DID as its subject. :func:`fetch_credential` takes a
+credential from the URL its issuer published it at, bounded in size and time. :func:`show`
+says what each credential would disclose.
 
 Presentations are bound to the verifier's nonce and audience and signed with the holder's own
 key, and disclose the minimum: only the withholdable claims the verifier asked for
@@ -16,6 +18,7 @@ to present a credential it can see is expired, revoked or suspended.
 
 from __future__ import annotations
 
+from oretrust.holder._fetch import fetch_credential, is_url
 from oretrust.holder._policy_request import request_for_policy
 from oretrust.holder._present import (
     ClaimPath,
@@ -44,7 +47,9 @@ __all__ = [
     "WalletCredentialDetails",
     "build_presentation",
     "describe",
+    "fetch_credential",
     "find_entry",
+    "is_url",
     "list_wallet",
     "present",
     "present_sd_jwt",

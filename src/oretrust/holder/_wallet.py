@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from oretrust.codes import Code
+from oretrust.credentials import CREDENTIAL_TYPES
 from oretrust.credentials.disclosure import format_path
-from oretrust.errors import ConflictError, InputError, NotFoundError
+from oretrust.errors import ConflictError, InputError, NotFoundError, OreTrustError
 from oretrust.formats.jws import parse_compact
 from oretrust.formats.sd_jwt import SD_JWT_VC_TYP, parse_sd_jwt
 from oretrust.formats.sd_jwt_core import DEFAULT_LIMITS
@@ -26,7 +27,7 @@ from oretrust.home import Home
 from oretrust.identities import HolderPublic, find_holder, list_keys
 from oretrust.store.db import as_utc
 from oretrust.store.models import WalletEntry
-from oretrust.verifier import looks_like_sd_jwt, same_key, verifier_for
+from oretrust.verifier import Verifier, looks_like_sd_jwt, same_key, verifier_for
 
 __all__ = [
     "VC_JWT",
@@ -78,13 +79,20 @@ class WalletCredentialDetails:
         }
 
 
-def receive_credential(home: Home, holder: str, token: str, *, now: datetime) -> WalletCredential:
+def receive_credential(
+    home: Home, holder: str, token: str, *, now: datetime, verifier: Verifier | None = None
+) -> WalletCredential:
     """Verify ``token`` (vc+jwt, or an SD-JWT VC as issued) and store it in ``holder``'s wallet.
+
+    ``verifier`` (default: the home's own, :func:`~oretrust.verifier.verifier_for`) decides
+    whether the credential verifies — the holder's home resolves the issuer's DID and status
+    list itself; the issuer's home is not involved.
 
     Raises InvalidCredentialError (with the report) when it does not verify, InputError
     ``CREDENTIAL_ID_MISSING``, ``KEY_BINDING_MISMATCH`` (an SD-JWT VC bound to a key the holder
-    does not have) or ``ALREADY_PRESENTED`` (an SD-JWT with a KB-JWT), ConflictError when the
-    wallet already has it.
+    does not have), ``CREDENTIAL_NOT_FOR_HOLDER`` (a vc+jwt not about the holder, unless of a
+    type that travels with the material) or ``ALREADY_PRESENTED`` (an SD-JWT with a KB-JWT),
+    ConflictError when the wallet already has it.
     """
     owner = find_holder(home, holder)
     token = token.strip()
@@ -93,15 +101,18 @@ def receive_credential(home: Home, holder: str, token: str, *, now: datetime) ->
         raise InputError(
             "a wallet keeps SD-JWT VCs as issued, not presentations", code=Code.ALREADY_PRESENTED
         )
-    verified = verifier_for(home).verify_credential(token, now=now)
+    checker = verifier if verifier is not None else verifier_for(home)
+    verified = checker.verify_credential(token, now=now)
     credential_id = str(verified.credential.get("id", ""))
     if not credential_id:
         raise InputError(
             "a wallet keeps only credentials that have an id", code=Code.CREDENTIAL_ID_MISSING
         )
+    types = [t for t in verified.report.types if t != "VerifiableCredential"]
     if is_sd_jwt:
         _require_own_key(home, owner, verified.credential)
-    types = [t for t in verified.report.types if t != "VerifiableCredential"]
+    else:
+        _require_own_subject(owner, verified.credential, types, checker.forwardable_types)
     entry = WalletEntry(
         holder_did=owner.did,
         credential_id=credential_id,
@@ -172,6 +183,37 @@ def _require_own_key(home: Home, owner: HolderPublic, credential: dict[str, Any]
             f"this SD-JWT VC is bound to a key {owner.name} does not hold",
             code=Code.KEY_BINDING_MISMATCH,
         )
+
+
+def _require_own_subject(
+    owner: HolderPublic, credential: dict[str, Any], types: list[str], forwardable: frozenset[str]
+) -> None:
+    """A vc+jwt belongs in this wallet when the holder is a party it is about, or when it is
+    of a type that travels with the material (``forwardable``, as the verifier allows).
+
+    The parties are the subjects' DID ids and the party each oretrust type names as holder
+    (as the verifier's holder-binding check reads them), so a credential issued to another
+    holder — or to nobody — is refused here with ``CREDENTIAL_NOT_FOR_HOLDER`` instead of
+    failing at every verifier it is presented to.
+    """
+    subjects = credential.get("credentialSubject")
+    listed = [s for s in (subjects if isinstance(subjects, list) else [subjects]) if s]
+    parties = {
+        s["id"] for s in listed if isinstance(s, dict) and str(s.get("id", "")).startswith("did:")
+    }
+    for known in (CREDENTIAL_TYPES[t] for t in types if t in CREDENTIAL_TYPES):
+        for subject in listed:
+            try:
+                parties.add(known.holder_of(subject))
+            except OreTrustError:
+                continue  # a subject its schema refuses: the credential is about nobody here
+    if owner.did in parties or (parties and forwardable & set(types)):
+        return
+    named = ", ".join(sorted(parties)) or "nobody"
+    raise InputError(
+        f"this credential is issued to {named[:300]}, not to {owner.name} ({owner.did[:80]})",
+        code=Code.CREDENTIAL_NOT_FOR_HOLDER,
+    )
 
 
 def _public(entry: WalletEntry) -> WalletCredential:

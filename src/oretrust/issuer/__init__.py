@@ -12,18 +12,25 @@ the type's disclosure profile. Both formats share one private module,
 :mod:`oretrust.issuer._record`: the checks before anything is written (one set of error
 codes), the status-index allocation and the record, which stand or fall together; each
 format module only builds and signs its token.
+
+:func:`list_issued` answers what an issuer has issued (id, type, holder, times, current
+status) from those records alone.
 """
 
 from __future__ import annotations
 
+from oretrust.issuer._issued import STATUS_FILTERS, IssuedSummary, list_issued
 from oretrust.issuer._sd_jwt import IssuedSdJwtCredential, holder_key, issue_sd_jwt_credential
 from oretrust.issuer._vc_jwt import IssuedCredential, issue_credential, issue_document
 
 __all__ = [
+    "STATUS_FILTERS",
     "IssuedCredential",
     "IssuedSdJwtCredential",
+    "IssuedSummary",
     "holder_key",
     "issue_credential",
     "issue_document",
     "issue_sd_jwt_credential",
+    "list_issued",
 ]

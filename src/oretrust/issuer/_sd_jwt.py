@@ -158,15 +158,18 @@ def _sign(
 
 def holder_key(home: Home, holder: str | None) -> dict[str, Any]:
     """The public JWK a credential for ``holder`` (a DID) is bound to: its first
-    ``authentication`` key (did:jwk and did:key resolve locally, did:web only when this home
-    hosts it). Raises InputError ``HOLDER_KEY_REQUIRED``."""
+    ``authentication`` key. did:jwk and did:key resolve locally, with no network; a did:web
+    resolves through the home's resolver (a DID this home hosts from its database, any other
+    over HTTPS), because a holder is usually another organisation whose key this home never
+    holds. Raises InputError ``HOLDER_KEY_REQUIRED``."""
     if not holder or not holder.startswith("did:"):
         raise InputError(
             "an SD-JWT VC is bound to its holder's key: give the holder's DID or JWK",
             code=Code.HOLDER_KEY_REQUIRED,
         )
     try:
-        document = did_resolver(home, allow_network=False).resolve(holder)
+        networked = holder.startswith("did:web:")
+        document = did_resolver(home, allow_network=networked).resolve(holder)
         methods = document.get("authentication", [])
         first = methods[0] if isinstance(methods, list) and methods else None
         method_id = first.get("id") if isinstance(first, dict) else first

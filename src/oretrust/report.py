@@ -63,6 +63,10 @@ class VerificationReport:
     #: For a selectively disclosed credential (SD-JWT VC): what was shown and what stayed
     #: hidden (``disclosed``, ``not_disclosed``, ``undisclosed_digests``); None otherwise.
     disclosure: dict[str, Any] | None = None
+    #: Where each status list read by the ``status`` check came from and how old it was:
+    #: ``url``, ``purpose``, ``index``, ``source`` (``home``/``https``/``revalidated``/
+    #: ``cache``/``resolver``), ``iat``, ``age_seconds`` and, from a cache, ``cached_seconds``.
+    status_lists: list[dict[str, Any]] = field(default_factory=list)
     #: The checks this kind of input requires (declared by the verifier before it starts).
     required: frozenset[str] = frozenset()
 
@@ -168,6 +172,8 @@ class VerificationReport:
             result["claims"] = self.claims
         if self.disclosure is not None:
             result["disclosure"] = self.disclosure
+        if self.status_lists:
+            result["status_lists"] = [dict(entry) for entry in self.status_lists]
         if self.credentials:
             result["credentials"] = [nested.to_dict() for nested in self.credentials]
         return result

@@ -68,9 +68,11 @@ SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
 def get_verifier(home: HomeDep, settings: SettingsDep) -> Verifier:
     """A verifier over the home's trust sources: DIDs, status lists, accreditation.
 
-    Built per request, so no status list read by one request is reused by another: every
-    worker answers from the database's current state. It reads only (status lists as the
-    revocation side stored them), so it takes no clock; the route passes ``now`` per check.
+    Built per request, so no list of this home read by one request is reused by another: every
+    worker answers from the database's current state. Other homes' lists come through the
+    HTTP cache the home keeps (:mod:`oretrust.status.http_cache`: max-age, ETag, bounded).
+    It reads only (status lists as the revocation side stored them), so it takes no clock;
+    the route passes ``now`` per check.
     """
     return verifier_for(home, allow_network=settings.allow_network)
 

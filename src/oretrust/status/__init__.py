@@ -9,6 +9,7 @@ Modules (imported directly; this package re-exports nothing, so the pure codecs 
     log                            the append-only, hash-chained revocation log; verify_log
     publication                    signed BSL credentials and statuslist+jwt, signed by writers
     resolver                       StatusListResolver: home-local, HTTPS, in-memory
+    http_cache                     other homes' lists over HTTP: max-age, ETag/304, stale-if-error
     list_tokens                    verifying a fetched list (signature, issuer, expiry, size)
     check                          the verifier's ``status`` check and its list cache
 """

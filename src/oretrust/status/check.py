@@ -20,7 +20,15 @@ caller). Entries with purposes other than revocation/suspension (``message``, ``
 are skipped with a warning.
 
 Lists — never verdicts — are cached per URL in a :class:`StatusListCache` until their ``ttl``
-(bounded by their expiry) passes; the cache takes ``now`` as a parameter.
+(bounded by their expiry) passes; the cache takes ``now`` as a parameter. A source that keeps
+verified lists itself (:class:`~oretrust.status.http_cache.CachingStatusListSource`: other
+homes' lists over HTTP with their ``Cache-Control``/``ETag``) is asked directly instead. The
+cache's :attr:`StatusListCache.remote` is such a source, living as long as the cache.
+
+The check says where each list came from: its detail names, per entry, the list URL, the
+source (``home`` — this home's own list, ``https`` — fetched now, ``revalidated`` — a 304,
+``cache`` — with the cached copy's age, ``resolver`` — any other resolver), the list's ``iat``
+and its age at the verification time; the same facts are in ``report.status_lists``.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from oretrust.codes import CheckId, Code
@@ -37,17 +46,35 @@ from oretrust.did import DidResolver
 from oretrust.errors import MalformedTokenError, OreTrustError
 from oretrust.formats.vc_jwt import issuer_id
 from oretrust.formats.vcdm import as_list
+from oretrust.home import Home
 from oretrust.report import CredentialCheck, VerificationReport
 from oretrust.status.bitstring import DEFAULT_MAX_BITSTRING_ENTRIES
+from oretrust.status.http_cache import (
+    CachingStatusListSource,
+    HttpStatusListCache,
+    SourcedStatusList,
+)
 from oretrust.status.list_tokens import (
     VerifiedStatusList,
     verify_bitstring_status_list,
     verify_status_list_token,
 )
-from oretrust.status.resolver import STATUS_RETRIEVAL_ERROR, StatusListResolver
+from oretrust.status.resolver import (
+    STATUS_RETRIEVAL_ERROR,
+    HomeStatusListResolver,
+    HttpsStatusListResolver,
+    StatusListResolver,
+)
 
-__all__ = ["StatusListCache", "StatusReference", "status_check", "status_references"]
+__all__ = [
+    "StatusListCache",
+    "StatusReference",
+    "remote_status_lists",
+    "status_check",
+    "status_references",
+]
 
+_REMOTE_KEY = ("status", "http_cache")
 _INDEX = re.compile(r"^[0-9]{1,10}$")
 _CHECKED_PURPOSES = ("revocation", "suspension")
 
@@ -63,11 +90,27 @@ class StatusReference:
 
 
 class StatusListCache:
-    """Verified status lists by URL, each kept until its ``cache_until``; LRU-bounded."""
+    """Verified status lists by URL, each kept until its ``cache_until``; LRU-bounded.
 
-    def __init__(self, max_items: int = 256) -> None:
+    ``remote`` is the HTTP cache for other homes' lists (see :func:`remote_status_lists`),
+    kept here so that whoever keeps this cache keeps that one too.
+    """
+
+    def __init__(self, max_items: int = 256, *, remote: HttpStatusListCache | None = None) -> None:
         self._items: OrderedDict[tuple[str, str], VerifiedStatusList] = OrderedDict()
+        self._stored_at: dict[tuple[str, str], datetime] = {}
         self._max_items = max_items
+        self.remote = remote if remote is not None else HttpStatusListCache()
+
+    def age(self, url: str, format: str, now: datetime) -> timedelta | None:
+        """How long ago the list at ``url`` was stored (as of ``now``), if it was."""
+        stored = self._stored_at.get((format, url))
+        return None if stored is None else max(now - stored, timedelta(0))
+
+    def put_at(self, item: VerifiedStatusList, now: datetime) -> None:
+        """:meth:`put`, remembering ``now`` as when the list was stored (for its age)."""
+        self.put(item)
+        self._stored_at[(item.format, item.url)] = now
 
     def get(self, url: str, format: str, now: datetime) -> VerifiedStatusList | None:
         """The cached list for ``url`` if still fresh at ``now``, else None (and forget it)."""
@@ -86,11 +129,25 @@ class StatusListCache:
         self._items[(item.format, item.url)] = item
         self._items.move_to_end((item.format, item.url))
         while len(self._items) > self._max_items:
-            self._items.popitem(last=False)
+            evicted, _ = self._items.popitem(last=False)
+            self._stored_at.pop(evicted, None)
 
     def clear(self) -> None:
-        """Forget every list."""
+        """Forget every list (and everything the remote cache keeps)."""
         self._items.clear()
+        self._stored_at.clear()
+        self.remote.clear()
+
+
+def remote_status_lists(home: Home, cache: StatusListCache | None = None) -> HttpStatusListCache:
+    """The source of other homes' lists: ``cache``'s HTTP cache when the caller keeps one,
+    else the one ``home`` keeps (in ``Home.services``, memory only) for as long as it is open
+    — so an app's per-request verifiers share what they fetched, within HTTP freshness."""
+    if cache is not None:
+        return cache.remote
+    remote = home.services.setdefault(_REMOTE_KEY, HttpStatusListCache())
+    assert isinstance(remote, HttpStatusListCache)
+    return remote
 
 
 def status_references(credential: dict[str, Any]) -> Iterator[StatusReference]:
@@ -129,26 +186,31 @@ def status_check(
     """A credential check recording ``status`` as the module docstring describes."""
     lists = cache if cache is not None else StatusListCache()
 
-    def fetch_list(reference: StatusReference, now: datetime) -> VerifiedStatusList:
-        cached = lists.get(reference.url, reference.format, now)
-        if cached is not None:
-            return cached
-        token = resolver.fetch(reference.url)
-        verify = (
+    def fetch_list(reference: StatusReference, now: datetime) -> SourcedStatusList:
+        verifier = (
             verify_status_list_token
             if reference.format == "token"
             else verify_bitstring_status_list
         )
-        verified = verify(
-            token,
+        verify = partial(
+            verifier,
             url=reference.url,
             did_resolver=did_resolver,
             now=now,
             max_entries=max_entries,
             leeway=leeway,
         )
-        lists.put(verified)
-        return verified
+        answerer = _answerer(resolver, reference.url)
+        if isinstance(answerer, CachingStatusListSource):
+            return answerer.obtain(reference.url, reference.format, now, verify, leeway)
+        cached = lists.get(reference.url, reference.format, now)
+        if cached is not None:
+            return SourcedStatusList(
+                cached, "cache", lists.age(reference.url, reference.format, now)
+            )
+        verified = verify(resolver.fetch(reference.url))
+        lists.put_at(verified, now)
+        return SourcedStatusList(verified, _source_name(resolver, answerer))
 
     def check(credential: dict[str, Any], report: VerificationReport, now: datetime) -> None:
         try:
@@ -168,16 +230,65 @@ def status_check(
                 )
                 continue
             try:
-                outcome = _read(fetch_list(reference, now), reference, issuer)
+                sourced = fetch_list(reference, now)
+                outcome = _read(sourced.status_list, reference, issuer)
             except OreTrustError as exc:
                 found["ERROR"].append(f"{reference.url}: {exc.code}: {exc.detail}")
                 continue
+            provenance = _provenance(sourced, reference, now)
+            report.status_lists.append(provenance)
             found[outcome].append(
                 f"{reference.purpose} list {reference.url} index {reference.index}"
+                f" ({_describe(provenance)})"
             )
+            if sourced.note:
+                report.warnings.append(f"status list {reference.url}: {sourced.note}")
         _record(report, found)
 
     return CredentialCheck(CheckId.STATUS, check)
+
+
+def _answerer(resolver: StatusListResolver, url: str) -> StatusListResolver | None:
+    """The resolver that will answer ``url`` (a home routes foreign URLs to its fallback)."""
+    if isinstance(resolver, HomeStatusListResolver):
+        return resolver.resolver_for(url)
+    return resolver
+
+
+def _source_name(resolver: StatusListResolver, answerer: StatusListResolver | None) -> str:
+    """``home`` for this home's own lists, ``https`` for a fetch, ``resolver`` otherwise."""
+    if isinstance(resolver, HomeStatusListResolver) and answerer is resolver:
+        return "home"
+    if isinstance(answerer, HttpsStatusListResolver):
+        return "https"
+    return "resolver"
+
+
+def _provenance(
+    sourced: SourcedStatusList, reference: StatusReference, now: datetime
+) -> dict[str, Any]:
+    """Where one list came from and how old it is, as the report's ``status_lists`` entry."""
+    issued = sourced.status_list.issued_at
+    entry: dict[str, Any] = {
+        "url": reference.url,
+        "purpose": reference.purpose,
+        "index": reference.index,
+        "source": sourced.source,
+        "iat": issued.isoformat().replace("+00:00", "Z") if issued is not None else None,
+        "age_seconds": None if issued is None else int((now - issued).total_seconds()),
+    }
+    if sourced.cached_age is not None:
+        entry["cached_seconds"] = int(sourced.cached_age.total_seconds())
+    return entry
+
+
+def _describe(provenance: dict[str, Any]) -> str:
+    source = provenance["source"]
+    if "cached_seconds" in provenance:
+        source += f" {provenance['cached_seconds']} s"
+    if provenance["iat"] is None:
+        return f"source {source}, issue time unknown"
+    return f"source {source}, iat {provenance['iat']}, {provenance['age_seconds']} s old"
 
 
 def _read(status_list: VerifiedStatusList, reference: StatusReference, issuer: str) -> str:

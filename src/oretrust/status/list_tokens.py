@@ -43,6 +43,7 @@ __all__ = [
     "DEFAULT_CACHE_TTL",
     "MAX_CACHE_TTL",
     "VerifiedStatusList",
+    "ensure_unexpired",
     "verify_bitstring_status_list",
     "verify_status_list_token",
 ]
@@ -66,6 +67,12 @@ class VerifiedStatusList:
     purposes: tuple[str, ...]
     entries: BitstringStatusList | TokenStatusList
     cache_until: datetime
+    #: When the issuer signed the list (``iat``, else ``validFrom``), if it says.
+    issued_at: datetime | None = None
+    #: The list's own end (``validUntil`` / ``exp``, the earlier), if it has one.
+    expires_at: datetime | None = None
+    #: How long the list may be cached (its ``ttl`` claim, bounded; the default without one).
+    ttl: timedelta = DEFAULT_CACHE_TTL
 
     def status_at(self, index: int) -> int:
         """The value at ``index``; raise MalformedTokenError if the list is too short for it."""
@@ -115,8 +122,20 @@ def verify_bitstring_status_list(
     expiry = _check_not_expired(ends, now, leeway)
     ttl = _ttl(subject.get("ttl"), timedelta(milliseconds=1))
     entries = decode_bitstring(encoded, max_entries=max_entries)
+    issued: Any = payload.get("iat")
+    issued_at = _from_timestamp(issued) if _is_number(issued) else None
+    if issued_at is None and isinstance(payload.get("validFrom"), str):
+        issued_at = parse_datetime(payload["validFrom"])
     return VerifiedStatusList(
-        url, issuer, "bitstring", purposes, entries, _cache_until(now, ttl, expiry)
+        url,
+        issuer,
+        "bitstring",
+        purposes,
+        entries,
+        _cache_until(now, ttl, expiry),
+        issued_at=issued_at,
+        expires_at=expiry,
+        ttl=ttl,
     )
 
 
@@ -159,7 +178,29 @@ def verify_status_list_token(
         raise _malformed("a status list token needs a 'status_list' object")
     entries = decode_status_list(claim, max_entries=max_entries)
     ttl = _ttl(payload.get("ttl"), timedelta(seconds=1))
-    return VerifiedStatusList(url, issuer, "token", (), entries, _cache_until(now, ttl, expiry))
+    return VerifiedStatusList(
+        url,
+        issuer,
+        "token",
+        (),
+        entries,
+        _cache_until(now, ttl, expiry),
+        issued_at=_from_timestamp(payload["iat"]),
+        expires_at=expiry,
+        ttl=ttl,
+    )
+
+
+def ensure_unexpired(
+    status_list: VerifiedStatusList, now: datetime, leeway: timedelta = timedelta(seconds=60)
+) -> VerifiedStatusList:
+    """``status_list`` if it is not past its own end at ``now``; raise STATUS_LIST_EXPIRED.
+
+    A list verified earlier and kept (a cache, a 304) is judged again at each use: its
+    signature does not change, its expiry does matter.
+    """
+    _check_not_expired([status_list.expires_at] if status_list.expires_at else [], now, leeway)
+    return status_list
 
 
 # ---------------------------------------------------------------------- internals

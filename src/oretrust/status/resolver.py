@@ -99,6 +99,10 @@ class HomeStatusListResolver:
         self._base_url = home.base_url
         self._fallback = fallback
 
+    def resolver_for(self, url: str) -> StatusListResolver | None:
+        """Who answers ``url``: this home when it hosts it, else the fallback (None: nobody)."""
+        return self if local_document_id(self._base_url, url) is not None else self._fallback
+
     def fetch(self, url: str) -> str:
         """The home's stored list at ``url``, or the fallback's answer for foreign URLs."""
         published_id = local_document_id(self._base_url, url)

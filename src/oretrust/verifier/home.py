@@ -75,7 +75,7 @@ def _accreditation_or_warning(home: Home) -> CredentialCheck:
     except NotFoundError:
         pass
     trust = subscribed_trust_lists(home)
-    if trust.roots or trust.problems or trust.lists:  # intermediates alone: fail closed
+    if trust.roots or trust.problems:
         return subscription_accreditation_check(trust.lists, trust.roots, trust.problems)
 
     def warn(_credential: dict[str, Any], report: VerificationReport, _now: datetime) -> None:

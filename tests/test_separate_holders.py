@@ -29,7 +29,7 @@ from conftest import run_oretrust
 from oretrust import holder, identities
 from oretrust.credentials import EXAMPLES
 from oretrust.did import DefaultDidResolver, create_did_jwk, signing_jwk
-from oretrust.errors import InputError, UnsafeUrlError
+from oretrust.errors import InputError, ResolutionError, UnsafeUrlError
 from oretrust.formats.jws import parse_compact
 from oretrust.formats.sd_jwt import parse_sd_jwt
 from oretrust.home import Home
@@ -405,26 +405,64 @@ def test_fetch_refuses_unsafe_urls_before_any_traffic(url: str) -> None:
 
 
 def test_fetch_is_bounded_in_size_and_refuses_errors_and_compression() -> None:
+    local = "http://127.0.0.1:9/c"  # loopback: fetched directly, with the same bounds
     big = httpx.MockTransport(lambda _r: httpx.Response(200, stream=httpx.ByteStream(b"x" * 2000)))
     with pytest.raises(InputError) as too_big:
-        holder.fetch_credential("https://issuer.example/c", max_bytes=1000, transport=big)
+        holder.fetch_credential(local, max_bytes=1000, transport=big)
     assert too_big.value.code == "CREDENTIAL_FETCH_FAILED"
     assert "more than 1000 bytes" in too_big.value.detail
     missing = httpx.MockTransport(lambda _r: httpx.Response(404, stream=httpx.ByteStream(b"no")))
     with pytest.raises(InputError, match="HTTP 404"):
-        holder.fetch_credential("https://issuer.example/c", transport=missing)
+        holder.fetch_credential(local, transport=missing)
     redirect = httpx.MockTransport(
         lambda _r: httpx.Response(302, headers={"Location": "http://10.0.0.1/"})
     )
     with pytest.raises(InputError, match="HTTP 302"):
-        holder.fetch_credential("https://issuer.example/c", transport=redirect)
+        holder.fetch_credential(local, transport=redirect)
     gzip = httpx.MockTransport(
         lambda _r: httpx.Response(
             200, stream=httpx.ByteStream(b"x"), headers={"Content-Encoding": "gzip"}
         )
     )
     with pytest.raises(InputError, match="compressed"):
-        holder.fetch_credential("https://issuer.example/c", transport=gzip)
+        holder.fetch_credential(local, transport=gzip)
+
+
+class _Failing:
+    def fetch(self, url: str) -> bytes:
+        raise ResolutionError(f"{url} took longer than 10 s")
+
+
+class _Answering:
+    def fetch(self, _url: str) -> bytes:
+        return b"y" * 5000
+
+
+def test_https_goes_through_the_networked_fetcher_and_its_failures_are_input_errors() -> None:
+    with pytest.raises(InputError) as failed:
+        holder.fetch_credential("https://issuer.example/c", fetcher=_Failing())
+    assert failed.value.code == "CREDENTIAL_FETCH_FAILED"
+    assert "took longer" in failed.value.detail
+    with pytest.raises(InputError, match="more than 1000 bytes"):
+        holder.fetch_credential("https://issuer.example/c", fetcher=_Answering(), max_bytes=1000)
+
+
+def test_https_to_a_private_address_is_refused_unless_mapped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The SSRF rule of DID documents and status lists; ORETRUST_DID_WEB_HOSTS maps a domain
+    to a laboratory base URL (here a loopback server) for credentials too."""
+    monkeypatch.delenv("ORETRUST_DID_WEB_HOSTS", raising=False)
+    with pytest.raises(UnsafeUrlError):
+        holder.fetch_credential("https://10.0.0.1/c")
+    served = _Serve(b"the-credential\n")
+    base = served.url.rsplit("/credentials/1", 1)[0]
+    monkeypatch.setenv("ORETRUST_DID_WEB_HOSTS", f"mines.gouv.cd.example={base}")
+    try:
+        got = holder.fetch_credential("https://mines.gouv.cd.example/credentials/1")
+    finally:
+        served.close()
+    assert got == "the-credential"
 
 
 def test_fetch_of_a_closed_port_is_an_input_error() -> None:

@@ -57,7 +57,8 @@ def wallet_receive(
         str,
         typer.Argument(
             help="A vc+jwt or SD-JWT VC file ('-' for stdin), or the https:// URL its issuer "
-            "published it at (http:// only from 127.0.0.1, ::1 or localhost)."
+            "published it at (fetched like DID documents, ORETRUST_DID_WEB_HOSTS included; "
+            "http:// only from 127.0.0.1, ::1 or localhost)."
         ),
     ],
     holder: HolderOpt,

@@ -32,8 +32,9 @@ from oretrust.credentials import EXAMPLES
 from oretrust.did import DefaultDidResolver
 from oretrust.home import Home
 from oretrust.hosted_dids import hosted_did_document
-from oretrust.identities import add_issuer
+from oretrust.identities import add_issuer, rotate_key
 from oretrust.issuer import issue_credential
+from oretrust.jwk import thumbprint
 from oretrust.policy import evaluate_policy, parse_policy
 from oretrust.registry import Accreditation
 from oretrust.registry.chain_check import SUBSCRIBED_PREFIX, judge_issuer_by_chain
@@ -206,6 +207,29 @@ def test_subscribe_verify_withdraw_refresh(tmp_path: Path, world: dict[str, Any]
 
     remove_subscription(home, REGISTRY)
     assert list_subscriptions(home) == []
+
+
+def test_subscribe_by_did_web_through_the_host_mapping(
+    tmp_path: Path, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``trust add-registry did:web:…``: the list at the DID's host ``/trust-list`` and the DID
+    document, both through ``ORETRUST_DID_WEB_HOSTS``; unmapped, the host is never reached."""
+    home = _refinery(tmp_path, world)
+    domain = REGISTRY.removeprefix("did:web:")
+    monkeypatch.setenv("ORETRUST_DID_WEB_HOSTS", f"{domain}={world['base']}")
+    subscription = add_registry(home, REGISTRY, now=datetime.now(UTC))
+    assert subscription.registry_did == REGISTRY and subscription.source == REGISTRY
+    assert subscription.accreditations >= 2  # the verified list, judged against below
+    assert REGISTRY in _accredited(home, world["token"]).detail
+    [again] = refresh_subscriptions(home, now=datetime.now(UTC), force=True)
+    assert again.outcome in ("not-modified", "updated", "unchanged"), again
+    monkeypatch.delenv("ORETRUST_DID_WEB_HOSTS")
+    with pytest.raises(Exception) as unmapped:
+        add_registry(Home.open(tmp_path / "other"), REGISTRY, now=datetime.now(UTC))
+    assert getattr(unmapped.value, "code", None) in (
+        Code.TRUST_LIST_FETCH_FAILED,
+        Code.UNSAFE_URL,
+    )
 
 
 def _stored_token(home: Home) -> str:
@@ -436,6 +460,61 @@ def test_a_chain_over_exported_list_files(tmp_path: Path) -> None:
     check = _accredited(refinery, licence)  # the root delegated origin certificates only
     assert not check.passed and check.code == Code.ISSUER_NOT_ACCREDITED
     assert "did:web:national.example is not a pinned root" in check.detail
+
+    # The root rotates its key: its new list is not signed by the pinned key, so neither a
+    # refresh nor a plain re-subscription takes it; naming the new key re-pins on purpose.
+    rotate_key(root, "registry", now=datetime.now(UTC))
+    files["root"][0].write_text(registry.export_trust_list(root, now=datetime.now(UTC)))
+    files["root"][1].write_text(json.dumps(hosted_did_document(root, "did:web:root.example")))
+    outcomes = {o.registry_did: o for o in refresh_subscriptions(refinery, now=datetime.now(UTC))}
+    assert outcomes["did:web:root.example"].code == Code.TRUST_KEY_NOT_PINNED
+    with pytest.raises(Exception) as refused:
+        add_registry(refinery, str(files["root"][0]), did_document=str(files["root"][1]), now=at)
+    assert getattr(refused.value, "code", None) == Code.TRUST_KEY_NOT_PINNED
+    new_key = next(
+        thumbprint(m["publicKeyJwk"])
+        for m in hosted_did_document(root, "did:web:root.example")["verificationMethod"]
+        if thumbprint(m["publicKeyJwk"]) not in list_subscriptions(refinery)[1].pinned_thumbprints
+    )
+    repinned = add_registry(
+        refinery,
+        str(files["root"][0]),
+        did_document=str(files["root"][1]),
+        key_thumbprint=new_key,
+        now=datetime.now(UTC),
+    )
+    assert repinned.pinned_thumbprints == (new_key,)
+    assert _accredited(refinery, token).passed
+
+
+def test_only_intermediates_fail_closed(tmp_path: Path) -> None:
+    """A home subscribed to an intermediate registry but no root judges nobody accredited."""
+    national = Home.open(tmp_path / "national")
+    registry.init_registry(
+        national, did="did:web:national.example", display_name="CD", now=datetime.now(UTC)
+    )
+    token, document = tmp_path / "national.jwt", tmp_path / "national-did.json"
+    token.write_text(registry.export_trust_list(national, now=datetime.now(UTC)))
+    document.write_text(json.dumps(hosted_did_document(national, "did:web:national.example")))
+    refinery = Home.open(tmp_path / "refinery")
+    add_registry(
+        refinery, str(token), did_document=str(document), root=False, now=datetime.now(UTC)
+    )
+    issuer_home = Home.open(tmp_path / "ministry")
+    add_issuer(issuer_home, "ministry", display_name="Mines", did=ISSUER, now=datetime.now(UTC))
+    refinery.services[("did_resolver", True)] = DefaultDidResolver(
+        local={ISSUER: hosted_did_document(issuer_home, ISSUER)}
+    )
+    credential = issue_credential(
+        issuer_home,
+        issuer="ministry",
+        type_name=MOC,
+        subject=origin_certificate()["credentialSubject"],
+        now=datetime.now(UTC),
+        with_status=False,
+    ).token
+    check = _accredited(refinery, credential)
+    assert not check.passed and "no root registry is pinned" in check.detail
 
 
 def _presented(detail: str) -> VerificationReport:

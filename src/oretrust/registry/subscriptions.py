@@ -7,7 +7,8 @@ the stored lists (:func:`subscribed_trust_lists`, :mod:`oretrust.registry.chains
 Where a list comes from (``source``):
 
 * a did:web registry DID → ``GET https://<its host>/trust-list``, its document at
-  :func:`~oretrust.did.did_web_url`;
+  :func:`~oretrust.did.did_web_url` (a host mapped by ``ORETRUST_DID_WEB_HOSTS`` is fetched
+  at its mapped base URL, as DID documents are);
 * an ``https://`` URL → that URL (the registry DID is ``--did``, else the list's ``iss``);
 * ``http://`` only to a loopback address (``127.0.0.1``, ``::1``, ``localhost``): a registry
   served on this machine (tests, a laboratory); the DID document is then read from the same
@@ -42,6 +43,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,10 +55,16 @@ import httpx
 from sqlmodel import select
 
 from oretrust.codes import Code
-from oretrust.did import HttpsFetcher, StaticDidResolver, did_web_url, signing_method
+from oretrust.did import (
+    HttpsFetcher,
+    StaticDidResolver,
+    did_web_url,
+    parse_did_web_hosts,
+    signing_method,
+)
 from oretrust.errors import InputError, NotFoundError, OreTrustError, ResolutionError
 from oretrust.formats.jws import parse_compact
-from oretrust.home import Home
+from oretrust.home import Home, Settings
 from oretrust.jwk import thumbprint
 from oretrust.registry._model import check_did, format_time
 from oretrust.registry.sources import StaticTrustSource
@@ -111,7 +119,12 @@ def fetch_document(url: str, etag: str | None = None) -> FetchResult:
             )
         return _loopback_get(url, headers)
     seen: list[httpx.Response] = []
+    settings = Settings()  # ORETRUST_DID_WEB_HOSTS and ORETRUST_CA_BUNDLE, as for DIDs
+    verify: ssl.SSLContext | bool = (
+        ssl.create_default_context(cafile=str(settings.ca_bundle)) if settings.ca_bundle else True
+    )
     client = httpx.Client(
+        verify=verify,
         headers=headers,
         timeout=TIMEOUT,
         follow_redirects=False,
@@ -120,7 +133,11 @@ def fetch_document(url: str, etag: str | None = None) -> FetchResult:
         event_hooks={"response": [seen.append]},
     )
     fetcher = HttpsFetcher(
-        client=client, max_bytes=MAX_BYTES, timeout=TIMEOUT, error_code=Code.TRUST_LIST_FETCH_FAILED
+        client=client,
+        hosts=parse_did_web_hosts(settings.did_web_hosts),
+        max_bytes=MAX_BYTES,
+        timeout=TIMEOUT,
+        error_code=Code.TRUST_LIST_FETCH_FAILED,
     )
     try:
         body = fetcher.fetch(url)
@@ -302,6 +319,16 @@ def add_registry(
         )
     with home.session() as session:
         existing = session.get(TrustSubscriptionRecord, registry_did)
+    if (
+        existing is not None
+        and key_thumbprint is None
+        and signer not in existing.pinned_thumbprints
+    ):
+        raise ResolutionError(
+            f"the trust list is signed by key {signer}, not a pinned one "
+            f"({', '.join(existing.pinned_thumbprints)}): name it with --key-thumbprint to re-pin",
+            code=Code.TRUST_KEY_NOT_PINNED,
+        )
     verified = _verify(token, registry_did, document, now, existing)
     record = TrustSubscriptionRecord(
         registry_did=registry_did,

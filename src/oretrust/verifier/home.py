@@ -26,8 +26,8 @@ from oretrust.registry.checks import home_accreditation_check
 from oretrust.registry.sources import RegistryTrustSource, TrustSource
 from oretrust.registry.subscriptions import subscribed_trust_lists, subscribed_trust_source
 from oretrust.report import CredentialCheck, VerificationReport
-from oretrust.status.check import StatusListCache, status_check
-from oretrust.status.resolver import HomeStatusListResolver, HttpsStatusListResolver
+from oretrust.status.check import StatusListCache, remote_status_lists, status_check
+from oretrust.status.resolver import HomeStatusListResolver
 from oretrust.verifier._verifier import Verifier
 
 __all__ = ["policy_trust_source", "verifier_for"]
@@ -47,7 +47,7 @@ def verifier_for(
     """
     dids = did_resolver(home, allow_network=allow_network)
     status_lists = HomeStatusListResolver(
-        home, fallback=HttpsStatusListResolver() if allow_network else None
+        home, fallback=remote_status_lists(home, cache) if allow_network else None
     )
     checks = [status_check(status_lists, dids, cache), _accreditation_or_warning(home)]
     return Verifier(dids, extra_checks=checks)

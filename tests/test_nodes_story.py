@@ -1,6 +1,6 @@
 """The supply-chain story across separate nodes, end to end.
 
-Six homes, each its own folder with its own database and keys/: the *platform* (registry
+Five homes, each its own folder with its own database and keys/: the *platform* (registry
 operator ``did:web:registry.minerals-trust.example`` and the ministry
 ``did:web:mines.gouv.cd.example``), *Kivu* (the mine operator, holder), a *trader*, a
 *refinery* (no registry: it subscribes to one), and a *decoy* node hosting another domain.

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 import socket
-from contextlib import ExitStack
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from anyio.from_thread import start_blocking_portal
 from fastapi import FastAPI
 
@@ -147,3 +153,40 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+@contextmanager
+def serve_home(home: Path, **env: str) -> Iterator[str]:
+    """A real ``oretrust serve`` of ``home`` on a free loopback port, with the caller's
+    environment less ``ORETRUST_*`` plus ``env``; yields its base URL once ``/readyz``
+    answers, and always stops the process."""
+    port = free_port()
+    log = home / f"serve-{port}.log"
+    command = [
+        sys.executable, "-m", "oretrust", "serve", "--home", str(home),
+        "--port", str(port), "--log-level", "warning",
+    ]  # fmt: skip
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ORETRUST_")}
+    environment.update(env)
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, env=environment, stdout=output, stderr=output)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"oretrust serve did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -19,9 +19,7 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +27,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api_support import free_port
+from api_support import free_port, serve_home
 from oretrust.credentials import EXAMPLES
 from oretrust.did import HttpsFetcher, parse_did_web_hosts
 from oretrust.errors import InputError, ResolutionError, UnsafeUrlError
@@ -76,39 +74,6 @@ def _oretrust(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@contextmanager
-def _served(home: Path, **env: str) -> Iterator[str]:
-    """One ``oretrust serve`` of ``home`` on a free loopback port; yields its base URL."""
-    port = free_port()
-    log = home / f"serve-{port}.log"
-    command = [
-        sys.executable, "-m", "oretrust", "serve", "--home", str(home),
-        "--port", str(port), "--log-level", "warning",
-    ]  # fmt: skip
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, env=_env(**env), stdout=output, stderr=output)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"oretrust serve did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
     """The ministry's home (three did:web DIDs, one credential issued) and the refinery's
@@ -134,7 +99,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
     credential = ministry_home / "origin.jwt"
     credential.write_text(issued.token + "\n", encoding="utf-8")
     Home.open(refinery_home).engine.dispose()
-    with _served(ministry_home) as ministry_url, _served(refinery_home) as refinery_url:
+    with serve_home(ministry_home) as ministry_url, serve_home(refinery_home) as refinery_url:
         yield Nodes(ministry_home, refinery_home, ministry_url, refinery_url, credential)
 
 

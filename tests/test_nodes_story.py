@@ -16,9 +16,7 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from api_support import free_port
+from api_support import serve_home
 from oretrust import registry
 from oretrust.codes import Code
 from oretrust.credentials import EXAMPLES
@@ -66,40 +64,6 @@ def _oretrust(*args: str, hosts: str = "") -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
-
-
-@contextmanager
-def _served(home: Path) -> Iterator[str]:
-    """One ``oretrust serve`` of ``home`` on a free loopback port; yields its base URL and
-    always terminates it."""
-    port = free_port()
-    log = home / f"serve-{port}.log"
-    command = [
-        sys.executable, "-m", "oretrust", "serve", "--home", str(home),
-        "--port", str(port), "--log-level", "warning",
-    ]  # fmt: skip
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, env=_env(), stdout=output, stderr=output)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"oretrust serve did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def key_inventory(folder: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -169,7 +133,7 @@ def test_the_supply_chain_story_across_separate_nodes(tmp_path: Path) -> None:
         tmp_path / name for name in ("platform", "kivu", "trader", "refinery", "decoy")
     )
     _platform(platform, decoy)
-    with _served(platform) as platform_url, _served(decoy) as decoy_url:
+    with serve_home(platform) as platform_url, serve_home(decoy) as decoy_url:
         hosts = (
             f"mines.gouv.cd.example={platform_url},registry.minerals-trust.example={platform_url}"
         )

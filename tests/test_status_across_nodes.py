@@ -12,12 +12,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api_support import free_port
+from api_support import serve_home
 from oretrust import identities
 from oretrust.credentials import EXAMPLES
 from oretrust.did import DefaultDidResolver, DidResolver, HttpsFetcher, build_did_web_document
@@ -400,38 +394,6 @@ def test_a_shared_cache_keeps_the_remote_cache_too() -> None:
 
 
 # ---------------------------------------------------------------------- two real nodes
-@contextmanager
-def _served(home: Path) -> Iterator[str]:
-    """``oretrust serve`` of ``home`` on a free loopback port; yields its base URL."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORETRUST_")}
-    command = [
-        sys.executable, "-m", "oretrust", "serve", "--home", str(home),
-        "--port", str(port), "--log-level", "warning",
-    ]  # fmt: skip
-    log = home / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=output)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"oretrust serve did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.mark.slow
@@ -452,7 +414,7 @@ def test_a_verifier_in_another_home_caches_revalidates_and_sees_a_revocation(
     )
     ministry.engine.dispose()
     refinery = Home.open(tmp_path / "refinery")
-    with _served(tmp_path / "ministry") as base:
+    with serve_home(tmp_path / "ministry") as base:
         monkeypatch.setenv("ORETRUST_DID_WEB_HOSTS", f"mines.gouv.cd.example={base}")
 
         def check(seconds: int) -> VerificationReport:

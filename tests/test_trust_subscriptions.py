@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from api_support import MINISTRY, REGISTRY, Cast, free_port, make_cast, origin_certificate
+from api_support import (
+    MINISTRY,
+    REGISTRY,
+    Cast,
+    make_cast,
+    origin_certificate,
+    serve_home,
+)
 from conftest import run_oretrust
 from oretrust import registry
 from oretrust.codes import Code
@@ -59,36 +61,6 @@ MOC = "MineralOriginCertificate"
 
 
 # ---------------------------------------------------------------------------- helpers
-def _serve(folder: Path) -> Iterator[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORETRUST_")}
-    port = free_port()
-    log = folder / f"serve-{port}.log"
-    command = [
-        sys.executable, "-m", "oretrust", "serve", "--home", str(folder),
-        "--port", str(port), "--log-level", "warning",
-    ]  # fmt: skip
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=output)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"oretrust serve did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +78,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         with_status=False,
     )
     ministry_document = hosted_did_document(cast.home, MINISTRY)
-    for base in _serve(folder):
+    with serve_home(folder) as base:
         yield {"cast": cast, "base": base, "token": issued.token, "ministry": ministry_document}
 
 

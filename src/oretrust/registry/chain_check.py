@@ -15,12 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from oretrust.codes import CheckId, Code
-from oretrust.credentials import CREDENTIAL_TYPES
-from oretrust.credentials.disclosure import jurisdiction_of
-from oretrust.errors import OreTrustError
-from oretrust.formats.vc_jwt import issuer_id
 from oretrust.registry.chains import walk_chain
-from oretrust.registry.checks import IssuerJudgement, issuance_time
+from oretrust.registry.checks import IssuerJudgement, issuance_facts
 from oretrust.registry.trust_list import VerifiedTrustList
 from oretrust.report import CredentialCheck, VerificationReport
 
@@ -39,36 +35,14 @@ def judge_issuer_by_chain(
 ) -> IssuerJudgement:
     """Judge a (signature-verified) credential's issuer through chains to ``roots``; never
     raises."""
-    try:
-        issuer = issuer_id(credential)
-    except OreTrustError as exc:
-        return IssuerJudgement(False, NOT_ACCREDITED, exc.detail)
-    types = credential.get("type", [])
-    types = [types] if isinstance(types, str) else types
-    known = [t for t in types if isinstance(t, str) and t in CREDENTIAL_TYPES]
-    if not known:
-        return IssuerJudgement(
-            False, NOT_ACCREDITED, f"{types!r} is no credential type the registry accredits", issuer
-        )
-    issued_at = issuance_time(credential)
-    if issued_at is None:
-        return IssuerJudgement(
-            False, NOT_ACCREDITED, "the credential has no readable iat or validFrom", issuer
-        )
+    facts = issuance_facts(credential)
+    if isinstance(facts, IssuerJudgement):
+        return facts
+    issuer, issued_at = facts.issuer, facts.issued_at
     if not roots:
         return IssuerJudgement(False, NOT_ACCREDITED, "no root registry is pinned", issuer)
     details = []
-    for type_name in known:
-        try:
-            jurisdiction = jurisdiction_of(type_name, credential.get("credentialSubject"))
-        except OreTrustError as exc:
-            return IssuerJudgement(
-                False,
-                NOT_ACCREDITED,
-                f"cannot tell which jurisdiction the {type_name} speaks of: {exc.detail}",
-                issuer,
-                type_name,
-            )
+    for type_name, jurisdiction in facts.scopes:
         chain = walk_chain(
             lists,
             roots,
@@ -88,7 +62,7 @@ def judge_issuer_by_chain(
         "OK",
         SUBSCRIBED_PREFIX + "; ".join(details),
         issuer,
-        known[-1],
+        type_name,
         jurisdiction,
         issued_at,
     )

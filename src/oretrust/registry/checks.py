@@ -34,9 +34,11 @@ from oretrust.report import CredentialCheck, VerificationReport
 __all__ = [
     "CHECK_ID",
     "NOT_ACCREDITED",
+    "IssuanceFacts",
     "IssuerJudgement",
     "accreditation_check",
     "home_accreditation_check",
+    "issuance_facts",
     "issuance_time",
     "judge_issuer",
 ]
@@ -67,8 +69,19 @@ def issuance_time(credential: dict[str, Any]) -> datetime | None:
     return parse_datetime(valid_from) if isinstance(valid_from, str) else None
 
 
-def judge_issuer(source: TrustSource, credential: dict[str, Any]) -> IssuerJudgement:
-    """Judge a (signature-verified) credential's issuer against ``source``; never raises."""
+@dataclass(frozen=True)
+class IssuanceFacts:
+    """What any accreditation judgement of a credential starts from: its issuer, when it was
+    issued, and each oretrust type it is with the jurisdiction that type speaks of."""
+
+    issuer: str
+    issued_at: datetime
+    scopes: tuple[tuple[str, str], ...]
+
+
+def issuance_facts(credential: dict[str, Any]) -> IssuanceFacts | IssuerJudgement:
+    """The facts of a (signature-verified) credential, or the refusal saying which is missing;
+    never raises."""
     try:
         issuer = issuer_id(credential)
     except OreTrustError as exc:
@@ -85,6 +98,7 @@ def judge_issuer(source: TrustSource, credential: dict[str, Any]) -> IssuerJudge
         return IssuerJudgement(
             False, NOT_ACCREDITED, "the credential has no readable iat or validFrom", issuer
         )
+    scopes = []
     for type_name in known:
         try:
             jurisdiction = jurisdiction_of(type_name, credential.get("credentialSubject"))
@@ -96,9 +110,19 @@ def judge_issuer(source: TrustSource, credential: dict[str, Any]) -> IssuerJudge
                 issuer,
                 type_name,
             )
-        decision = decide(
-            source.accreditations(issuer), issuer, issue_action(type_name), jurisdiction, issued_at
-        )
+        scopes.append((type_name, jurisdiction))
+    return IssuanceFacts(issuer, issued_at, tuple(scopes))
+
+
+def judge_issuer(source: TrustSource, credential: dict[str, Any]) -> IssuerJudgement:
+    """Judge a (signature-verified) credential's issuer against ``source``; never raises."""
+    facts = issuance_facts(credential)
+    if isinstance(facts, IssuerJudgement):
+        return facts
+    issuer, issued_at = facts.issuer, facts.issued_at
+    accreditations = source.accreditations(issuer)
+    for type_name, jurisdiction in facts.scopes:
+        decision = decide(accreditations, issuer, issue_action(type_name), jurisdiction, issued_at)
         if not decision.authorized:
             return IssuerJudgement(
                 False,

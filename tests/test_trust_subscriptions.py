@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from api_support import (
     MINISTRY,
@@ -52,6 +53,7 @@ from oretrust.registry.subscriptions import (
 )
 from oretrust.registry.trust_list import VerifiedTrustList
 from oretrust.report import VerificationReport
+from oretrust.store.trust_models import TrustSubscriptionRecord
 from oretrust.verifier import verifier_for
 
 pytestmark = pytest.mark.slow
@@ -532,3 +534,43 @@ def test_policy_can_demand_a_subscription() -> None:
     with pytest.raises(Exception) as bad:
         parse_policy({**document, "trust": "sometimes"})
     assert getattr(bad.value, "code", None) == Code.POLICY_INVALID
+
+
+def test_a_stored_list_is_verified_once_per_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A verifier is built per HTTP request: the stored subscription is not re-verified each
+    time, but a changed stored list is verified anew."""
+    import oretrust.registry.subscriptions as subscriptions
+
+    registry_home = make_cast(tmp_path / "registry")
+    exported = tmp_path / "trust-list.jwt"
+    exported.write_text(registry.export_trust_list(registry_home.home, now=datetime.now(UTC)))
+    document = tmp_path / "registry-did.json"
+    document.write_text(json.dumps(hosted_did_document(registry_home.home, REGISTRY)))
+    refinery = tmp_path / "refinery"
+    added = run_oretrust(
+        "trust", "add-registry", str(exported), "--did-document", str(document),
+        "--home", str(refinery),
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    home = Home.open(refinery)
+    calls: list[str] = []
+    real = subscriptions.load_trust_list
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append("verify")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(subscriptions, "load_trust_list", counted)
+    for _ in range(3):
+        assert len(subscriptions.subscribed_trust_lists(home).lists) == 1
+    assert calls == ["verify"]
+    with home.session() as session:
+        record = session.exec(select(TrustSubscriptionRecord)).one()
+        record.token = record.token[:-2] + ("AA" if not record.token.endswith("AA") else "BB")
+        session.add(record)
+        session.commit()
+    trust = subscriptions.subscribed_trust_lists(home)
+    assert calls == ["verify", "verify"] and trust.lists == () and trust.problems
+    home.engine.dispose()

@@ -49,7 +49,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from sqlmodel import select
@@ -397,26 +397,46 @@ def subscribed_trust_lists(home: Home) -> SubscribedTrust:
     lists: list[VerifiedTrustList] = []
     problems: list[str] = []
     for record in records:
-        try:
-            if _signing_thumbprint(record.token, record.registry_did, record.did_document) not in (
-                record.pinned_thumbprints
-            ):
-                raise ResolutionError(
-                    "signed by a key that is not pinned", code=Code.TRUST_KEY_NOT_PINNED
-                )
-            at = datetime.fromtimestamp(record.iat, tz=UTC)
-            lists.append(
-                load_trust_list(
-                    record.token,
-                    registry_did=record.registry_did,
-                    resolver=StaticDidResolver({record.registry_did: record.did_document}),
-                    now=at,
-                )
-            )
-        except OreTrustError as exc:
-            problems.append(f"stored trust list of {record.registry_did} rejected: {exc.detail}")
+        verified = _verified_record(home, record)
+        if isinstance(verified, VerifiedTrustList):
+            lists.append(verified)
+        else:
+            problems.append(f"stored trust list of {record.registry_did} rejected: {verified}")
     roots = frozenset(r.registry_did for r in records if r.root)
     return SubscribedTrust(tuple(lists), roots, tuple(problems))
+
+
+def _verified_record(home: Home, record: TrustSubscriptionRecord) -> VerifiedTrustList | str:
+    """A stored list verified once per content (a verifier is built per HTTP request, and the
+    stored list changes only on refresh): kept in ``Home.services`` per registry with the
+    token, DID document and pinned keys it was verified for; the refusal's detail when it does
+    not verify."""
+    fingerprint = (
+        record.token,
+        json.dumps(record.did_document, sort_keys=True),
+        tuple(record.pinned_thumbprints),
+    )
+    key = ("verified_trust_list", record.registry_did)  # one entry per registry: bounded
+    cached = home.services.get(key)
+    if isinstance(cached, tuple) and cached[0] == fingerprint:
+        return cast("VerifiedTrustList | str", cached[1])
+    try:
+        if _signing_thumbprint(record.token, record.registry_did, record.did_document) not in (
+            record.pinned_thumbprints
+        ):
+            raise ResolutionError(
+                "signed by a key that is not pinned", code=Code.TRUST_KEY_NOT_PINNED
+            )
+        result: VerifiedTrustList | str = load_trust_list(
+            record.token,
+            registry_did=record.registry_did,
+            resolver=StaticDidResolver({record.registry_did: record.did_document}),
+            now=datetime.fromtimestamp(record.iat, tz=UTC),
+        )
+    except OreTrustError as exc:
+        result = exc.detail
+    home.services[key] = (fingerprint, result)
+    return result
 
 
 def subscribed_trust_source(trust: SubscribedTrust) -> StaticTrustSource | None:

@@ -1,7 +1,9 @@
 """A registry *home*: one folder holding ``oretrust.db`` (SQLite) and ``keys/``.
 
 ``--home DIR`` or ``ORETRUST_HOME`` selects it (default: the current folder);
-``ORETRUST_DATABASE_URL`` points the database elsewhere (PostgreSQL in production).
+``ORETRUST_DATABASE_URL`` points the database elsewhere (PostgreSQL in production), and
+``ORETRUST_KEYS_DIR`` the key store (one mounted secret folder that every worker and replica
+reads, instead of each machine's ``keys/``).
 A :class:`Home` is a plain context — folder, database engine, key store — that the services
 and roles above take as a parameter; it imports nothing above ``store/`` and ``keys``. The
 composition roots (:func:`oretrust.hosted_dids.did_resolver`,
@@ -31,9 +33,11 @@ DEFAULT_DOMAIN = "localhost%3A8000"
 class Settings(BaseSettings):
     """Process settings, read from ``ORETRUST_*`` environment variables.
 
-    ``did_web_hosts`` (``ORETRUST_DID_WEB_HOSTS``, ``domain=base-url,…``) and ``ca_bundle``
-    (``ORETRUST_CA_BUNDLE``) shape the network fetcher; they are parsed and checked where it
-    is built (:func:`oretrust.hosted_dids.network_fetcher`).
+    ``keys_dir`` (``ORETRUST_KEYS_DIR``) replaces the home's ``keys/`` folder, so replicas
+    share one key source. ``did_web_hosts`` (``ORETRUST_DID_WEB_HOSTS``,
+    ``domain=base-url,…``) and ``ca_bundle`` (``ORETRUST_CA_BUNDLE``) shape the network
+    fetcher; they are parsed and checked where it is built
+    (:func:`oretrust.hosted_dids.network_fetcher`).
     """
 
     model_config = SettingsConfigDict(env_prefix="ORETRUST_", extra="ignore")
@@ -41,6 +45,7 @@ class Settings(BaseSettings):
     home: Path = Path(".")
     database_url: str | None = None
     key_passphrase: str | None = None
+    keys_dir: Path | None = None
     did_web_hosts: str = ""
     ca_bundle: Path | None = None
 
@@ -60,7 +65,8 @@ class Home:
         """Open (creating if needed) the home at ``path`` or ``ORETRUST_HOME``.
 
         The database is ``database_url``, else ``ORETRUST_DATABASE_URL``, else the home's
-        embedded SQLite file ``oretrust.db``. A fresh database gets the newest schema; one at
+        embedded SQLite file ``oretrust.db``; the keys are ``ORETRUST_KEYS_DIR``, else the
+        home's ``keys/``. A fresh database gets the newest schema; one at
         an older schema revision raises SchemaOutdatedError (run ``oretrust db upgrade``).
         """
         settings = Settings()
@@ -69,7 +75,8 @@ class Home:
         engine = make_engine(url)
         create_schema(engine)
         passphrase = settings.key_passphrase.encode() if settings.key_passphrase else None
-        return cls(folder, engine, FileKeyStore(folder / "keys", passphrase))
+        keys = settings.keys_dir.resolve() if settings.keys_dir else folder / "keys"
+        return cls(folder, engine, FileKeyStore(keys, passphrase))
 
     @staticmethod
     def locate(path: Path | None = None, *, database_url: str | None = None) -> tuple[Path, str]:

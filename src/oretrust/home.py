@@ -75,8 +75,16 @@ class Home:
         engine = make_engine(url)
         create_schema(engine)
         passphrase = settings.key_passphrase.encode() if settings.key_passphrase else None
-        keys = settings.keys_dir.resolve() if settings.keys_dir else folder / "keys"
-        return cls(folder, engine, FileKeyStore(keys, passphrase))
+        return cls(folder, engine, FileKeyStore(cls.keys_folder(folder), passphrase))
+
+    @staticmethod
+    def keys_folder(folder: Path) -> Path:
+        """The key store folder of the home at ``folder``: ``ORETRUST_KEYS_DIR`` or ``keys/``.
+
+        ``oretrust backup`` and ``restore`` use it to find the keys without opening the home.
+        """
+        keys_dir = Settings().keys_dir
+        return keys_dir.resolve() if keys_dir else folder / "keys"
 
     @staticmethod
     def locate(path: Path | None = None, *, database_url: str | None = None) -> tuple[Path, str]:

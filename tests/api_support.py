@@ -26,6 +26,7 @@ import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
 from fastapi import FastAPI
+from sqlmodel import select
 
 from conftest import postgres_schema as postgres_schema  # re-exported
 from oretrust import registry
@@ -34,6 +35,8 @@ from oretrust.api.tokens import create_token, revoke_token
 from oretrust.credentials import EXAMPLES, get_credential_type
 from oretrust.home import Home
 from oretrust.identities import add_holder, add_issuer
+from oretrust.jwk import public_jwk
+from oretrust.store.models import KeyRecord
 
 DOMAIN = "registry.minerals-trust.example"
 REGISTRY = f"did:web:{DOMAIN}"
@@ -190,3 +193,19 @@ def serve_home(home: Path, **env: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def key_inventory(folder: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Every key a home holds: each row of its key table (owner DID, public JWK) and each
+    private key file in its keys/ folder (as its public JWK, owner ``file:<name>``)."""
+    home = Home.open(folder)
+    try:
+        with home.session() as session:
+            rows = [(r.owner_did, r.public_jwk) for r in session.exec(select(KeyRecord))]
+        files = [
+            (f"file:{path.stem}", public_jwk(home.keys.load(path.stem).public_key()))
+            for path in sorted(home.keys.folder.glob("*.pem"))
+        ]
+    finally:
+        home.engine.dispose()
+    return rows + files

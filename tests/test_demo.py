@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from api_support import key_inventory
 from conftest import run_oretrust
 from oretrust.encoding import b64url_decode
 from oretrust.home import Home
@@ -260,6 +261,88 @@ def test_presentation_file_is_never_checked_with_the_holders_own_nonce(demo: Pat
     waived = _oretrust("verify", file, "--no-replay-check", "--home", str(demo), "--json")
     assert "replay" in waived.stderr
     assert any("replay" in warning for warning in json.loads(waived.stdout)["warnings"])
+
+
+PARTIES = ("kivu-minerals", "lualaba-trading", "baltic-refinery")
+
+
+@pytest.fixture(scope="module")
+def nodes(demo: Path) -> dict[str, Any]:
+    nodes: dict[str, Any] = json.loads((demo / "nodes.json").read_text())
+    return nodes
+
+
+def test_nodes_json_names_each_party_with_its_own_home(
+    demo: Path, nodes: dict[str, Any], summary: dict[str, Any]
+) -> None:
+    assert nodes["platform"]["home"] == "."
+    assert nodes["platform"]["url"].startswith("http://127.0.0.1:")
+    for party in PARTIES:
+        assert nodes[party]["home"] == f"nodes/{party}"
+        assert [did[:8] for did in nodes[party]["dids"]] == ["did:jwk:"]
+    for node in nodes.values():
+        assert (demo / node["home"] / "oretrust.db").is_file()
+    owner = {did: name for name, node in nodes.items() for did in node["dids"]}
+    for credential in summary["credentials"]:
+        assert owner[credential["holder"]] in PARTIES, credential["name"]
+        issuer = owner[credential["issuer"]]
+        assert issuer == ("rogue-ministry" if "unaccredited" in credential["name"] else "platform")
+
+
+def test_no_home_holds_another_partys_private_key(demo: Path, nodes: dict[str, Any]) -> None:
+    """Each home's key table names only its own DIDs, and each private key file it holds
+    belongs to one of them; no private key is in two homes."""
+    private: dict[str, list[str]] = {}
+    for name, node in nodes.items():
+        keys = key_inventory(demo / node["home"])
+        rows = [(owner, jwk) for owner, jwk in keys if not owner.startswith("file:")]
+        files = [jwk["x"] for owner, jwk in keys if owner.startswith("file:")]
+        assert {owner for owner, _ in rows} <= set(node["dids"]), name
+        assert files and set(files) <= {jwk["x"] for _, jwk in rows}, name
+        private[name] = files
+    every = [x for files in private.values() for x in files]
+    assert len(every) == len(set(every))
+
+
+def test_each_wallet_is_in_its_holders_own_home(demo: Path, nodes: dict[str, Any]) -> None:
+    held = {}
+    for party in ("kivu-minerals", "lualaba-trading"):
+        result = _oretrust(
+            "wallet", "list", "--holder", party, "--home", str(demo / nodes[party]["home"]),
+            "--json",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        held[party] = {entry["type"] for entry in json.loads(result.stdout)}
+    assert {"MiningLicenceCredential", "BusinessIdentityCredential"} <= held["kivu-minerals"]
+    assert "AuthorisedEconomicOperatorCredential" in held["lualaba-trading"]
+    platform = _oretrust("wallet", "list", "--holder", "kivu-minerals", "--home", str(demo))
+    assert platform.returncode == 2, platform.stdout  # the platform holds no wallets
+
+
+def test_the_refinery_trusts_only_its_registry_subscription(demo: Path) -> None:
+    refinery = demo / "nodes" / "baltic-refinery"
+    listed = _oretrust("trust", "list", "--home", str(refinery), "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [s["registry"] for s in json.loads(listed.stdout)] == [
+        "did:web:registry.minerals-trust.example"
+    ]
+    report = json.loads((demo / "reports" / "refinery-verifies-trader.json").read_text())
+    accredited = [
+        check
+        for credential in report["credentials"]
+        for check in credential["checks"]
+        if check["id"] == "issuer_accredited"
+    ]
+    assert accredited and all(c["passed"] for c in accredited)
+    assert all("subscribed trust lists" in c["detail"] for c in accredited)
+    sources = {
+        entry["source"]
+        for credential in report["credentials"]
+        for entry in credential.get("status_lists", [])
+    }
+    # fetched from the platform's server (then reused within the check), never read from a
+    # database: the refinery's home holds none of the platform's lists
+    assert "https" in sources and sources <= {"https", "cache"}
 
 
 # Runs last: it replaces the module's demo folder.

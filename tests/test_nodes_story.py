@@ -23,16 +23,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import select
 
-from api_support import serve_home
+from api_support import key_inventory, serve_home
 from oretrust import registry
 from oretrust.codes import Code
 from oretrust.credentials import EXAMPLES
 from oretrust.home import Home
 from oretrust.identities import add_issuer
-from oretrust.jwk import public_jwk
-from oretrust.store.models import KeyRecord
 from oretrust.verifier import same_key
 
 pytestmark = pytest.mark.slow
@@ -64,22 +61,6 @@ def _oretrust(*args: str, hosts: str = "") -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
-
-
-def key_inventory(folder: Path) -> list[tuple[str, dict[str, Any]]]:
-    """Every key a home holds: each row of its key table (owner DID, public JWK) and each
-    private key file in its keys/ folder (as its public JWK, owner ``file:<name>``)."""
-    home = Home.open(folder)
-    try:
-        with home.session() as session:
-            rows = [(r.owner_did, r.public_jwk) for r in session.exec(select(KeyRecord))]
-        files = [
-            (f"file:{path.stem}", public_jwk(home.keys.load(path.stem).public_key()))
-            for path in sorted(home.keys.folder.glob("*.pem"))
-        ]
-    finally:
-        home.engine.dispose()
-    return rows + files
 
 
 def _ok(result: subprocess.CompletedProcess[str]) -> str:

@@ -32,6 +32,7 @@ from oretrust.report import CredentialCheck
 
 __all__ = [
     "DEMO_REGISTRY_DID",
+    "ROGUE_MINISTRY_DID",
     "DemoRegistry",
     "issue_from_unaccredited_ministry",
     "offline_accreditation_check",

@@ -1,250 +1,250 @@
-"""``oretrust demo``: the whole story end to end, leaving artifacts anyone can check.
+"""``oretrust demo``: the whole story end to end across separate nodes, leaving artifacts
+anyone can check.
 
-A regional registry accredits the DRC's business register, Ministry of Mines, customs and an
-auditor; the register issues identity anchors, the ministry (did:web) a mining licence and an
-origin certificate for a lot of cobalt hydroxide to Kivu Minerals, customs AEO status to the
-trader. Kivu presents to the trader, the trader to the refinery: VALID. The refinery then
-catches a replay, a doubled tonnage and a look-alike unaccredited ministry; finally the
-ministry revokes the origin certificate and the refinery's second check says REVOKED.
+``DIR`` is the institutions' platform: a regional registry that accredits the DRC's business
+register, Ministry of Mines (did:web), customs and an auditor, all hosted as tenants of one
+home and served by a real ``oretrust serve`` on a loopback port while the story runs. Kivu
+Minerals (mine operator), Lualaba Metals Trading and Baltic Cathode Refining each have their
+own home under ``DIR/nodes/<party>/`` with their own keys; a look-alike "ministry" runs a node
+and a server of its own. The parties meet only over HTTP and through files: the ministry issues
+to Kivu's DID, Kivu takes the credentials into its own wallet and presents to the trader, the
+trader to the refinery, which trusts nothing but its subscription to the registry: VALID. The
+refinery then catches a replay, a doubled tonnage and the look-alike ministry; finally the
+ministry revokes the origin certificate and the refinery's next check says REVOKED.
 Artifacts follow the scripting contract in ARCHITECTURE.md (``summary.json``: "before" and
-"after" mean before and after that revocation).
+"after" mean before and after that revocation; ``nodes.json``: who ran where).
 """
 
 from __future__ import annotations
 
-import json
 import secrets
-import shutil
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from oretrust import holder as wallet
 from oretrust import identities
-from oretrust.codes import Code
 from oretrust.demo import cast
-from oretrust.demo.registry import issue_from_unaccredited_ministry, setup_demo_registry
-from oretrust.errors import InputError
-from oretrust.formats.jws import parse_compact
-from oretrust.formats.vc_jwt import issuer_id
+from oretrust.demo.artifacts import FOLDERS, Echo, prepare, write_json
+from oretrust.demo.nodes import network
+from oretrust.demo.registry import (
+    DEMO_REGISTRY_DID,
+    ROGUE_MINISTRY_DID,
+    issue_from_unaccredited_ministry,
+    setup_demo_registry,
+)
+from oretrust.demo.world import (
+    KIVU,
+    PLATFORM,
+    REFINERY,
+    ROGUE,
+    TRADER,
+    YEAR,
+    World,
+    claims,
+    own_document,
+)
 from oretrust.holder import request_for_policy
-from oretrust.home import Home
-from oretrust.hosted_dids import did_resolver
-from oretrust.issuer import issue_credential, issue_sd_jwt_credential
+from oretrust.issuer import issue_sd_jwt_credential
 from oretrust.policy import evaluate_policy, load_policy
-from oretrust.registry.sources import RegistryTrustSource
-from oretrust.report import Verdict, VerificationReport
+from oretrust.registry.subscriptions import add_registry
+from oretrust.report import Verdict
 from oretrust.status.operations import revoke
 from oretrust.status.publication import publish_all
-from oretrust.verifier import Verifier, verifier_for
+from oretrust.verifier.home import policy_trust_source
 
 __all__ = ["run_demo"]
 
-Echo = Callable[[str], None]
-YEAR = timedelta(days=365)
-_FOLDERS = ("did", "credentials", "presentations", "reports", "status")
-
 
 def run_demo(out_dir: Path, *, now: datetime, echo: Echo | None = None) -> dict[str, Any]:
-    """Run the story in a fresh home at ``out_dir``; return (and write) ``summary.json``."""
-    _prepare(out_dir)
+    """Run the story in fresh homes at ``out_dir``; return (and write) ``summary.json``."""
+    prepare(out_dir)
     story = _Story(out_dir, now, echo or (lambda _line: None))
-    story.cast()
-    story.issue_all()
-    story.verify_chain()
-    story.catch_fraud()
-    story.revoke_origin()
-    _write_json(out_dir / "summary.json", story.summary)
-    story.say(
-        f"[bold]Artifacts in {out_dir}[/]: summary.json, trust-list.jwt, "
-        + ", ".join(f"{f}/" for f in _FOLDERS)
+    try:
+        story.found_institutions()
+        story.found_parties()
+        served = {PLATFORM: out_dir, ROGUE: out_dir / "nodes" / ROGUE}
+        with network(list(story.nodes.values()), served):
+            story.subscribe()
+            story.issue_all()
+            story.verify_chain()
+            story.catch_fraud()
+            story.revoke_origin()
+    finally:
+        story.close()
+    write_json(out_dir / "nodes.json", {n.name: n.to_dict() for n in story.nodes.values()})
+    write_json(out_dir / "summary.json", story.out.summary)
+    story.out.say(
+        f"[bold]Artifacts in {out_dir}[/]: summary.json, nodes.json, trust-list.jwt, "
+        + ", ".join(f"{f}/" for f in FOLDERS)
     )
-    return story.summary
+    return story.out.summary
 
 
-class _Story:
-    """The demo's state: one home, its cast, and the summary being written."""
+class _Story(World):
+    """The acts of the story, in order."""
 
-    def __init__(self, out_dir: Path, now: datetime, say: Echo) -> None:
-        self.out = out_dir
-        self.now = now
-        self.say = say
-        self.home = Home.open(
-            out_dir, database_url=f"sqlite:///{out_dir.resolve() / 'oretrust.db'}"
-        )
-        self.home.set_domain(cast.DOMAIN)
-        self.summary: dict[str, Any] = {"credentials": [], "presentations": [], "steps": []}
-        self.holders: cast.Holders = {}
-        self.ids: dict[str, str] = {}
-        self.tokens: dict[str, str] = {}
-        self.presented: dict[str, dict[str, Any]] = {}
-
-    # ------------------------------------------------------------------ acts
-    def cast(self) -> None:
-        self.say("[bold]1. The registry accredits issuers; companies get their identifiers[/]")
+    def found_institutions(self) -> None:
+        self.out.say("[bold]1. The platform: a registry accredits issuers[/]")
+        platform = self.nodes[PLATFORM]
+        platform.home.set_domain(cast.DOMAIN)
         for name, (did, display) in cast.ISSUERS.items():
-            identities.add_issuer(self.home, name, display_name=display, did=did, now=self.now)
-            self._write_json(
-                f"did/{name}.json", did_resolver(self.home, allow_network=False).resolve(did)
-            )
+            identities.add_issuer(platform.home, name, display_name=display, did=did, now=self.now)
+            self.out.write(f"did/{name}.json", own_document(platform, did))
         registry = setup_demo_registry(
-            self.home,
-            self.out,
+            platform.home,
+            self.out.out,
             now=self.now,
             ministry=cast.ISSUERS["ministry-of-mines"][0],
             customs=cast.ISSUERS["customs"][0],
             business_register=cast.ISSUERS["business-register"][0],
             auditor=cast.AUDITOR,
         )
-        self.say(
-            f"   registry {registry.did}: {len(registry.accreditations)} accreditations for CD"
-        )
+        platform.dids = [registry.did, *(did for did, _ in cast.ISSUERS.values())]
+        self.out.say(f"   registry {registry.did}: {len(registry.accreditations)} accreditations")
         for accreditation in registry.accreditations:
-            self.say(f"     {accreditation.entity_id} may {accreditation.action}")
+            self.out.say(f"     {accreditation.entity_id} may {accreditation.action}")
+
+    def found_parties(self) -> None:
+        self.out.say("[bold]2. Companies set up their own nodes and make their own keys[/]")
         for name, (display, _) in cast.HOLDERS.items():
-            record = identities.add_holder(self.home, name, display_name=display, now=self.now)
-            self.holders[name] = record
-            self._write_json(
-                f"did/{name}.json", did_resolver(self.home, allow_network=False).resolve(record.did)
+            node = self.nodes[name]
+            record = identities.add_holder(node.home, name, display_name=display, now=self.now)
+            node.dids, self.dids[name] = [record.did], record.did
+            self.out.write(f"did/{name}.json", own_document(node, record.did))
+            self.out.say(f"   {display}: {node.folder}/, did:jwk…{record.did[-12:]}")
+        rogue = self.nodes[ROGUE]
+        rogue.home.set_domain(ROGUE_MINISTRY_DID.removeprefix("did:web:"))
+        rogue.dids = [ROGUE_MINISTRY_DID]
+
+    def subscribe(self) -> None:
+        self.out.say(f"[bold]3. The platform serves at {self.nodes[PLATFORM].url}[/]")
+        for party in (TRADER, REFINERY):
+            subscription = add_registry(self.home(party), DEMO_REGISTRY_DID, now=self.now)
+            self.out.say(
+                f"   {cast.HOLDERS[party][0]} subscribes to {subscription.registry_did}: "
+                f"{subscription.accreditations} accreditations, key "
+                f"{subscription.pinned_thumbprints[0][:12]}… pinned"
             )
-            self.say(f"   {display}: did:jwk…{record.did[-12:]}")
 
     def issue_all(self) -> None:
-        self.say("[bold]2. Issuers issue credentials[/]")
-        h = self.holders
-        self._issue(
+        self.out.say("[bold]4. Issuers issue to the companies' own DIDs; each wallet checks[/]")
+        self.issue(
             "anchor-kivu",
             "business-register",
             "BusinessIdentityCredential",
-            cast.anchor(h, "kivu-minerals"),
-            "kivu-minerals",
+            cast.anchor(self.dids, KIVU),
+            KIVU,
             5 * YEAR,
         )
-        self._issue(
+        self.issue(
             "anchor-trader",
             "business-register",
             "BusinessIdentityCredential",
-            cast.anchor(h, "lualaba-trading"),
-            "lualaba-trading",
+            cast.anchor(self.dids, TRADER),
+            TRADER,
             5 * YEAR,
         )
-        self._issue(
+        self.issue(
             "licence-kivu",
             "ministry-of-mines",
             "MiningLicenceCredential",
-            cast.licence(h),
-            "kivu-minerals",
+            cast.licence(self.dids),
+            KIVU,
             20 * YEAR,
         )
-        self._issue(
+        self.issue(
             "origin-lot-0457",
             "ministry-of-mines",
             "MineralOriginCertificate",
-            cast.origin(h, self.now),
-            "kivu-minerals",
+            cast.origin(self.dids, self.now),
+            KIVU,
             YEAR,
             after="REVOKED",
         )
-        self._issue(
+        self.issue(
             "aeo-trader",
             "customs",
             "AuthorisedEconomicOperatorCredential",
-            cast.aeo(h, self.now),
-            "lualaba-trading",
+            cast.aeo(self.dids, self.now),
+            TRADER,
             3 * YEAR,
         )
         sd = issue_sd_jwt_credential(
-            self.home,
+            self.home(PLATFORM),
             issuer="ministry-of-mines",
             type_name="MineralOriginCertificate",
-            subject=cast.origin(h, self.now),
-            holder=h["lualaba-trading"].did,
+            subject=cast.origin(self.dids, self.now),
+            holder=self.dids[TRADER],
             now=self.now,
             valid_until=self.now + YEAR,
         )
-        wallet.receive_credential(self.home, "lualaba-trading", sd.token, now=self.now)
+        wallet.receive_credential(self.home(TRADER), TRADER, sd.token, now=self.now)
         self.ids["origin-lot-0457-sd"] = sd.id
-        (self.out / "credentials" / "origin-lot-0457-sd.sd-jwt").write_text(
-            sd.token + "\n", encoding="utf-8"
+        self.out.credential(
+            "origin-lot-0457-sd",
+            sd.token,
+            credential_id=sd.id,
+            issuer=sd.issuer,
+            format="dc+sd-jwt",
+            type_name=sd.type,
+            holder=sd.holder,
+            after="VALID",
         )
-        self.summary["credentials"].append(
-            {
-                "name": "origin-lot-0457-sd",
-                "file": "credentials/origin-lot-0457-sd.sd-jwt",
-                "format": "dc+sd-jwt",
-                "type": "MineralOriginCertificate",
-                "id": sd.id,
-                "issuer": sd.issuer,
-                "holder": sd.holder,
-                "status": sd.status,
-                "expected": {"before": "VALID", "after": "VALID"},
-            }
-        )
-        self.say(
-            "   Ministère des Mines → Lualaba Metals Trading SARL: "
+        self.out.say(
+            f"   {cast.ISSUERS['ministry-of-mines'][1]} → {cast.HOLDERS[TRADER][0]}: "
             "MineralOriginCertificate as SD-JWT VC"
         )
 
     def verify_chain(self) -> None:
-        self.say("[bold]3. Kivu Minerals presents to the trader[/]")
-        self._present(
-            "kivu-to-trader",
-            "kivu-minerals",
-            "lualaba-trading",
-            ["anchor-kivu", "licence-kivu", "origin-lot-0457"],
+        self.out.say("[bold]5. Kivu Minerals presents to the trader, on the trader's node[/]")
+        self.present(
+            "kivu-to-trader", KIVU, TRADER, ["anchor-kivu", "licence-kivu", "origin-lot-0457"]
         )
-        self._step(
+        self.out.step(
             "trader-verifies-kivu",
-            self._check_presented("kivu-to-trader"),
+            self.check_presented("kivu-to-trader", TRADER),
             "OK",
             "trader verifies licence, origin certificate and identity",
         )
-        for name in (
-            "licence-kivu",
-            "origin-lot-0457",
-        ):  # the trader keeps the supplier's documents
-            wallet.receive_credential(self.home, "lualaba-trading", self.tokens[name], now=self.now)
-        self.say("[bold]4. The trader presents to the refinery[/]")
-        self._present(
+        for name in ("licence-kivu", "origin-lot-0457"):  # the trader keeps the lot's papers
+            wallet.receive_credential(self.home(TRADER), TRADER, self.tokens[name], now=self.now)
+        self.out.say("[bold]6. The trader presents to the refinery, on the refinery's node[/]")
+        self.present(
             "trader-to-refinery",
-            "lualaba-trading",
-            "baltic-refinery",
+            TRADER,
+            REFINERY,
             ["anchor-trader", "aeo-trader", "licence-kivu", "origin-lot-0457"],
         )
-        self._step(
+        self.out.step(
             "refinery-verifies-trader",
-            self._check_presented("trader-to-refinery"),
+            self.check_presented("trader-to-refinery", REFINERY),
             "OK",
-            "refinery verifies the chain",
+            "refinery verifies the chain against its subscription",
         )
         self.disclose_selectively()
         self.check_policy()
 
     def disclose_selectively(self) -> None:
-        self.say(
-            "[bold]5. The trader discloses origin, mineral and mine site — not mass or price[/]"
+        self.out.say(
+            "[bold]7. The trader discloses origin, mineral and site — not mass or price[/]"
         )
-        made = wallet.build_presentation(
-            self.home,
-            "lualaba-trading",
-            wallet.PresentationRequest(
-                secrets.token_urlsafe(16),
-                self.holders["baltic-refinery"].did,
-                (self.ids["origin-lot-0457-sd"],),
-                disclose=(
-                    ("countryOfOrigin",),
-                    ("mineral",),
-                    ("mineSite",),
-                    ("mineSite", "coordinates"),
-                ),
-                lifetime=timedelta(days=1),
+        request = wallet.PresentationRequest(
+            secrets.token_urlsafe(16),
+            self.dids[REFINERY],
+            (self.ids["origin-lot-0457-sd"],),
+            disclose=(
+                ("countryOfOrigin",),
+                ("mineral",),
+                ("mineSite",),
+                ("mineSite", "coordinates"),
             ),
-            now=self.now,
+            lifetime=timedelta(days=1),
         )
-        self._record_presentation("trader-to-refinery-sd-jwt", made.to_dict(), "VALID")
-        report = self._check_presented("trader-to-refinery-sd-jwt")
-        self._step(
+        made = wallet.build_presentation(self.home(TRADER), TRADER, request, now=self.now)
+        self.keep_presentation("trader-to-refinery-sd-jwt", made.to_dict(), "VALID")
+        report = self.check_presented("trader-to-refinery-sd-jwt", REFINERY)
+        self.out.step(
             "refinery-verifies-sd-jwt-origin",
             report,
             "OK",
@@ -252,27 +252,28 @@ class _Story:
         )
         disclosure = report.credentials[0].disclosure if report.credentials else None
         if disclosure:
-            self.say(f"   withheld and still hidden: {', '.join(disclosure['not_disclosed'])}")
+            self.out.say(f"   withheld and still hidden: {', '.join(disclosure['not_disclosed'])}")
 
     def check_policy(self) -> None:
-        self.say("[bold]6. The refinery's supplier policy[/]")
+        self.out.say("[bold]8. The refinery's supplier policy[/]")
         policy = load_policy("refinery-supplier")
         request = request_for_policy(
-            self.home,
-            "lualaba-trading",
+            self.home(TRADER),
+            TRADER,
             policy,
             nonce=secrets.token_urlsafe(16),
-            audience=self.holders["baltic-refinery"].did,
+            audience=self.dids[REFINERY],
             lifetime=timedelta(days=1),
         )
-        made = wallet.build_presentation(self.home, "lualaba-trading", request, now=self.now)
-        revoked_later = self.ids["origin-lot-0457"] in request.credential_ids
-        self._record_presentation(
-            "trader-to-refinery-policy", made.to_dict(), "REVOKED" if revoked_later else "VALID"
+        made = wallet.build_presentation(self.home(TRADER), TRADER, request, now=self.now)
+        after: Verdict = (
+            "REVOKED" if self.ids["origin-lot-0457"] in request.credential_ids else "VALID"
         )
-        report = self._check_presented("trader-to-refinery-policy")
-        evaluate_policy(policy, report, trust_source=RegistryTrustSource(self.home), now=self.now)
-        self._step(
+        self.keep_presentation("trader-to-refinery-policy", made.to_dict(), after)
+        report = self.check_presented("trader-to-refinery-policy", REFINERY)
+        trust = policy_trust_source(self.home(REFINERY))
+        evaluate_policy(policy, report, trust_source=trust, now=self.now)
+        self.out.step(
             "refinery-policy-supplier-check",
             report,
             "OK",
@@ -280,191 +281,62 @@ class _Story:
         )
 
     def catch_fraud(self) -> None:
-        self.say("[bold]7. Fraud the refinery catches[/]")
-        replay = self._verifier().check_presentation(
+        self.out.say("[bold]9. Fraud the refinery catches[/]")
+        replay = self.verifier(REFINERY).check_presentation(
             self.presented["kivu-to-trader"]["presentation"],
             nonce=secrets.token_urlsafe(16),
-            audience=self.holders["baltic-refinery"].did,
+            audience=self.dids[REFINERY],
             now=self.now,
         )
-        self._step(
+        self.out.step(
             "refinery-rejects-replay",
             replay,
             "NONCE_MISMATCH",
             "a presentation made for the trader, replayed to the refinery",
         )
         forged = cast.inflate_mass(self.tokens["origin-lot-0457"])
-        self._record_extra("origin-lot-0457-forged", forged, self.summary["credentials"][3])
-        self._step(
+        self.keep_forgery("origin-lot-0457-forged", forged, self.ids["origin-lot-0457"])
+        self.out.step(
             "refinery-rejects-inflated-tonnage",
-            self._verifier().check_credential(forged, now=self.now),
+            self.verifier(REFINERY).check_credential(forged, now=self.now),
             "SIGNATURE_INVALID",
             "the origin certificate with its tonnage doubled",
         )
         rogue = issue_from_unaccredited_ministry(
-            self.home,
-            subject=cast.origin(self.holders, self.now),
-            holder=self.holders["kivu-minerals"].did,
+            self.home(ROGUE),
+            subject=cast.origin(self.dids, self.now),
+            holder=self.dids[KIVU],
             now=self.now,
             valid_until=self.now + YEAR,
-            out_dir=self.out,
+            out_dir=self.out.out,
         )
-        self._record_extra("origin-lot-0457-unaccredited", rogue, self.summary["credentials"][3])
-        self._step(
+        rogue_id = str(claims(rogue)["id"])
+        self.keep_forgery("origin-lot-0457-unaccredited", rogue, rogue_id)
+        self.out.step(
             "refinery-rejects-unaccredited-ministry",
-            self._verifier().check_credential(rogue, now=self.now),
+            self.verifier(REFINERY).check_credential(rogue, now=self.now),
             "ISSUER_NOT_ACCREDITED",
-            "a well-signed certificate from a look-alike ministry",
+            f"a well-signed certificate from a look-alike ministry at {self.nodes[ROGUE].url}",
         )
 
     def revoke_origin(self) -> None:
-        self.say("[bold]8. The ministry revokes the origin certificate[/]")
+        self.out.say("[bold]10. The ministry revokes the origin certificate[/]")
         revoke(
-            self.home,
+            self.home(PLATFORM),
             self.ids["origin-lot-0457"],
-            reason="lot re-graded: assay certificate withdrawn",
             actor="ministry-of-mines",
+            reason="lot re-graded: assay certificate withdrawn",
             now=self.now,
         )
-        written = publish_all(self.home, self.out / "status", now=self.now)
-        self.say(f"   {len(written)} signed status lists written to status/")
-        self._step(
+        written = [  # every list a credential of the story points to, as its node serves it
+            path
+            for party in (PLATFORM, ROGUE)
+            for path in publish_all(self.home(party), self.out.out / "status", now=self.now)
+        ]
+        self.out.say(f"   {len(written)} signed status lists written to status/")
+        self.out.step(
             "refinery-sees-revoked-origin",
-            self._check_presented("trader-to-refinery"),
+            self.check_presented("trader-to-refinery", REFINERY),
             "REVOKED",
             "the refinery checks the trader's presentation again",
         )
-
-    # ------------------------------------------------------------------ helpers
-    def _verifier(self) -> Verifier:
-        # A fresh verifier per check on purpose: one verifier caches the status lists it
-        # fetched, so a shared one would still say VALID after the revocation in act 8.
-        return verifier_for(self.home, allow_network=False)
-
-    def _issue(
-        self,
-        name: str,
-        issuer: str,
-        type_name: str,
-        subject: dict[str, Any],
-        holder: str,
-        term: timedelta,
-        after: Verdict = "VALID",
-    ) -> None:
-        issued = issue_credential(
-            self.home,
-            issuer=issuer,
-            type_name=type_name,
-            subject=subject,
-            holder=self.holders[holder].did,
-            now=self.now,
-            valid_until=self.now + term,
-        )
-        wallet.receive_credential(self.home, holder, issued.token, now=self.now)
-        self.ids[name], self.tokens[name] = issued.id, issued.token
-        (self.out / "credentials" / f"{name}.jwt").write_text(issued.token + "\n", encoding="utf-8")
-        self.summary["credentials"].append(
-            {
-                "name": name,
-                "file": f"credentials/{name}.jwt",
-                "format": "vc+jwt",
-                "type": type_name,
-                "id": issued.id,
-                "issuer": issued.issuer,
-                "holder": issued.holder,
-                "status": issued.credential.get("credentialStatus"),
-                "expected": {"before": "VALID", "after": after},
-            }
-        )
-        self.say(f"   {cast.ISSUERS[issuer][1]} → {cast.HOLDERS[holder][0]}: {type_name}")
-
-    def _record_extra(self, name: str, token: str, template: dict[str, Any]) -> None:
-        (self.out / "credentials" / f"{name}.jwt").write_text(token + "\n", encoding="utf-8")
-        self.summary["credentials"].append(
-            {
-                **template,
-                "name": name,
-                "file": f"credentials/{name}.jwt",
-                "issuer": _issuer_of(token),
-                "status": _payload_of(token).get("credentialStatus"),
-                "expected": {"before": "INVALID", "after": "INVALID"},
-            }
-        )
-
-    def _present(
-        self, name: str, holder: str, audience_holder: str, credentials: list[str]
-    ) -> None:
-        nonce, audience = secrets.token_urlsafe(16), self.holders[audience_holder].did
-        token = wallet.present(
-            self.home,
-            holder,
-            [self.ids[c] for c in credentials],
-            nonce=nonce,
-            audience=audience,
-            now=self.now,
-            lifetime=timedelta(days=1),  # long enough for the artifacts to be checked afterwards
-        )
-        record = {"presentation": token, "format": "vp+jwt", "nonce": nonce, "audience": audience}
-        self._record_presentation(
-            name, record, "REVOKED" if "origin-lot-0457" in credentials else "VALID"
-        )
-
-    def _record_presentation(self, name: str, record: dict[str, str], after: Verdict) -> None:
-        self.presented[name] = record
-        self._write_json(f"presentations/{name}.json", record)
-        self.summary["presentations"].append(
-            {
-                "name": name,
-                "file": f"presentations/{name}.json",
-                "format": record["format"],
-                "expected": {"before": "VALID", "after": after},
-            }
-        )
-
-    def _check_presented(self, name: str) -> VerificationReport:
-        record = self.presented[name]
-        return self._verifier().check_presentation(
-            record["presentation"], nonce=record["nonce"], audience=record["audience"], now=self.now
-        )
-
-    def _step(self, name: str, report: VerificationReport, expected_code: str, story: str) -> None:
-        self._write_json(f"reports/{name}.json", report.to_dict())
-        self.summary["steps"].append(
-            {"name": name, "report": f"reports/{name}.json", "expected_code": expected_code}
-        )
-        if report.code != expected_code:
-            raise InputError(
-                f"demo step {name} gave {report.code}, expected {expected_code}",
-                code=Code.DEMO_FAILED,
-            )
-        colour = "green" if report.verified else "red"
-        self.say(f"   {story}: [bold {colour}]{report.verdict}[/] ({report.code})")
-
-    def _write_json(self, relative: str, value: Any) -> None:
-        _write_json(self.out / relative, value)
-
-
-def _payload_of(token: str) -> dict[str, Any]:
-    """The payload of a token this demo made itself (shown, not trusted)."""
-    return parse_compact(token).unverified_payload()
-
-
-def _issuer_of(token: str) -> str:
-    return issuer_id(_payload_of(token))
-
-
-def _prepare(out_dir: Path) -> None:
-    """Start from an empty folder; only a previous demo's output is ever deleted."""
-    if out_dir.exists() and any(out_dir.iterdir()):
-        if not (out_dir / "summary.json").is_file() or not (out_dir / "oretrust.db").is_file():
-            raise InputError(
-                f"{out_dir} is not empty and not a previous demo: choose another --out",
-                code=Code.OUTPUT_NOT_EMPTY,
-            )
-        shutil.rmtree(out_dir)
-    for sub in _FOLDERS:
-        (out_dir / sub).mkdir(parents=True, exist_ok=True)
-
-
-def _write_json(path: Path, value: Any) -> None:
-    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -23,6 +23,7 @@ from oretrust.cli._common import now as _now
 from oretrust.cli._common import parse_time as _parse_time
 from oretrust.cli._common import print_json as _print_json
 from oretrust.cli._common import read_text as _read_text
+from oretrust.cli.backup import register_backup_commands
 from oretrust.cli.issued import database_problem, register_issued_commands
 from oretrust.cli.registry import registry_app
 from oretrust.cli.serve import register_serve_commands
@@ -418,6 +419,7 @@ def demo(
 register_status_commands(app)  # revoke, suspend, reinstate, revocations …, status …
 register_issued_commands(app)  # issued
 register_serve_commands(app)  # serve, token …, db …
+register_backup_commands(app)  # backup, restore, heads
 
 
 def _fail(message: str, code: int) -> NoReturn:

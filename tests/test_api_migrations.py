@@ -1,5 +1,6 @@
 """Schema migrations: the initial migration builds exactly the models' tables (SQLite and
-PostgreSQL), fresh homes are stamped, an outdated schema is refused until ``db upgrade``."""
+PostgreSQL), fresh homes are stamped, an outdated or unstamped schema is refused until
+``db upgrade`` (more refusals in ``test_schema_guard.py``)."""
 
 from __future__ import annotations
 
@@ -71,14 +72,18 @@ def test_a_fresh_home_is_created_and_stamped(database_url: str, tmp_path: Path) 
         home.engine.dispose()
 
 
-def test_a_pre_migration_database_is_completed_and_stamped(tmp_path: Path) -> None:
+def test_a_pre_migration_database_is_refused_then_completed_by_db_upgrade(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'oretrust.db'}"
     engine = make_engine(url)
     SQLModel.metadata.tables["issuer"].create(engine)  # an old home: some tables, no version
+    with pytest.raises(SchemaOutdatedError, match="no schema revision"):
+        Home.open(tmp_path, database_url=url)  # not patched silently
+    assert upgrade(engine) == (None, HEAD_REVISION)
     engine.dispose()
     home = Home.open(tmp_path, database_url=url)
     with home.engine.connect() as connection:
         assert current_revision(connection) == HEAD_REVISION
+    assert _differences(home.engine) == []
     home.engine.dispose()
 
 

@@ -73,7 +73,11 @@ class Home:
         folder, url = cls.locate(path, database_url=database_url)
         folder.mkdir(parents=True, exist_ok=True)
         engine = make_engine(url)
-        create_schema(engine)
+        try:
+            create_schema(engine)
+        except BaseException:  # a refused schema leaves no connection open behind it
+            engine.dispose()
+            raise
         passphrase = settings.key_passphrase.encode() if settings.key_passphrase else None
         return cls(folder, engine, FileKeyStore(cls.keys_folder(folder), passphrase))
 

@@ -7,10 +7,10 @@ No authentication. DID documents, metadata and status lists carry ``Cache-Contro
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import text
 
 from oretrust.api import examples as ex
 from oretrust.api import publication
@@ -21,10 +21,12 @@ from oretrust.codes import Code
 from oretrust.credentials import CREDENTIAL_TYPES, get_credential_type
 from oretrust.errors import InputError, NotFoundError
 from oretrust.status.publication import DEFAULT_TTL, served_status_list
+from oretrust.store.migrate import HEAD_REVISION, current_revision
 
 __all__ = ["router"]
 
 router = APIRouter()
+_log = logging.getLogger("oretrust.api")
 
 DID_JSON = "application/did+json"
 _DID_RESPONSES = document_responses("The DID document", {DID_JSON: ex.DID_DOCUMENT}, 404)
@@ -58,12 +60,21 @@ def healthz() -> dict[str, str]:
     responses={**example_response({"status": "ready"}), **problem_responses(503)},
 )
 def readyz(home: HomeDep) -> dict[str, str]:
-    """200 when the database answers, else a 503 problem."""
+    """200 when the database answers at this service's schema revision, else a 503 problem.
+
+    The full schema was checked at start-up; a revision that changed since (a newer
+    release migrated the database under this one) makes the service unready, so a rolling
+    upgrade takes it out of rotation instead of letting its endpoints fail.
+    """
     try:
         with home.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+            revision = current_revision(connection)
     except Exception as exc:  # any database failure means "not ready"
         raise ServiceUnavailableError("the database is not reachable") from exc
+    if revision != HEAD_REVISION:
+        _log.warning("not ready: the database schema is at %s, this service needs %s",
+                     revision, HEAD_REVISION)  # fmt: skip
+        raise ServiceUnavailableError("the database schema is not this service's")
     return {"status": "ready"}
 
 

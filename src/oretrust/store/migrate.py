@@ -1,17 +1,25 @@
 """Schema versions: Alembic migrations, shared by ``Home.open`` and ``oretrust db upgrade``.
 
 The migrations live in ``oretrust/store/migrations/`` (package data); the Alembic version
-table records which one a database is at. Three cases when a database is opened
-(:func:`prepare_schema`, called by ``Home.open`` through ``create_schema``):
+table records which one a database is at. When a database is opened (:func:`prepare_schema`,
+called by ``Home.open`` through ``create_schema``, so by every command and at ``serve``'s
+start) it is never patched silently:
 
-* **fresh or pre-migration** (no version table): the tables are created from the SQLModel
-  metadata (missing ones only) and the database is stamped at :data:`HEAD_REVISION` — the
-  initial migration creates exactly these tables (a test compares them), so the CLI and the
-  demo keep working with no set-up step;
-* **current** (stamped at :data:`HEAD_REVISION`): nothing to do;
-* **outdated or unknown** revision: :class:`SchemaOutdatedError`, which tells the operator to
-  run ``oretrust db upgrade`` (:func:`upgrade`, Alembic's ``upgrade head``). ``oretrust
-  serve`` therefore refuses to start on an outdated schema.
+* **fresh** (neither a version table nor any oretrust table): the tables are created from
+  the SQLModel metadata and stamped at :data:`HEAD_REVISION` — the migrations create exactly
+  these tables (a test compares them), so the CLI and the demo need no set-up step;
+* **current** (stamped at :data:`HEAD_REVISION`, with every table and column of the models):
+  used as is;
+* **outdated, unknown or unstamped** (oretrust tables without a version table, made before
+  migrations): :class:`SchemaOutdatedError`; ``oretrust db upgrade`` (:func:`upgrade`) runs
+  the migrations, or completes and stamps an unstamped database;
+* **at the head but different** (a table or column missing: dropped by hand, a restore gone
+  wrong): :class:`SchemaMismatchError` naming what is missing; no migration can know how
+  to repair that.
+
+Creation and migration hold the schema lock (:mod:`oretrust.store.schema_lock`), in one
+transaction: concurrent openers wait (a warning says so) and nobody ever sees a migration
+half-done; one that fails is rolled back whole.
 
 Any change to a table needs a new migration and a new :data:`HEAD_REVISION`.
 """
@@ -23,7 +31,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, MetaData, String, Table, inspect, select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from oretrust.codes import Code
@@ -35,6 +42,7 @@ from oretrust.store import (  # noqa: F401  (registers every table on SQLModel.m
     status_models,
     trust_models,
 )
+from oretrust.store.schema_lock import schema_lock
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -42,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HEAD_REVISION",
     "MIGRATIONS",
+    "SchemaMismatchError",
     "SchemaOutdatedError",
     "alembic_config",
     "current_revision",
@@ -68,6 +77,12 @@ class SchemaOutdatedError(ConflictError):
     default_code = Code.SCHEMA_OUTDATED
 
 
+class SchemaMismatchError(ConflictError):
+    """The database's tables or columns are not those of the revision it is stamped at."""
+
+    default_code = Code.SCHEMA_MISMATCH
+
+
 def current_revision(connection: Connection) -> str | None:
     """The revision a database is stamped at, or None when it has no version table."""
     if _VERSIONS.name not in inspect(connection).get_table_names():
@@ -76,42 +91,56 @@ def current_revision(connection: Connection) -> str | None:
 
 
 def prepare_schema(engine: Engine) -> None:
-    """Create and stamp a fresh database; check a stamped one is current (see module doc).
+    """Create and stamp a fresh database; check that any other is current (see module doc).
 
-    Raises SchemaOutdatedError for an outdated or unknown revision.
+    A database at the head revision with the models' tables and columns is only read. Any
+    other is judged again under the schema lock (a migration running elsewhere is waited
+    for, with a warning): a fresh one is created and stamped; otherwise SchemaOutdatedError
+    (older, unknown or no revision) or SchemaMismatchError (tables or columns missing).
     """
-    for attempt in range(2):
-        try:
-            with engine.begin() as connection:
-                revision = current_revision(connection)
-                if revision is None:
-                    _create_and_stamp(connection)
-                    return
-        except DBAPIError:  # another process created the schema at the same moment
-            if attempt:
-                raise
-            continue
-        _require_current(revision)
-        return
+    with engine.connect() as connection:
+        if _judge(connection) is None:
+            return
+    with schema_lock(engine) as connection:
+        problem = _judge(connection)
+        if problem is _FRESH:
+            _create_and_stamp(connection)
+        elif isinstance(problem, Exception):
+            raise problem
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the database to :data:`HEAD_REVISION`; return ``(before, after)`` revisions.
 
-    An empty database is built by running every migration; a pre-migration database is
-    completed and stamped as :func:`prepare_schema` does.
+    Runs under the schema lock, in one transaction: a migration that fails is rolled back
+    whole and raises SchemaMismatchError naming the step and the cause. An empty database
+    is built by the migrations; a pre-migration one (tables, no version table) gets its
+    missing tables and the stamp. An unknown revision is SchemaOutdatedError; a result that
+    still differs from the models is SchemaMismatchError (and nothing is kept).
     """
     from alembic import command  # imported on demand: only upgrades need Alembic itself
 
-    with engine.begin() as connection:
+    with schema_lock(engine) as connection:
         before = current_revision(connection)
-        if before is None and inspect(connection).get_table_names():
+        if before is not None and before not in KNOWN_REVISIONS:
+            raise _unknown(before)
+        if before is None and _oretrust_tables(connection):
             _create_and_stamp(connection)
-            return None, HEAD_REVISION
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-        return before, current_revision(connection) or HEAD_REVISION
+        else:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            try:
+                command.upgrade(config, "head")
+            except Exception as exc:  # whatever the migration hit: one line, rolled back
+                raise SchemaMismatchError(
+                    f"the migration from {before or 'nothing'} to {HEAD_REVISION} failed and "
+                    f"was rolled back: {_first_line(exc)}"
+                ) from exc
+        after = current_revision(connection) or HEAD_REVISION
+        differences = _differences(connection)
+        if differences:
+            raise _mismatch(after, differences, "the upgrade was rolled back")
+        return before, after
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -136,16 +165,68 @@ def _create_and_stamp(connection: Connection) -> None:
     connection.execute(_VERSIONS.insert().values(version_num=HEAD_REVISION))
 
 
-def _require_current(revision: str | None) -> None:
-    if revision == HEAD_REVISION:
-        return
-    if revision in KNOWN_REVISIONS:
-        raise SchemaOutdatedError(
+#: :func:`_judge`'s verdict on a database with neither a version table nor oretrust tables.
+_FRESH = object()
+
+
+def _judge(connection: Connection) -> Exception | object | None:
+    """None for a current database, :data:`_FRESH` for an empty one, else the error to raise."""
+    revision = current_revision(connection)
+    if revision is None:
+        if not _oretrust_tables(connection):
+            return _FRESH
+        return SchemaOutdatedError(
+            "the database has oretrust tables but no schema revision (made before "
+            "migrations, or changed by hand): run 'oretrust db upgrade'"
+        )
+    if revision != HEAD_REVISION:
+        if revision not in KNOWN_REVISIONS:
+            return _unknown(revision)
+        return SchemaOutdatedError(
             f"the database schema is at revision {revision}, this oretrust needs "
             f"{HEAD_REVISION}: run 'oretrust db upgrade'"
         )
-    raise SchemaOutdatedError(
-        f"the database schema is at revision {revision!r}, unknown to this oretrust "
-        f"(which needs {HEAD_REVISION}): run 'oretrust db upgrade', or install the newer "
-        "oretrust that made it"
+    differences = _differences(connection)
+    if differences:
+        return _mismatch(revision, differences, "restore it from a backup, or repair it by hand")
+    return None
+
+
+def _oretrust_tables(connection: Connection) -> set[str]:
+    """The tables of this oretrust's models that the database has."""
+    return set(inspect(connection).get_table_names()) & set(SQLModel.metadata.tables)
+
+
+def _differences(connection: Connection) -> list[str]:
+    """What the models have that the database lacks: ``table``, or ``table.column``."""
+    present = _oretrust_tables(connection)
+    missing = [name for name in SQLModel.metadata.tables if name not in present]
+    reflected = inspect(connection).get_multi_columns(filter_names=sorted(present))
+    columns = {table: {c["name"] for c in found} for (_, table), found in reflected.items()}
+    for name, table in SQLModel.metadata.tables.items():
+        if name in present:
+            missing += [f"{name}.{c.name}" for c in table.columns if c.name not in columns[name]]
+    return missing
+
+
+def _mismatch(revision: str, differences: list[str], remedy: str) -> SchemaMismatchError:
+    shown = ", ".join(differences[:8])
+    if len(differences) > 8:
+        shown += f" and {len(differences) - 8} more"
+    return SchemaMismatchError(
+        f"the database schema differs from revision {revision}: it lacks {shown} "
+        f"(changed outside oretrust's migrations?): {remedy}"
     )
+
+
+def _unknown(revision: str) -> SchemaOutdatedError:
+    return SchemaOutdatedError(
+        f"the database schema is at revision {revision!r}, unknown to this oretrust "
+        f"(which needs {HEAD_REVISION}): install the newer oretrust that made it"
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0][:300] if lines else ''}"

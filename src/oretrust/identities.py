@@ -31,6 +31,7 @@ __all__ = [
     "KeyPublic",
     "add_holder",
     "add_issuer",
+    "check_signing_keys",
     "find_holder",
     "find_issuer",
     "list_holders",
@@ -186,6 +187,23 @@ def signer_for(home: Home, did: str) -> Signer:
     if record is None:
         raise NotFoundError(f"no active signing key for {did}")
     return LocalSigner(home.keys.load(record.key_ref), record.kid)
+
+
+def check_signing_keys(home: Home) -> list[str]:
+    """Load every issuer's active key now; return the ``kid`` of each one stored unencrypted.
+
+    ``oretrust serve`` runs this before it starts, so a missing or wrong
+    ``ORETRUST_KEY_PASSPHRASE`` stops the start (KeyStoreError ``KEY_PASSPHRASE_REQUIRED`` /
+    ``KEY_DECRYPTION_FAILED``) instead of a ready service whose issuance fails later.
+    """
+    with home.session() as session:
+        rows = session.exec(
+            select(KeyRecord)
+            .join(IssuerRecord, IssuerRecord.did == KeyRecord.owner_did)  # type: ignore[arg-type]
+            .where(KeyRecord.active == True)  # noqa: E712
+            .order_by(KeyRecord.id)  # type: ignore[arg-type]
+        ).all()
+    return [row.kid for row in rows if not home.keys.is_encrypted(row.key_ref)]
 
 
 def rotate_key(

@@ -181,6 +181,17 @@ class FileKeyStore:
             raise KeyStoreError(f"private key {name!r} has an unsupported type")
         return key
 
+    @property
+    def encrypts(self) -> bool:
+        """Whether this store has a passphrase (new keys are encrypted with it)."""
+        return self._passphrase is not None
+
+    def is_encrypted(self, name: str) -> bool:
+        """Whether key ``name`` is stored encrypted; it is loaded first, so a missing key or
+        a missing or wrong passphrase raises KeyStoreError here, as :meth:`load` does."""
+        self.load(name)
+        return b"ENCRYPTED" in self._path(name).read_bytes().split(b"\n", 1)[0]
+
     def signer(self, name: str, kid: str) -> LocalSigner:
         """A signer for a stored key, published under the DID URL ``kid``."""
         return LocalSigner(self.load(name), kid)

@@ -1,14 +1,16 @@
 """The application factory: ``create_app(settings)`` builds the FastAPI app; nothing at import.
 
 The lifespan opens the home (database engine, key store, DID resolver) and puts it on
-``app.state``; a database at an outdated schema revision stops the start-up with
-SchemaOutdatedError (run ``oretrust db upgrade``). It then re-signs stale status lists once
-and starts a background task that does so every ``status_refresh_seconds`` (cancelled at
-shutdown): the service is the revocation side's scheduler, so lists never expire while it
-runs, and no request — least of all a verification — ever has to sign one. Routers
-aggregate the routes (``routes_*``), the problem table maps every error
-(:mod:`oretrust.api.problems`), and the middleware adds the body limit, the optional rate
-limit and the audit log.
+``app.state``; a database at another schema revision stops the start-up with
+SchemaOutdatedError (run ``oretrust db upgrade``), one whose tables differ with
+SchemaMismatchError, and an issuer key that cannot be loaded (``ORETRUST_KEY_PASSPHRASE``
+missing or wrong) with KeyStoreError; unencrypted keys are logged as a warning. It then
+re-signs stale status lists once and starts a background task that does so every
+``status_refresh_seconds`` (cancelled at shutdown): the service is the revocation side's
+scheduler, so lists never expire while it runs, and no request — least of all a
+verification — ever has to sign one. Routers aggregate the routes (``routes_*``), the
+problem table maps every error (:mod:`oretrust.api.problems`), and the middleware adds the
+body limit, the optional rate limit and the audit log.
 
 ``uvicorn --workers N`` imports :func:`create_app_from_env` (a factory) in every worker; the
 settings then come from ``ORETRUST_*`` variables, which ``oretrust serve`` sets.
@@ -36,6 +38,7 @@ from oretrust.api.problems import install_problem_handlers
 from oretrust.api.schemas import ProblemPublic
 from oretrust.api.settings import ServiceSettings
 from oretrust.home import Home
+from oretrust.identities import check_signing_keys
 from oretrust.status.publication import refresh_status_lists
 
 __all__ = ["create_app", "create_app_from_env"]
@@ -72,9 +75,7 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        home = await anyio.to_thread.run_sync(
-            lambda: Home.open(settings.home, database_url=settings.database_url)
-        )
+        home = await anyio.to_thread.run_sync(lambda: _open_home(settings))
         app.state.home = home
         await _refresh_status_lists(app)
         refresher = asyncio.create_task(
@@ -117,6 +118,33 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None =
 def create_app_from_env() -> FastAPI:
     """The factory ``uvicorn --factory`` calls in each worker: settings from ``ORETRUST_*``."""
     return create_app(ServiceSettings())
+
+
+def _open_home(settings: ServiceSettings) -> Home:
+    """Open the home and load every issuer's active key, so that a schema this code does not
+    match or a missing or wrong ``ORETRUST_KEY_PASSPHRASE`` stops the start instead of a
+    ready service that fails each request; warn when private keys are unencrypted."""
+    home = Home.open(settings.home, database_url=settings.database_url)
+    try:
+        unencrypted = check_signing_keys(home)
+    except BaseException:
+        home.engine.dispose()
+        raise
+    if unencrypted:
+        _log.warning(
+            "%d private signing key(s) stored unencrypted in %s (%s): anyone who can read "
+            "the folder can sign as these issuers; keep keys encrypted with "
+            "ORETRUST_KEY_PASSPHRASE",
+            len(unencrypted),
+            home.keys.folder,
+            ", ".join(unencrypted[:5]) + (", …" if len(unencrypted) > 5 else ""),
+        )
+    elif not home.keys.encrypts:
+        _log.warning(
+            "ORETRUST_KEY_PASSPHRASE is not set: keys created in %s are stored unencrypted",
+            home.keys.folder,
+        )
+    return home
 
 
 async def _refresh_status_lists(app: FastAPI) -> None:

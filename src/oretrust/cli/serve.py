@@ -27,6 +27,7 @@ from rich.table import Table
 from oretrust.cli._common import HomeOpt, JsonOpt
 from oretrust.cli._common import now as _now
 from oretrust.home import Home
+from oretrust.identities import check_signing_keys
 from oretrust.store.db import make_engine
 from oretrust.store.migrate import HEAD_REVISION, current_revision, upgrade
 
@@ -47,15 +48,19 @@ def serve(
 ) -> None:
     """Serve the home's HTTP API (docs at /docs, OpenAPI at /openapi.json).
 
-    Refuses to start when the database schema is outdated (run 'oretrust db upgrade').
+    Refuses to start when the database schema is not this oretrust's (run 'oretrust db
+    upgrade') or an issuer's key cannot be loaded (ORETRUST_KEY_PASSPHRASE missing or wrong).
     Several workers need a shared database (ORETRUST_DATABASE_URL, PostgreSQL).
     """
     import uvicorn
 
     from oretrust.api import ServiceSettings, create_app
 
-    opened = Home.open(home)  # creates a fresh database; SchemaOutdatedError if outdated
-    opened.engine.dispose()
+    opened = Home.open(home)  # creates a fresh database; refuses another schema
+    try:
+        check_signing_keys(opened)  # KeyStoreError: no passphrase, or the wrong one
+    finally:
+        opened.engine.dispose()
     settings = ServiceSettings(home=opened.path)
     common = {"host": host, "port": port, "log_level": log_level, "proxy_headers": False}
     if workers == 1:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from oretrust.errors import InputError, KeyStoreError, NotFoundError
+from oretrust.errors import InputError, KeyStoreError
 from oretrust.formats.jws import parse_compact, sign_compact, verify_signature
 from oretrust.home import Home
 from oretrust.hosted_dids import did_resolver
@@ -136,12 +136,69 @@ def test_compromised_key_rejects_what_it_signed_after(tmp_path: Path, now: datet
     home = _ministry(tmp_path, now)
     before = _signed_at(home, now)
     after = _signed_at(home, now + timedelta(days=10))  # e.g. a stolen key used later
-    mark_key_compromised(home, "did:web:mines.example#key-1", as_of=now + timedelta(days=5))
+    mark_key_compromised(
+        home, "did:web:mines.example#key-1", as_of=now + timedelta(days=5), now=now
+    )
     verifier = Verifier(did_resolver(home, allow_network=False))
     ok = verifier.check_credential(before, now=now + timedelta(days=20))
     bad = verifier.check_credential(after, now=now + timedelta(days=20))
     assert ok.verified, ok.to_dict()
     assert not bad.verified
     assert bad.code == "KEY_COMPROMISED"
-    with pytest.raises(NotFoundError, match="no active signing key"):
-        signer_for(home, "did:web:mines.example")
+    assert signer_for(home, "did:web:mines.example").kid == "did:web:mines.example#key-2"
+
+
+def test_compromising_the_only_active_key_makes_a_new_key_active(
+    tmp_path: Path, now: datetime
+) -> None:
+    """In the same step: the issuer can sign (and re-sign its lists) at once, and what the
+    new key signs verifies while the stolen key's signatures from then on do not."""
+    home = _ministry(tmp_path, now)
+    stolen = mark_key_compromised(home, "did:web:mines.example#key-1", as_of=now, now=now)
+    assert stolen.compromised_at == now and not stolen.active
+    keys = list_keys(home, "did:web:mines.example")
+    assert [(k.kid, k.active, k.compromised_at) for k in keys] == [
+        ("did:web:mines.example#key-1", False, now),
+        ("did:web:mines.example#key-2", True, None),
+    ]
+    assert keys[1].public_jwk != keys[0].public_jwk
+    fresh = _signed_at(home, now + timedelta(minutes=1))
+    assert parse_compact(fresh).unverified_header["kid"] == "did:web:mines.example#key-2"
+    verifier = Verifier(did_resolver(home, allow_network=False))
+    assert verifier.check_credential(fresh, now=now + timedelta(minutes=2)).verified
+
+
+def test_compromising_a_retired_key_makes_no_new_key(tmp_path: Path, now: datetime) -> None:
+    home = _ministry(tmp_path, now)
+    rotate_key(home, "ministry", now=now)
+    mark_key_compromised(home, "did:web:mines.example#key-1", as_of=now, now=now)
+    keys = list_keys(home, "did:web:mines.example")
+    assert [(k.kid, k.active) for k in keys] == [
+        ("did:web:mines.example#key-1", False),
+        ("did:web:mines.example#key-2", True),
+    ]
+
+
+def test_cli_compromise_key_leaves_the_issuer_able_to_issue(tmp_path: Path) -> None:
+    """``oretrust issuer compromise-key`` on the only key: a new one is active at once, the
+    issuer's status list is re-signed with it, and what it issues next verifies."""
+    from conftest import run_oretrust
+    from oretrust.credentials import EXAMPLES
+
+    home, subject = str(tmp_path / "home"), tmp_path / "subject.json"
+    subject.write_text(json.dumps(EXAMPLES["MiningLicenceCredential"]))
+    issue = ("issue", "--issuer", "ministry", "--type", "MiningLicenceCredential")
+    added = run_oretrust("issuer", "add", "ministry", "--display-name", "Mines", "--home", home)
+    assert added.returncode == 0, added.stderr
+    assert run_oretrust(*issue, "--subject", str(subject), "--home", home).returncode == 0
+    kid = "did:web:localhost%3A8000:issuers:ministry#key-1"
+    compromised = run_oretrust(
+        "issuer", "compromise-key", kid, "--as-of", "2020-01-01T00:00:00Z", "--home", home
+    )
+    assert compromised.returncode == 0, compromised.stderr
+    assert "active key is now did:web:localhost%3A8000:issuers:ministry#key-2" in compromised.stdout
+    token = tmp_path / "after.jwt"
+    issued = run_oretrust(*issue, "--subject", str(subject), "--out", str(token), "--home", home)
+    assert issued.returncode == 0, issued.stderr
+    verified = run_oretrust("verify", str(token), "--json", "--home", home)
+    assert verified.returncode == 0, verified.stdout  # its status list verifies too

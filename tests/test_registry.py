@@ -454,7 +454,9 @@ def test_events_signed_after_the_key_was_compromised_detected(home: Home) -> Non
 
     accredit_ministry(home)
     assert registry.verify_log(home).ok
-    mark_key_compromised(home, list_keys(home, REGISTRY)[0].kid, as_of=at("2026-01-01"))
+    mark_key_compromised(
+        home, list_keys(home, REGISTRY)[0].kid, as_of=at("2026-01-01"), now=at("2026-01-02")
+    )
     result = registry.verify_log(home)
     assert not result.ok
     assert any("compromised as of 2026-01-01" in problem for problem in result.problems)

@@ -227,7 +227,7 @@ def test_trust_list_signed_with_a_compromised_registry_key_refused(
 
     token = registry.export_trust_list(home, now=now)
     kid = list_keys(home, REGISTRY)[0].kid
-    mark_key_compromised(home, kid, as_of=now - timedelta(hours=1))
+    mark_key_compromised(home, kid, as_of=now - timedelta(hours=1), now=now)
     updated = StaticDidResolver(
         {REGISTRY: did_resolver(home, allow_network=False).resolve(REGISTRY)}
     )
@@ -243,7 +243,9 @@ def test_trust_list_signed_before_the_key_was_compromised_accepted(
     from oretrust.identities import list_keys, mark_key_compromised
 
     token = registry.export_trust_list(home, now=now)
-    mark_key_compromised(home, list_keys(home, REGISTRY)[0].kid, as_of=now + timedelta(hours=1))
+    mark_key_compromised(
+        home, list_keys(home, REGISTRY)[0].kid, as_of=now + timedelta(hours=1), now=now
+    )
     updated = StaticDidResolver(
         {REGISTRY: did_resolver(home, allow_network=False).resolve(REGISTRY)}
     )

@@ -218,26 +218,44 @@ def rotate_key(
                 record.active = False
                 record.retired_at = as_utc(now)
                 session.add(record)
-        record = _new_key(
-            home, session, issuer.did, f"{issuer.did}#key-{len(existing) + 1}", algorithm, now
-        )
+        record = _new_key(home, session, issuer.did, _next_kid(session, issuer.did), algorithm, now)
         session.commit()
         return KeyPublic(record.kid, record.algorithm, True, record.public_jwk, now, None)
 
 
-def mark_key_compromised(home: Home, kid: str, *, as_of: datetime) -> KeyPublic:
-    """Mark a key compromised as of ``as_of``; it can no longer sign."""
+def mark_key_compromised(home: Home, kid: str, *, as_of: datetime, now: datetime) -> KeyPublic:
+    """Mark a key compromised as of ``as_of``; it can no longer sign.
+
+    When it was an issuer's active key, a new key (created ``now``) becomes active in the
+    same transaction: the issuer is never left unable to sign its status lists or issue
+    (and the lists its stolen key signed are re-signed with the new one at once). A
+    holder's key is its did:jwk, so a holder gets no replacement. Raises NotFoundError.
+    """
     with home.session() as session:
         record = session.exec(select(KeyRecord).where(KeyRecord.kid == kid)).first()
         if record is None:
             raise NotFoundError(f"no key {kid!r} in this home")
+        replace = record.active and _is_issuer(session, record.owner_did)
         record.compromised_at = as_utc(as_of)
         record.active = False
         session.add(record)
+        if replace:
+            did = record.owner_did
+            _new_key(home, session, did, _next_kid(session, did), record.algorithm, now)
         session.commit()
         return KeyPublic(
             record.kid, record.algorithm, False, record.public_jwk, record.created_at, as_of
         )
+
+
+def _is_issuer(session: Session, did: str) -> bool:
+    return session.exec(select(IssuerRecord.did).where(IssuerRecord.did == did)).first() is not None
+
+
+def _next_kid(session: Session, did: str) -> str:
+    """``<did>#key-<n>``: the issuer's next key number (its keys are never deleted)."""
+    count = len(session.exec(select(KeyRecord.id).where(KeyRecord.owner_did == did)).all())
+    return f"{did}#key-{count + 1}"
 
 
 def _new_key(

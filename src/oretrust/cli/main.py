@@ -135,13 +135,19 @@ def issuer_compromise_key(
     as_of: Annotated[str, typer.Option("--as-of", help="When the key was compromised (ISO 8601).")],
     home: HomeOpt = None,
 ) -> None:
-    """Mark a key compromised as of a time: what it signed from then on fails verification."""
+    """Mark a key compromised as of a time: what it signed from then on fails verification.
+
+    An issuer's active key is replaced by a new active key in the same step.
+    """
     moment = _parse_time(as_of, "--as-of")
     assert moment is not None
     opened = _open(home)
-    identities.mark_key_compromised(opened, kid, as_of=moment)
+    key = identities.mark_key_compromised(opened, kid, as_of=moment, now=_now())
     refresh_status_lists(opened, now=_now())  # lists it signed from then on no longer verify
     out.print(f"{kid} marked compromised as of {moment.isoformat()}")
+    active = [k.kid for k in identities.list_keys(opened, kid.split("#")[0]) if k.active]
+    if active and key.kid not in active:
+        out.print(f"active key is now {active[0]}")
 
 
 @holder_app.command("add")

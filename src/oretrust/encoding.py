@@ -6,8 +6,10 @@ padding, and JSON that is an object when an object is expected. Every failure is
 
 :func:`loads_json` is the one entry point for JSON read from a token (JWS headers and
 payloads, SD-JWT disclosures, KB-JWTs, did:jwk keys): UTF-8 only, no ``NaN``/``Infinity``,
-and nesting bounded by :data:`MAX_JSON_DEPTH` *before* Python's recursive parser runs, so a
-10,000-deep document is a clear error instead of a ``RecursionError``.
+nesting bounded by :data:`MAX_JSON_DEPTH` *before* Python's recursive parser runs, so a
+10,000-deep document is a clear error instead of a ``RecursionError``, and no string holding a
+NUL or a lone surrogate (:func:`forbidden_character`): PostgreSQL cannot store a NUL, and a
+lone surrogate has no UTF-8 form, so a report or an answer echoing one could not be written.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "b64url_encode",
     "canonical_json",
     "exceeds_json_depth",
+    "forbidden_character",
     "json_object",
     "json_object_from_b64url",
     "loads_json",
@@ -44,6 +47,10 @@ _B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 # A string (always matched: to its closing quote or to the end, so no position is rescanned
 # and the scan stays linear) or one bracket. Possessive quantifiers: no backtracking.
 _JSON_STRUCTURE = re.compile(r'"(?:[^"\\]++|\\.?)*+(?:"|\Z)|[\[\]{}]', re.DOTALL)
+# One JSON escape (a \\uXXXX captured), a raw NUL or a raw surrogate. Matched left to right,
+# so an escaped backslash is consumed whole and never starts an escape of its own.
+_ESCAPE_OR_FORBIDDEN = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|.)|[\x00\ud800-\udfff]", re.DOTALL)
+_NUL, _LONE_SURROGATE = "a NUL character", "a lone surrogate"
 
 
 def b64url_encode(data: bytes) -> str:
@@ -80,6 +87,32 @@ def exceeds_json_depth(text: str, max_depth: int) -> bool:
     return False
 
 
+def forbidden_character(text: str) -> str | None:
+    """What is wrong with ``text`` (a JSON text, or any string) if it holds a NUL character or
+    a lone surrogate, raw or written as a ``\\u`` escape; None when it holds neither.
+
+    A linear scan of the escapes only. Outside JSON strings a backslash is a syntax error the
+    parser reports anyway, so the scan need not know where strings begin.
+    """
+    high_end = -1  # where the last high-surrogate escape ended, awaiting its low half
+    for match in _ESCAPE_OR_FORBIDDEN.finditer(text):
+        hex_digits = match.group(1)
+        if hex_digits is None and not match.group().startswith("\\"):
+            return _NUL if match.group() == "\x00" else _LONE_SURROGATE
+        unit = int(hex_digits, 16) if hex_digits is not None else -1
+        if high_end >= 0:
+            if match.start() != high_end or not 0xDC00 <= unit <= 0xDFFF:
+                return _LONE_SURROGATE
+            high_end = -1
+        elif unit == 0:
+            return _NUL
+        elif 0xD800 <= unit <= 0xDBFF:
+            high_end = match.end()
+        elif 0xDC00 <= unit <= 0xDFFF:
+            return _LONE_SURROGATE
+    return _LONE_SURROGATE if high_end >= 0 else None
+
+
 def loads_json(
     raw: bytes | str,
     what: str,
@@ -93,7 +126,8 @@ def loads_json(
 
     UTF-8 only (RFC 8259 §8.1); ``NaN``, ``Infinity`` and numbers that overflow to infinity
     are refused (they are not JSON numbers and would reach date arithmetic as numbers no
-    clock can hold); nesting beyond ``max_depth`` raises ``too_deep_code``;
+    clock can hold), and so is a NUL or a lone surrogate (:func:`forbidden_character`);
+    nesting beyond ``max_depth`` raises ``too_deep_code``;
     ``unique_keys`` refuses duplicate member names. Every failure is a
     :class:`MalformedTokenError` (``code`` unless it is the depth).
     """
@@ -104,6 +138,9 @@ def loads_json(
             raise MalformedTokenError(f"{what} is not UTF-8", code=code) from exc
     if exceeds_json_depth(raw, max_depth):
         raise MalformedTokenError(f"{what} nests deeper than {max_depth}", code=too_deep_code)
+    forbidden = forbidden_character(raw)
+    if forbidden is not None:
+        raise MalformedTokenError(f"{what} holds {forbidden} in a string", code=code)
     try:
         return json.loads(
             raw,

@@ -1,12 +1,16 @@
-"""ASGI middleware of the service: request body limits and an optional per-client rate limit.
+"""ASGI middleware of the service: request limits and an optional per-client rate limit.
 
 Both answer with problem+json (:func:`oretrust.api.problems.problem_response`) before the
 request reaches a route.
 
-* :class:`BodyLimitMiddleware` reads the body (declared or chunked) up to ``max_bytes`` and
+* :class:`BodyLimitMiddleware` refuses a path or query holding a NUL character (400
+  ``INVALID_CHARACTER``), reads the body (declared or chunked) up to ``max_bytes`` and
   answers 413 beyond it; a JSON body nested deeper than ``max_depth`` (the bound on token
   JSON, :data:`~oretrust.encoding.MAX_JSON_DEPTH`) is a 400 ``REQUEST_TOO_DEEP``, decided by a
-  linear scan before any recursive parser sees it. The route then reads the buffered body.
+  linear scan before any recursive parser sees it, and one whose strings hold a NUL or a lone
+  surrogate a 400 ``INVALID_CHARACTER`` (PostgreSQL cannot store a NUL, so SQLite and
+  PostgreSQL homes answer alike; a lone surrogate has no UTF-8 form, so no answer or stored
+  credential could carry it). The route then reads the buffered body.
 * :class:`RateLimitMiddleware` counts requests per client in fixed windows and answers 429
   with ``Retry-After``. The client is the peer address; ``X-Forwarded-For`` is believed only
   when the peer is a configured trusted proxy (then the right-most address that is not a
@@ -26,13 +30,15 @@ from collections.abc import Callable, Sequence
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from oretrust.api.problems import (
+    InvalidCharacterError,
     PayloadTooLargeError,
     RateLimitedError,
     RequestTooDeepError,
     problem_response,
 )
 from oretrust.api.settings import RateLimit
-from oretrust.encoding import MAX_JSON_DEPTH, exceeds_json_depth
+from oretrust.encoding import MAX_JSON_DEPTH, exceeds_json_depth, forbidden_character
+from oretrust.errors import InputError
 
 __all__ = ["BodyLimitMiddleware", "RateLimitMiddleware", "RateLimiter", "client_address"]
 
@@ -54,6 +60,10 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if _nul_in_target(scope):
+            error = InvalidCharacterError("the request path or query holds a NUL character")
+            await problem_response(error)(scope, receive, send)
+            return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await self._refuse(scope, receive, send)
@@ -73,9 +83,9 @@ class BodyLimitMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if _nests_too_deep(scope, body, self.max_depth):
-            error = RequestTooDeepError(f"the JSON request body nests deeper than {self.max_depth}")
-            await problem_response(error)(scope, receive, send)
+        refused = _body_error(scope, body, self.max_depth)
+        if refused is not None:
+            await problem_response(refused)(scope, receive, send)
             return
         replayed = False
 
@@ -93,17 +103,31 @@ class BodyLimitMiddleware:
         await problem_response(error)(scope, receive, send)
 
 
-def _nests_too_deep(scope: Scope, body: bytes, max_depth: int) -> bool:
-    """Whether a JSON body (``application/json`` or ``…+json``) nests deeper than ``max_depth``.
+def _nul_in_target(scope: Scope) -> bool:
+    """Whether the decoded path, or the query string raw or percent-decoded, holds a NUL."""
+    query = bytes(scope.get("query_string", b""))
+    return "\x00" in str(scope.get("path", "")) or b"\x00" in query or b"%00" in query
 
-    Latin-1 keeps every byte, and no byte of a multi-byte UTF-8 character is a bracket or a
-    quote, so the scan sees the structure exactly whatever the body's encoding errors.
+
+def _body_error(scope: Scope, body: bytes, max_depth: int) -> InputError | None:
+    """Why a JSON body (``application/json`` or ``…+json``) is refused: nested deeper than
+    ``max_depth``, or a string holding a NUL or a lone surrogate; None when it is not.
+
+    Latin-1 keeps every byte, and no byte of a multi-byte UTF-8 character is a bracket, a
+    quote, a backslash or a NUL, so both scans see the structure and the escapes exactly
+    whatever the body's encoding errors (which the JSON parser then reports).
     """
     declared = dict(scope.get("headers", [])).get(b"content-type", b"")
     media_type = bytes(declared).split(b";", 1)[0].strip().lower()
     if media_type != b"application/json" and not media_type.endswith(b"+json"):
-        return False
-    return exceeds_json_depth(body.decode("latin-1"), max_depth)
+        return None
+    text = body.decode("latin-1")
+    if exceeds_json_depth(text, max_depth):
+        return RequestTooDeepError(f"the JSON request body nests deeper than {max_depth}")
+    forbidden = forbidden_character(text)
+    if forbidden is not None:
+        return InvalidCharacterError(f"a string of the JSON request body holds {forbidden}")
+    return None
 
 
 class RateLimiter:

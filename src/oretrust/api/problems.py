@@ -17,6 +17,7 @@ a **500** whose detail says nothing about the internals (the log has them).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any, Final
@@ -45,6 +46,7 @@ from oretrust.errors import (
 __all__ = [
     "PROBLEMS",
     "PROBLEM_MEDIA_TYPE",
+    "InvalidCharacterError",
     "PayloadTooLargeError",
     "RateLimitedError",
     "RequestTooDeepError",
@@ -68,6 +70,12 @@ class RequestTooDeepError(InputError):
     """The JSON request body nests deeper than the service parses (a 400, never a 500)."""
 
     default_code = Code.REQUEST_TOO_DEEP
+
+
+class InvalidCharacterError(InputError):
+    """A request string holds a NUL character or a lone surrogate (a 400 on every database)."""
+
+    default_code = Code.INVALID_CHARACTER
 
 
 class RateLimitedError(OreTrustError):
@@ -118,6 +126,18 @@ _HTTP_CODES = {
 _INTERNAL = "an internal error occurred; it has been logged"
 
 
+class _ProblemJSONResponse(JSONResponse):
+    """A problem+json answer that renders whatever its detail holds: a string UTF-8 cannot
+    encode (a lone surrogate a caller sent) is written as a JSON escape instead of turning
+    the answer itself into a 500."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 def _lookup(exc: BaseException) -> tuple[int, str]:
     for cls in type(exc).__mro__:
         if cls in PROBLEMS:
@@ -157,7 +177,9 @@ def problem_response(exc: BaseException) -> JSONResponse:
         "code": code,
         **extra,
     }
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+    return _ProblemJSONResponse(
+        body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

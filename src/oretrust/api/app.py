@@ -32,6 +32,7 @@ from fastapi.openapi.utils import get_openapi
 
 from oretrust import __version__
 from oretrust.api import routes_issuer, routes_public, routes_registry, routes_verify
+from oretrust.api.access_log import install_access_log_filter
 from oretrust.api.audit import AuditMiddleware
 from oretrust.api.middleware import BodyLimitMiddleware, RateLimiter, RateLimitMiddleware
 from oretrust.api.problems import install_problem_handlers
@@ -97,6 +98,7 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None =
     )
     app.state.settings = settings
     app.state.clock = clock or _system_clock
+    install_access_log_filter()  # no secret sent in a query string reaches the access log
     install_problem_handlers(app)
     app.include_router(routes_public.router)
     app.include_router(routes_verify.router)

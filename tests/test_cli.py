@@ -251,3 +251,37 @@ def test_private_keys_never_in_the_database(registry: dict[str, Any]) -> None:
     database = (registry["home"] / "oretrust.db").read_bytes()
     assert b"PRIVATE KEY" not in database
     assert b'"d"' not in database
+
+
+def test_quiet_prints_only_the_id_for_scripts(registry: dict[str, Any], tmp_path: Path) -> None:
+    """``--quiet`` is for ``ID=$(oretrust …)``: the DID or credential id alone on stdout."""
+    holder = run(registry["home"], "holder", "add", "quiet-one", "--display-name", "Q", "--quiet")
+    assert holder.returncode == 0, holder.stderr
+    assert holder.stdout.strip().startswith("did:jwk:") and "\n" not in holder.stdout.strip()
+    subject = tmp_path / "licence.json"
+    subject.write_text(json.dumps(registry["subject"]))
+    out = tmp_path / "quiet.jwt"
+    issued = issue_licence(
+        registry["home"], str(subject), "--holder", "kivu", "--out", str(out), "-q"
+    )
+    assert issued.returncode == 0, issued.stderr
+    credential_id = issued.stdout.strip()
+    assert credential_id.startswith("urn:uuid:") and " " not in credential_id
+    shown = run(registry["home"], "status", "show", credential_id)
+    assert shown.returncode == 0, shown.stderr
+    lost = issue_licence(registry["home"], str(subject), "--holder", "kivu", "--quiet")
+    assert "--out" in assert_one_line_error(lost, 2)  # the token would go nowhere
+
+
+def test_schema_example_is_a_subject_that_issues(registry: dict[str, Any]) -> None:
+    example = run_oretrust("schema", "MineralOriginCertificate", "--example")
+    assert example.returncode == 0, example.stderr
+    assert json.loads(example.stdout)["lotId"]
+    issued = run(
+        registry["home"], "issue", "--issuer", "ministry", "--type", "MineralOriginCertificate",
+        "--subject", "-", "--holder-did", json.loads(example.stdout)["exporter"]["id"],
+        "--out", str(registry["home"] / "example.jwt"), stdin=example.stdout,
+    )  # fmt: skip
+    assert issued.returncode == 0, issued.stderr
+    unknown = run_oretrust("schema", "NoSuchCredential", "--example")
+    assert_one_line_error(unknown, 2)

@@ -22,6 +22,10 @@ HomeOpt = Annotated[
     typer.Option("--home", envvar="ORETRUST_HOME", help="The registry home folder (default: .)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print only the id made, for scripts: ID=$(oretrust …)."),
+]
 
 
 def now() -> datetime:

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from oretrust import holder as holder_service
 from oretrust import identities
-from oretrust.cli._common import HomeOpt, JsonOpt
+from oretrust.cli._common import HomeOpt, JsonOpt, QuietOpt
 from oretrust.cli._common import now as _now
 from oretrust.cli._common import parse_time as _parse_time
 from oretrust.cli._common import print_json as _print_json
@@ -31,7 +31,7 @@ from oretrust.cli.status import register_status_commands
 from oretrust.cli.trust import trust_app
 from oretrust.cli.wallet import wallet_app
 from oretrust.codes import Code
-from oretrust.credentials import CREDENTIAL_TYPES, get_credential_type
+from oretrust.credentials import CREDENTIAL_TYPES, EXAMPLES, get_credential_type
 from oretrust.errors import InputError, InvalidCredentialError, NotFoundError, OreTrustError
 from oretrust.home import Home
 from oretrust.hosted_dids import did_resolver
@@ -157,12 +157,15 @@ def holder_add(
     alg: Annotated[str, typer.Option(help="EdDSA (default) or ES256.")] = "EdDSA",
     home: HomeOpt = None,
     as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Register a holder with a new did:jwk key."""
+    """Register a holder with a new did:jwk key (--quiet prints only the DID)."""
     created = identities.add_holder(
         _open(home), name, display_name=display_name, now=_now(), algorithm=alg
     )
-    if as_json:
+    if quiet:
+        out.print(created.did, markup=False, highlight=False, soft_wrap=True)
+    elif as_json:
         _print_json(created.__dict__)
     else:
         out.print(f"holder {created.name}: {created.did}")
@@ -216,14 +219,18 @@ def issue(
     ] = "vc+jwt",
     home: HomeOpt = None,
     as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Issue a credential as vc+jwt, or as SD-JWT VC with its type's disclosure profile.
+    """Issue a credential as vc+jwt, or as SD-JWT VC with its type's disclosure profile
+    (--quiet prints only its id).
 
     A holder on its own node is named by --holder-did: its did:jwk / did:key resolves here
     with no network, a did:web through this home's resolver; the SD-JWT VC's ``cnf`` is that
     DID's key, and this home never holds the holder's private key."""
     if holder is not None and holder_did is not None:
         raise InputError("give --holder or --holder-did, not both", code=Code.INVALID_INPUT)
+    if quiet and output is None:
+        raise InputError("--quiet prints only the id: give --out for the credential")
     if holder_did is not None and not holder_did.startswith("did:"):
         raise InputError(
             f"--holder-did must be a DID, not {holder_did[:80]!r}", code=Code.INVALID_INPUT
@@ -254,7 +261,9 @@ def issue(
         holder_service.receive_credential(opened, holder_record.name, issued.token, now=now)
     if output:
         output.write_text(issued.token + "\n", encoding="utf-8")
-    if as_json:
+    if quiet:
+        out.print(issued.id, markup=False, highlight=False)
+    elif as_json:
         _print_json(
             {
                 "id": issued.id,
@@ -398,13 +407,18 @@ def schema(
     credential_type: Annotated[
         str | None, typer.Argument(help="A credential type; omit to list the types.")
     ] = None,
+    example: Annotated[
+        bool, typer.Option("--example", help="Print an example credentialSubject instead.")
+    ] = False,
 ) -> None:
-    """Print the JSON Schema of a credential type, or list the types."""
+    """Print the JSON Schema of a credential type, or list the types; --example prints a
+    subject that validates, to edit into the one you issue."""
     if credential_type is None:
         for name, known in CREDENTIAL_TYPES.items():
             out.print(f"{name}: {known.description}")
         return
-    _print_json(get_credential_type(credential_type).json_schema())
+    known = get_credential_type(credential_type)
+    _print_json(EXAMPLES[known.name] if example else known.json_schema())
 
 
 @app.command()

@@ -19,6 +19,8 @@ and, where the database matters, on PostgreSQL:
 from __future__ import annotations
 
 import json
+import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +39,7 @@ from api_support import (
     origin_certificate,
     postgres_schema,
 )
+from oretrust import registry
 from oretrust.api import create_app
 from oretrust.encoding import b64url_decode, b64url_encode, forbidden_character
 from oretrust.formats.vc_jwt import sign_presentation
@@ -402,3 +405,61 @@ def test_forbidden_character_agrees_with_what_the_parser_reads(pieces: list[str]
     except UnicodeEncodeError:
         expected = True
     assert (forbidden_character(text) is not None) is expected, text
+
+
+# ------------------------------------------- 4. concurrent registry writers (registry_event.seq)
+WRITERS, WRITES = 8, 10
+
+
+def test_concurrent_accreditations_all_succeed_and_the_log_verifies(
+    api: ApiClient, cast: Cast
+) -> None:
+    """Eight clients accrediting at once (the app runs each request in its own thread): every
+    request is a 201, the log's ``seq`` stays contiguous and the log verifies."""
+    statuses: list[int] = []
+
+    def writer(number: int) -> None:
+        for write in range(WRITES):
+            body = {
+                "entity_id": f"did:web:writer-{number}-{write}.example",
+                "credential_type": "MineralOriginCertificate",
+                "jurisdiction": "CD",
+            }
+            response = api.post("/registry/accreditations", json=body, headers=cast.auth("admin"))
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Counter(statuses) == {201: WRITERS * WRITES}
+    events = registry.history(cast.home)
+    assert [event.seq for event in events] == list(range(1, len(events) + 1))
+    verification = registry.verify_log(cast.home)
+    assert verification.ok, verification.problems
+
+
+def test_concurrent_duplicate_accreditations_grant_exactly_one(api: ApiClient, cast: Cast) -> None:
+    """The "already accredited" rule is judged under the same lock: of eight identical
+    requests at once one is granted, the others are 409 ``ALREADY_ACCREDITED``."""
+    body = {
+        "entity_id": "did:web:duplicate.example",
+        "credential_type": "MineralOriginCertificate",
+        "jurisdiction": "CD",
+    }
+    answers: list[Any] = []
+
+    def writer() -> None:
+        answers.append(api.post("/registry/accreditations", json=body, headers=cast.auth("admin")))
+
+    threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Counter(answer.status_code for answer in answers) == {201: 1, 409: WRITERS - 1}
+    refused = {answer.json()["code"] for answer in answers if answer.status_code == 409}
+    assert refused == {"ALREADY_ACCREDITED"}
+    held = registry.list_accreditations(cast.home, entity_id=body["entity_id"])
+    assert len(held) == 1

@@ -41,6 +41,7 @@ from oretrust.registry._model import format_time, parse_time
 from oretrust.registry._store import load_state, load_subject, registry_did_of, store_subject
 from oretrust.store.db import as_utc
 from oretrust.store.registry_models import RegistryEventRecord
+from oretrust.store.write_lock import lock_for_writing
 
 __all__ = [
     "EVENT_TYP",
@@ -51,6 +52,7 @@ __all__ = [
     "compromised_as_of",
     "head_of",
     "history",
+    "lock_log",
     "registry_change",
     "verify_log",
 ]
@@ -117,6 +119,15 @@ def head_of(session: Session) -> tuple[int, str]:
     return (row.seq, row.hash) if row else (0, GENESIS_PREV)
 
 
+def lock_log(session: Session) -> None:
+    """Hold the event log's write lock for the rest of ``session``'s transaction.
+
+    Every writer takes it before reading the head or the subject's rows, so concurrent
+    changes queue instead of racing for the next ``seq`` (see :mod:`oretrust.store.write_lock`).
+    """
+    lock_for_writing(session, "registry_event")
+
+
 def append_event(
     home: Home,
     session: Session,
@@ -132,8 +143,9 @@ def append_event(
 ) -> dict[str, Any]:
     """Apply an event to ``state`` (raising if the lifecycle forbids it), sign and stage it.
 
-    The caller writes the changed projection rows and commits; a concurrent writer that took
-    the same ``seq`` makes the commit fail, which :func:`commit` turns into ConflictError.
+    The caller holds the log's lock (:func:`lock_log`), writes the changed projection rows and
+    commits; a writer that took the same ``seq`` anyway (a database with no lock) makes the
+    write fail, which :func:`registry_change` and :func:`commit` turn into ConflictError.
     """
     seq, prev = head_of(session)
     event = new_event(
@@ -171,7 +183,11 @@ def commit(session: Session) -> None:
         session.commit()
     except IntegrityError as exc:
         session.rollback()
-        raise ConflictError("another registry change was recorded at the same time; retry") from exc
+        raise _lost_race() from exc
+
+
+def _lost_race() -> ConflictError:
+    return ConflictError("another registry change was recorded at the same time; retry")
 
 
 @dataclass
@@ -207,14 +223,23 @@ class RegistryChange:
 def registry_change(home: Home, subject: str) -> Iterator[RegistryChange]:
     """A transaction for one event about ``subject``, committed when the block ends.
 
-    ``change.state`` starts with what the tables hold under ``subject``, so the lifecycle rules
-    of :func:`~oretrust.registry._events.apply_event` judge the event against it. Raises
-    NotFoundError if the home has no registry, ConflictError if the commit lost a race.
+    The log's lock is taken first (:func:`lock_log`), so ``change.state`` starts with what the
+    tables hold under ``subject`` once every earlier change committed, and the lifecycle rules
+    of :func:`~oretrust.registry._events.apply_event` judge the event against it; rules the
+    block checks itself (no duplicate grant) are judged under the same lock. Raises
+    NotFoundError if the home has no registry, ConflictError if a write in the block or the
+    commit broke a unique constraint (never a bare IntegrityError).
     """
     authority = registry_did_of(home)
     with home.session() as session:
+        lock_log(session)
         state = load_subject(session, authority, subject)
-        yield RegistryChange(home, session, authority, subject, state)
+        try:
+            yield RegistryChange(home, session, authority, subject, state)
+            session.flush()
+        except IntegrityError as exc:  # raised by an autoflush inside the block
+            session.rollback()
+            raise _lost_race() from exc
         commit(session)
 
 

@@ -24,7 +24,7 @@ from oretrust.codes import Code
 from oretrust.errors import ConflictError, NotFoundError
 from oretrust.home import Home
 from oretrust.registry._events import RegistryState, grant_data
-from oretrust.registry._log import append_event, commit, registry_change
+from oretrust.registry._log import append_event, commit, lock_log, registry_change
 from oretrust.registry._model import (
     Accreditation,
     check_did,
@@ -86,6 +86,7 @@ def init_registry(
             raise ConflictError("this home already has a trust registry", code=Code.REGISTRY_EXISTS)
     identities.add_issuer(home, name, display_name=display_name, did=did, now=now, role="registry")
     with home.session() as session:
+        lock_log(session)
         session.add(HomeSetting(key=REGISTRY_SETTING, value=did))
         append_event(
             home,
@@ -152,6 +153,18 @@ def accredit(
     data = grant_data(
         entity_id, action, jurisdiction, now=now, valid_from=valid_from, valid_until=valid_until
     )
+    accreditation_id = f"urn:uuid:{uuid.uuid4()}"
+    with registry_change(home, accreditation_id) as change:  # the duplicate check is locked too
+        _refuse_duplicate(home, entity_id, action, jurisdiction, now=now)
+        change.record("accreditation.granted", data, reason=reason, actor=actor, now=now)
+    return change.state.accreditations[accreditation_id]
+
+
+def _refuse_duplicate(
+    home: Home, entity_id: str, action: str, jurisdiction: str, *, now: datetime
+) -> None:
+    """Raise ConflictError ``ALREADY_ACCREDITED`` if ``entity_id`` holds a live accreditation
+    for ``action`` on ``jurisdiction`` (active, pending or suspended)."""
     for existing in list_accreditations(home, entity_id=entity_id):
         if (existing.action, existing.resource) == (action, jurisdiction) and existing.status(
             whole_seconds(now)
@@ -162,10 +175,6 @@ def accredit(
                 "renew, reinstate or withdraw it",
                 code=Code.ALREADY_ACCREDITED,
             )
-    accreditation_id = f"urn:uuid:{uuid.uuid4()}"
-    with registry_change(home, accreditation_id) as change:
-        change.record("accreditation.granted", data, reason=reason, actor=actor, now=now)
-    return change.state.accreditations[accreditation_id]
 
 
 def suspend(

@@ -19,11 +19,15 @@ and, where the database matters, on PostgreSQL:
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -463,3 +467,114 @@ def test_concurrent_duplicate_accreditations_grant_exactly_one(api: ApiClient, c
     assert refused == {"ALREADY_ACCREDITED"}
     held = registry.list_accreditations(cast.home, entity_id=body["entity_id"])
     assert len(held) == 1
+
+
+# ------------------------------------------- 5. times outside the calendar, non-ASCII digits
+EDGE_TIMES = ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"]
+
+
+@pytest.mark.parametrize("moment", EDGE_TIMES)
+def test_a_time_outside_the_utc_calendar_is_a_422(api: ApiClient, cast: Cast, moment: str) -> None:
+    """Each is a valid RFC 3339 text whose UTC instant is in year 10000 or year 0."""
+    query = {**_query(), "context": {"time": moment}}
+    grant = {"entity_id": "did:web:edge.example", "credential_type": "MineralOriginCertificate"}
+    recognition = {"entity_id": "did:web:edge.example", "action": "accredit:X", "resource": "CD"}
+    calls = [
+        ("/authorization", query, None),
+        ("/recognition", query, None),
+        (
+            "/registry/accreditations",
+            {**grant, "jurisdiction": "CD", "valid_from": moment},
+            "admin",
+        ),
+        (
+            "/registry/accreditations",
+            {**grant, "jurisdiction": "CD", "valid_until": moment},
+            "admin",
+        ),
+        ("/registry/recognitions", {**recognition, "valid_until": moment}, "admin"),
+        (
+            "/registry/accreditations/urn:uuid:x/suspend",
+            {"reason": "r", "effective": moment},
+            "admin",
+        ),
+    ]
+    for path, body, who in calls:
+        response = api.post(path, json=body, headers=cast.auth(who) if who else {})
+        assert response.status_code == 422, (path, response.text[:300])
+        assert response.headers["content-type"] == PROBLEM
+    since = api.get("/credentials", params={"since": moment}, headers=cast.auth("ministry"))
+    assert since.status_code == 400 and since.json()["code"] == "INVALID_TIME", since.text
+    for member in ("validFrom", "validUntil"):
+        document = origin_certificate(cast.holder_did, **{member: moment})
+        issued = api.post(
+            "/credentials/issue", json={"credential": document}, headers=cast.auth("ministry")
+        )
+        assert issued.status_code == 422, issued.text[:300]
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "\u0662\u0660\u0663\u0660-01-01T00:00:00Z",
+        "\uff12\uff10\uff13\uff10-01-01T00:00:00Z",
+        "2030-01-01T00:00:00+\u0660\u0661:\u0660\u0660",
+    ],
+    ids=["arabic-indic", "full-width", "arabic-indic-offset"],
+)
+def test_dates_in_non_ascii_digits_fail_the_data_model(
+    api: ApiClient, cast: Cast, stamp: str
+) -> None:
+    from oretrust.errors import DataModelError
+    from oretrust.formats.vcdm import parse_datetime_stamp
+
+    with pytest.raises(DataModelError):
+        parse_datetime_stamp(stamp)
+    document = origin_certificate(cast.holder_did, validUntil=stamp)
+    response = api.post(
+        "/credentials/issue", json={"credential": document}, headers=cast.auth("ministry")
+    )
+    assert response.status_code == 422, response.text[:300]
+    assert response.json()["rule"] == "datetime-format"
+
+
+def test_verify_at_year_1_is_a_verdict_and_breaks_nothing(
+    api: ApiClient, cast: Cast, genuine: Genuine, tmp_path: Path
+) -> None:
+    """``verify --at`` at the calendar's first minute (and last second) exits 1 with a report
+    whose checks all ran (no CHECK_ERROR from date arithmetic); a time whose UTC instant is
+    before year 1 is a usage error (exit 2); afterwards the credential verifies now, and the
+    service still serves its status list and verifies it."""
+    token_file = tmp_path / "origin.jwt"
+    token_file.write_text(genuine.credential + "\n", encoding="utf-8")
+    verify = ["verify", str(token_file), "--home", str(cast.folder)]
+    for at in ("0001-01-01T00:00:59Z", "9999-12-31T23:59:59Z"):
+        result = _oretrust(cast, *verify, "--at", at, "--json")
+        assert result.returncode == 1, result.stdout[-1000:] + result.stderr[-2000:]
+        assert "CHECK_ERROR" not in _codes(json.loads(result.stdout)), result.stdout
+    result = _oretrust(cast, *verify, "--at", EDGE_TIMES[1])
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "INVALID_TIME" in result.stderr and "Traceback" not in result.stderr
+    result = _oretrust(cast, *verify, "--json")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    claims = json.loads(_parts(genuine.credential)[1])
+    status_url = claims["credentialStatus"][0]["statusListCredential"]
+    assert api.get("/status/" + status_url.rsplit("/", 1)[1]).status_code == 200
+    verified = api.post("/credentials/verify", json={"verifiableCredential": genuine.credential})
+    assert verified.status_code == 200, verified.text[:500]
+
+
+def _oretrust(cast: Cast, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m oretrust ARGS`` on the cast's database (``ORETRUST_DATABASE_URL`` for
+    PostgreSQL), without the caller's other ``ORETRUST_*`` settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORETRUST_")}
+    if cast.database_url:
+        env["ORETRUST_DATABASE_URL"] = cast.database_url
+    return subprocess.run(
+        [sys.executable, "-m", "oretrust", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from oretrust.api import examples as ex
+from oretrust.formats.dates import UtcDatetime
 from oretrust.formats.jws import MAX_TOKEN_BYTES
 
 __all__ = [
@@ -150,8 +151,8 @@ class AccreditationRequest(BaseModel):
     entity_id: str = Field(min_length=1, max_length=512)
     credential_type: str = Field(min_length=1, max_length=128)
     jurisdiction: str = Field(min_length=1, max_length=16)
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
+    valid_from: UtcDatetime | None = None
+    valid_until: UtcDatetime | None = None
     reason: str = Field(default="", max_length=1000)
 
 
@@ -162,7 +163,7 @@ class AccreditationChangeRequest(BaseModel):
         json_schema_extra={"examples": [{"reason": "fraud found in an audit"}]}
     )
     reason: str = Field(min_length=1, max_length=1000)
-    effective: AwareDatetime | None = None
+    effective: UtcDatetime | None = None
 
 
 class AccreditationPublic(BaseModel):
@@ -188,8 +189,8 @@ class RecognitionRequest(BaseModel):
     entity_id: str = Field(min_length=1, max_length=512)
     action: str = Field(min_length=1, max_length=128)
     resource: str = Field(min_length=1, max_length=16)
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
+    valid_from: UtcDatetime | None = None
+    valid_until: UtcDatetime | None = None
     reason: str = Field(default="", max_length=1000)
 
 

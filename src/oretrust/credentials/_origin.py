@@ -27,7 +27,7 @@ from oretrust.credentials._codes import Mineral
 
 __all__ = ["EXAMPLE_MINERAL_ORIGIN", "Assay", "Mass", "MineralOrigin", "Price"]
 
-_FORMULA = r"^(?:[A-Z][a-z]?\d*)+$"
+_FORMULA = r"^(?:[A-Z][a-z]?[0-9]*)+$"  # ASCII digits: a pattern's \d matches any script's
 
 
 class Mass(Part):

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from oretrust.codes import Code
 from oretrust.errors import InputError, InvalidCredentialError, MalformedTokenError
-from oretrust.formats.dates import numeric_date
+from oretrust.formats.dates import numeric_date, shift
 from oretrust.formats.jws import verify_signature
 from oretrust.formats.sd_jwt_core import (
     DEFAULT_LIMITS,
@@ -191,9 +191,9 @@ def _check_typ(typ: Any, accepted: frozenset[str | None]) -> None:
 
 def _check_validity(claims: dict[str, Any], now: datetime, leeway: timedelta) -> None:
     exp, nbf = _numeric_date(claims, "exp"), _numeric_date(claims, "nbf")
-    if exp is not None and now - leeway >= exp:
+    if exp is not None and shift(now, -leeway) >= exp:
         _reject(Code.CREDENTIAL_EXPIRED, f"expired at {exp.isoformat()}")
-    if nbf is not None and now + leeway < nbf:
+    if nbf is not None and shift(now, leeway) < nbf:
         _reject(Code.CREDENTIAL_NOT_YET_VALID, f"not valid before {nbf.isoformat()}")
 
 
@@ -247,9 +247,9 @@ def verify_key_binding(
     iat = _numeric_date(body, "iat", code=Code.KB_JWT_INVALID)
     if iat is None:
         _reject(Code.KB_JWT_INVALID, "KB-JWT has no 'iat'")
-    if iat > now + leeway:
+    if iat > shift(now, leeway):
         _reject(Code.KB_JWT_IAT_IN_FUTURE, f"KB-JWT issued in the future ({iat.isoformat()})")
-    if iat < now - max_age - leeway:
+    if iat < shift(now, -(max_age + leeway)):
         _reject(Code.KB_JWT_STALE, f"KB-JWT issued at {iat.isoformat()} is too old")
     if body.get("aud") != audience:
         _reject(Code.KB_JWT_AUDIENCE_MISMATCH, "KB-JWT 'aud' is not this verifier")

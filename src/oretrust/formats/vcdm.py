@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final, Literal
 
 from oretrust.errors import DataModelError
@@ -115,8 +115,11 @@ _TYPED_PROPERTIES: dict[str, tuple[str, bool]] = {
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20\x7f<>\"{}|\\^`]+")
 _AUTHORITY = re.compile(r"https?://([^/?#]*)", re.IGNORECASE)
 _DATA_URL = re.compile(r"data:[^,\s]*,", re.IGNORECASE)
+# ASCII digits only: Python's \d also matches Arabic-Indic and full-width digits, which int()
+# reads, so "٢٠٣٠-01-01T00:00:00Z" passed the data-model check.
 _DATETIME_STAMP = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})"
 )
 _LANGUAGE_KEYS = frozenset({"@value", "@language", "@direction"})
 
@@ -312,7 +315,9 @@ def _check_related_resources(document: dict[str, Any], where: str) -> None:
 def parse_datetime_stamp(value: Any, where: str = "dateTime") -> datetime:
     """Parse an XML Schema ``dateTimeStamp`` (timezone required) into an aware datetime.
 
-    Fractional seconds are accepted (kept to the microsecond); years are 0001-9999.
+    Fractional seconds are accepted (kept to the microsecond); years are 0001-9999, in the
+    value's own zone and in UTC (``0001-01-01T00:00:00+14:00`` is an instant before year 1,
+    which no comparison with a UTC time could make). Digits are ASCII only.
     Raises :class:`DataModelError` (rule ``datetime-format``) naming ``where``.
     """
     match = _DATETIME_STAMP.fullmatch(value) if isinstance(value, str) else None
@@ -334,8 +339,11 @@ def parse_datetime_stamp(value: Any, where: str = "dateTime") -> datetime:
             offset = (1 if zone[0] == "+" else -1) * timedelta(hours=hours, minutes=minutes)
         zone_info = timezone(offset)
         if end_of_day:  # XML Schema's 24:00:00 is the first instant of the next day
-            return datetime(year, month, day, tzinfo=zone_info) + timedelta(days=1)
-        return datetime(year, month, day, hour, minute, second, micro, tzinfo=zone_info)
+            moment = datetime(year, month, day, tzinfo=zone_info) + timedelta(days=1)
+        else:
+            moment = datetime(year, month, day, hour, minute, second, micro, tzinfo=zone_info)
+        moment.astimezone(UTC)  # OverflowError when the UTC instant is outside years 1-9999
+        return moment
     except (ValueError, OverflowError) as exc:
         raise _fail(f"{where} is not a valid date and time: {value}", "datetime-format") from exc
 

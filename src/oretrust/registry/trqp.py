@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from oretrust.formats.dates import UtcDatetime
 from oretrust.registry._model import decide, format_time, recognised, whole_seconds
 from oretrust.registry.sources import TrustSource
 
@@ -37,7 +38,7 @@ class TrqpContext(BaseModel):
     """Query context: ``time`` (RFC 3339 with a zone) asks about that instant; others ignored."""
 
     model_config = ConfigDict(extra="ignore")
-    time: AwareDatetime | None = Field(
+    time: UtcDatetime | None = Field(
         default=None, description="Evaluate as of this instant (default: now)"
     )
 

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from oretrust.codes import Code
 from oretrust.did import DidResolver, signing_method
 from oretrust.errors import InvalidCredentialError, MalformedTokenError
-from oretrust.formats.dates import parse_datetime
+from oretrust.formats.dates import parse_datetime, shift
 from oretrust.formats.jws import UnverifiedJws, parse_compact, verify_signature
 from oretrust.formats.vc_jwt import issuer_id
 from oretrust.formats.vcdm import as_list, split_jwt_payload, validate_credential
@@ -244,7 +244,7 @@ def _check_not_expired(
         raise _malformed("the status list's validUntil is unreadable")
     known = [end for end in ends if end is not None]
     expiry = min(known) if known else None
-    if expiry is not None and now - leeway >= expiry:
+    if expiry is not None and shift(now, -leeway) >= expiry:
         raise _invalid(f"the status list expired at {expiry.isoformat()}", "STATUS_LIST_EXPIRED")
     return expiry
 

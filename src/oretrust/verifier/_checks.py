@@ -14,7 +14,7 @@ from typing import Any
 from oretrust.codes import CheckId, Code
 from oretrust.credentials import CREDENTIAL_TYPES
 from oretrust.errors import OreTrustError
-from oretrust.formats.dates import numeric_date, parse_datetime
+from oretrust.formats.dates import numeric_date, parse_datetime, shift
 from oretrust.formats.vcdm import as_list
 from oretrust.report import CredentialCheck, VerificationReport
 from oretrust.verifier._pipeline import step
@@ -44,7 +44,7 @@ def check_validity_period(
         )
         return
     for start in starts:
-        if start is not None and now + leeway < start:
+        if start is not None and shift(now, leeway) < start:
             report.failed(
                 CheckId.VALIDITY_PERIOD,
                 Code.CREDENTIAL_NOT_YET_VALID,
@@ -52,7 +52,7 @@ def check_validity_period(
             )
             return
     issued = _issued_at(credential)
-    if issued is not None and now + leeway < issued:
+    if issued is not None and shift(now, leeway) < issued:
         report.failed(
             CheckId.VALIDITY_PERIOD,
             Code.CREDENTIAL_NOT_YET_VALID,
@@ -60,7 +60,7 @@ def check_validity_period(
         )
         return
     for end in ends:
-        if end is not None and now - leeway >= end:
+        if end is not None and shift(now, -leeway) >= end:
             report.failed(
                 CheckId.VALIDITY_PERIOD, Code.CREDENTIAL_EXPIRED, f"expired at {end.isoformat()}"
             )

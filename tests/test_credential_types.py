@@ -177,12 +177,17 @@ def conformity_subject() -> dict[str, Any]:
     }
 
 
+def custody_subject() -> dict[str, Any]:
+    return copy.deepcopy(EXAMPLES["CustodyTransferCredential"])
+
+
 SUBJECTS: dict[str, Callable[[], dict[str, Any]]] = {
     "BusinessIdentityCredential": identity_subject,
     "MiningLicenceCredential": licence_subject,
     "MineralOriginCertificate": origin_subject,
     "AuthorisedEconomicOperatorCredential": aeo_subject,
     "ConformityAssessmentCredential": conformity_subject,
+    "CustodyTransferCredential": custody_subject,
 }
 ISSUERS = {
     "BusinessIdentityCredential": ("did:web:rccm.example", "Guichet Unique, RCCM RD Congo"),
@@ -193,10 +198,12 @@ ISSUERS = {
         "did:web:mulumba-assurance.example",
         "Mulumba Audit & Assurance SA",
     ),
+    "CustodyTransferCredential": ("did:web:kivu-minerals.example", "Kivu Minerals SARL"),
 }
 UNTP_SCHEMAS = {
     "BusinessIdentityCredential": "digitalIdentityAnchor",
     "ConformityAssessmentCredential": "digitalConformityCredential",
+    "CustodyTransferCredential": "digitalTraceabilityEvent",
 }
 
 
@@ -224,7 +231,7 @@ def untp_schema(vectors_dir: Path, type_name: str) -> dict[str, Any]:
 # --- the registry ---------------------------------------------------------------------------
 
 
-def test_registry_lists_the_five_types() -> None:
+def test_registry_lists_every_type() -> None:
     assert set(CREDENTIAL_TYPES) == set(SUBJECTS)
     for name, ctype in CREDENTIAL_TYPES.items():
         assert ctype.name == name
@@ -297,7 +304,8 @@ def test_realistic_subject_builds_a_credential(type_name: str) -> None:
         "id": f"https://oretrust.example/schemas/{type_name}",
         "type": "JsonSchema",
     }
-    assert credential["credentialSubject"] == ctype.validate_subject(subject)
+    validated = ctype.validate_subject(subject)
+    assert credential["credentialSubject"] == ([validated] if ctype.subject_array else validated)
     assert subject == SUBJECTS[type_name](), "the caller's subject must not be modified"
     json.dumps(credential)  # plain JSON, ready to sign
 
@@ -476,12 +484,12 @@ def test_json_schema_is_valid_draft_2020_12(type_name: str) -> None:
     Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(
         credential
     )
-    examples = schema["properties"]["credentialSubject"]["examples"]
-    subject_schema = {
-        "$defs": schema["$defs"],
-        "$ref": schema["properties"]["credentialSubject"]["$ref"],
-    }
-    Draft202012Validator(subject_schema).validate(ctype.validate_subject(examples[0]))
+    subject = schema["properties"]["credentialSubject"]
+    example = subject["examples"][0]
+    if ctype.subject_array:  # UNTP DTE: an array of one event
+        subject, example = subject["items"], example[0]
+    subject_schema = {"$defs": schema["$defs"], "$ref": subject["$ref"]}
+    Draft202012Validator(subject_schema).validate(ctype.validate_subject(example))
 
 
 @pytest.mark.parametrize(
@@ -751,4 +759,9 @@ def test_jurisdiction_of_an_invalid_subject_raises() -> None:
 @pytest.mark.parametrize("type_name", list(SUBJECTS))
 def test_holder_of_is_the_members_did(type_name: str) -> None:
     ctype = get_credential_type(type_name)
-    assert ctype.holder_of(SUBJECTS[type_name]()) == "did:web:kivu-minerals.example"
+    holder = (  # a custody event is held by whoever received the lot: the buyer
+        "did:web:lualaba-trading.example"
+        if type_name == "CustodyTransferCredential"
+        else "did:web:kivu-minerals.example"
+    )
+    assert ctype.holder_of(SUBJECTS[type_name]()) == holder

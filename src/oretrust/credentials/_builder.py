@@ -111,7 +111,7 @@ def build_credential(
     ``validUntil``, ``id``) for anything else wrong.
     """
     ctype = get_credential_type(type_name)
-    credential_subject = ctype.validate_subject(subject)
+    credential_subject = ctype.written_subject(subject)
     credential: dict[str, Any] = {
         "@context": list(ctype.contexts),
         "id": _credential_id(credential_id),

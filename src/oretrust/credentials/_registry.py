@@ -17,11 +17,12 @@ from oretrust.codes import Code
 from oretrust.credentials._aeo import EXAMPLE_AEO, AuthorisedEconomicOperator
 from oretrust.credentials._base import DID_PATTERN, SubjectModel
 from oretrust.credentials._conformity import EXAMPLE_CONFORMITY_ATTESTATION, ConformityAttestation
+from oretrust.credentials._custody import EXAMPLE_CUSTODY_TRANSFER, CustodyEvent
 from oretrust.credentials._identity import EXAMPLE_REGISTERED_IDENTITY, RegisteredIdentity
 from oretrust.credentials._licence import EXAMPLE_MINING_LICENCE, MiningLicence
 from oretrust.credentials._origin import EXAMPLE_MINERAL_ORIGIN, MineralOrigin
 from oretrust.credentials._validation import validate_model
-from oretrust.errors import InputError
+from oretrust.errors import InputError, SchemaValidationError
 
 __all__ = [
     "CREDENTIAL_TYPES",
@@ -31,6 +32,7 @@ __all__ = [
     "SCHEMA_BASE_URL",
     "UNTP_DCC_CONTEXT",
     "UNTP_DIA_CONTEXT",
+    "UNTP_DTE_CONTEXT",
     "VC_V2_CONTEXT",
     "CredentialType",
     "get_credential_type",
@@ -38,6 +40,7 @@ __all__ = [
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 UNTP_DIA_CONTEXT = "https://test.uncefact.org/vocabulary/untp/dia/0.6.0/"
+UNTP_DTE_CONTEXT = "https://test.uncefact.org/vocabulary/untp/dte/0.6.0/"
 UNTP_DCC_CONTEXT = "https://test.uncefact.org/vocabulary/untp/dcc/0.6.0/"
 ORETRUST_CONTEXT = "https://oretrust.example/contexts/v1"
 SCHEMA_BASE_URL = "https://oretrust.example/schemas/"
@@ -62,13 +65,27 @@ class CredentialType:
     description: str
     untp_type: str | None = None
     example_subject: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: The subject is written as a one-element array (UNTP DTE: ``credentialSubject`` is a
+    #: list of events); readers accept the array or its one element.
+    subject_array: bool = False
+    #: Issued by the party the subject names (``issued_by()``), not by an accredited
+    #: institution: the registry does not accredit it; its standing comes from elsewhere.
+    self_issued: bool = False
 
     def schema_url(self, base_url: str = SCHEMA_BASE_URL) -> str:
         """The URL the type's JSON Schema is published at (``credentialSchema.id``)."""
         return f"{base_url.rstrip('/')}/{self.name}"
 
     def parse_subject(self, subject: object) -> SubjectModel:
-        """Validate a subject and return the model; raises SchemaValidationError."""
+        """Validate a subject and return the model; raises SchemaValidationError.
+
+        A :attr:`subject_array` type takes its one-element array or the element itself."""
+        if self.subject_array and isinstance(subject, list):
+            if len(subject) != 1:
+                raise SchemaValidationError(
+                    "credentialSubject: must hold exactly one event", field="credentialSubject"
+                )
+            subject = subject[0]
         return validate_model(self.subject_model, subject)
 
     def validate_subject(self, subject: object) -> dict[str, Any]:
@@ -81,6 +98,12 @@ class CredentialType:
         """
         model = self.parse_subject(subject)
         return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def written_subject(self, subject: object) -> dict[str, Any] | list[dict[str, Any]]:
+        """:meth:`validate_subject` in the shape the credential carries (an array for a
+        :attr:`subject_array` type)."""
+        validated = self.validate_subject(subject)
+        return [validated] if self.subject_array else validated
 
     def holder_of(self, subject: object) -> str:
         """The DID of the party the credential is issued to; validates the subject first."""
@@ -132,10 +155,7 @@ class CredentialType:
                 "issuer": issuer,
                 "validFrom": _DATETIME,
                 "validUntil": _DATETIME,
-                "credentialSubject": {
-                    "$ref": f"#/$defs/{self.subject_model.__name__}",
-                    "examples": [copy.deepcopy(self.example_subject)],
-                },
+                "credentialSubject": self._subject_schema(),
                 "credentialSchema": {
                     "type": "object",
                     "required": ["id", "type"],
@@ -144,6 +164,19 @@ class CredentialType:
             },
             "$defs": defs,
         }
+
+    def _subject_schema(self) -> dict[str, Any]:
+        ref = {"$ref": f"#/$defs/{self.subject_model.__name__}"}
+        example = copy.deepcopy(self.example_subject)
+        if self.subject_array:
+            return {
+                "type": "array",
+                "items": ref,
+                "minItems": 1,
+                "maxItems": 1,
+                "examples": [[example]],
+            }
+        return {**ref, "examples": [example]}
 
 
 def _vc(*names: str) -> tuple[str, ...]:
@@ -194,6 +227,18 @@ _ALL = (
         "(a UNTP Digital Conformity Credential).",
         untp_type="DigitalConformityCredential",
         example_subject=EXAMPLE_CONFORMITY_ATTESTATION,
+    ),
+    CredentialType(
+        name="CustodyTransferCredential",
+        types=_vc("DigitalTraceabilityEvent", "CustodyTransferCredential"),
+        contexts=(VC_V2_CONTEXT, UNTP_DTE_CONTEXT, ORETRUST_CONTEXT),
+        subject_model=CustodyEvent,
+        description="The party handing a lot over records the sale or processing, with the "
+        "masses in and out and what it derives from (a UNTP Digital Traceability Event).",
+        untp_type="DigitalTraceabilityEvent",
+        example_subject=EXAMPLE_CUSTODY_TRANSFER,
+        subject_array=True,
+        self_issued=True,
     ),
 )
 

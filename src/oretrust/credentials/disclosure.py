@@ -101,6 +101,8 @@ _PROFILES = (
     DisclosureProfile("AuthorisedEconomicOperatorCredential", (("criteriaMet",),)),
     DisclosureProfile("BusinessIdentityCredential", (("registrationScopeList",),)),
     DisclosureProfile("ConformityAssessmentCredential", (("description",),)),
+    # Issued as vc+jwt only: a verifier balancing a chain needs every mass and reference.
+    DisclosureProfile("CustodyTransferCredential", ()),
 )
 
 #: Profiles by credential type name; every oretrust type has one.

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from oretrust.codes import Code
+from oretrust.credentials import get_credential_type
 from oretrust.credentials.disclosure import (
     disclosure_profile,
     format_path,
@@ -83,8 +84,11 @@ def issue_sd_jwt_credential(
     ``CREDENTIAL_EXISTS``). Also raises SchemaValidationError naming the bad field,
     InputError ``HOLDER_KEY_REQUIRED``, ``DISCLOSURE_PROFILE_VIOLATION`` (a ``withhold``
     path outside the profile) and ``INVALID_VALIDITY_PERIOD`` for a ``valid_until`` not
-    after ``now`` (an SD-JWT VC's ``exp`` must lie ahead).
+    after ``now`` (an SD-JWT VC's ``exp`` must lie ahead), and ``UNSUPPORTED_FORMAT`` for a
+    type issued as vc+jwt only (custody events: a chain is balanced from every mass).
     """
+    if get_credential_type(type_name).subject_array:
+        raise InputError(f"{type_name} is issued as vc+jwt only", code=Code.UNSUPPORTED_FORMAT)
     issuance = begin_issuance(
         home,
         issuer=issuer,

@@ -135,9 +135,10 @@ LAYERS = [
     ("oretrust.identities", "oretrust.hosted_dids"),
     ("oretrust.status", "oretrust.registry"),
     ("oretrust.policy",),
+    ("oretrust.bundle",),
     ("oretrust.verifier",),
     ("oretrust.issuer", "oretrust.holder"),
-    ("oretrust.api", "oretrust.demo"),
+    ("oretrust.api", "oretrust.demo", "oretrust.web"),
     ("oretrust.cli", "oretrust.__main__"),
 ]
 

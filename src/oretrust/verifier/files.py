@@ -24,11 +24,13 @@ from oretrust.errors import InputError, MalformedTokenError, OreTrustError
 from oretrust.formats.jws import parse_compact
 from oretrust.home import Home
 from oretrust.policy import Policy, evaluate_policy
+from oretrust.registry.sources import TrustSource
 from oretrust.report import VerificationReport
 from oretrust.verifier._sd_jwt import looks_like_sd_jwt
+from oretrust.verifier._verifier import Verifier
 from oretrust.verifier.home import policy_trust_source, verifier_for
 
-__all__ = ["verify_token"]
+__all__ = ["verify_text", "verify_token"]
 
 _SD_JWT_FORMATS = ("dc+sd-jwt", "vc+sd-jwt")
 
@@ -42,6 +44,7 @@ def verify_token(
     now: datetime,
     policy: Policy | None = None,
     replay_check: bool = True,
+    allow_network: bool = True,
 ) -> VerificationReport:
     """Check ``text`` with the home's trust sources (and ``policy``) and return the report.
 
@@ -51,24 +54,38 @@ def verify_token(
     with a policy, ``POLICY_NEEDS_PRESENTATION`` for a bare credential or NotFoundError
     ``REGISTRY_NOT_INITIALISED`` when the home has no trust registry to judge issuers by.
     """
-    text = text.strip()
-    declared: str | None = None
-    if text.startswith("{"):
-        try:
-            wrapper = loads_json(text, "presentation file")
-        except MalformedTokenError as exc:
-            raise InputError(
-                f"not a token and not valid JSON: {exc.detail}", code=Code.MALFORMED_INPUT
-            ) from exc
-        if not isinstance(wrapper, dict) or not isinstance(wrapper.get("presentation"), str):
-            raise InputError(
-                "a presentation file needs a string 'presentation'", code=Code.MALFORMED_INPUT
-            )
-        text = wrapper["presentation"].strip()
-        declared = wrapper.get("format") if isinstance(wrapper.get("format"), str) else None
     # Without a registry a policy cannot be judged: NotFoundError before any verification work.
     trust_source = policy_trust_source(home) if policy is not None else None
-    verifier = verifier_for(home)
+    return verify_text(
+        verifier_for(home),
+        text,
+        nonce=nonce,
+        audience=audience,
+        now=now,
+        policy=policy,
+        trust_source=trust_source,
+        replay_check=replay_check,
+    )
+
+
+def verify_text(
+    verifier: Verifier,
+    text: str,
+    *,
+    nonce: str | None,
+    audience: str | None,
+    now: datetime,
+    policy: Policy | None = None,
+    trust_source: TrustSource | None = None,
+    replay_check: bool = True,
+    allow_network: bool = True,
+) -> VerificationReport:
+    """Check ``text`` with ``verifier`` — whatever its trust sources, a home's or an offline
+    bundle's — and apply ``policy`` over ``trust_source`` (required with a policy).
+
+    Raises InputError as :func:`verify_token` does.
+    """
+    text, declared = _unwrap(text)
     if looks_like_sd_jwt(text) or declared in _SD_JWT_FORMATS:
         if declared in _SD_JWT_FORMATS or not text.endswith("~"):
             report = verifier.check_sd_jwt_presentation(
@@ -82,9 +99,30 @@ def verify_token(
         )
     else:
         report = verifier.check_credential(text, now=now)
-    if policy is not None and trust_source is not None:
+    if policy is not None:
+        if trust_source is None:
+            raise InputError("a policy needs a trust source to judge issuers by")
         evaluate_policy(policy, report, trust_source=trust_source, now=now)
     return report
+
+
+def _unwrap(text: str) -> tuple[str, str | None]:
+    """A token as given, or the presentation inside a presentation file with its format."""
+    text = text.strip()
+    if not text.startswith("{"):
+        return text, None
+    try:
+        wrapper = loads_json(text, "presentation file")
+    except MalformedTokenError as exc:
+        raise InputError(
+            f"not a token and not valid JSON: {exc.detail}", code=Code.MALFORMED_INPUT
+        ) from exc
+    if not isinstance(wrapper, dict) or not isinstance(wrapper.get("presentation"), str):
+        raise InputError(
+            "a presentation file needs a string 'presentation'", code=Code.MALFORMED_INPUT
+        )
+    declared = wrapper.get("format") if isinstance(wrapper.get("format"), str) else None
+    return wrapper["presentation"].strip(), declared
 
 
 def _typ(text: str) -> object:

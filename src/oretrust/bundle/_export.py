@@ -108,11 +108,12 @@ def export_bundle(
             documents[signer_did] = own
     lists, expiries, list_missing = _status_lists(home, documents, status_urls, now)
     expires = min([now + validity, *expiries, *(tl.expires_at for _, tl in registries)])
+    iat, exp = int(now.timestamp()), int(expires.timestamp())
     payload = {
         "version": BUNDLE_VERSION,
         "iss": signer_did,
-        "iat": int(now.timestamp()),
-        "exp": int(expires.timestamp()),
+        "iat": iat,
+        "exp": exp,
         "registries": [
             {"did": tl.registry_did, "root": root, "trust_list": tl.token}
             for root, tl in registries
@@ -129,8 +130,8 @@ def export_bundle(
         token,
         signer_did,
         thumbprint(key.public_jwk),
-        datetime.fromtimestamp(payload["iat"], tz=UTC),
-        datetime.fromtimestamp(payload["exp"], tz=UTC),
+        datetime.fromtimestamp(iat, tz=UTC),
+        datetime.fromtimestamp(exp, tz=UTC),
         tuple(tl.registry_did for _, tl in registries),
         len(documents),
         len(lists),

@@ -47,6 +47,7 @@ from oretrust.policy._model import (
     Link,
     Policy,
     load_policy,
+    parse_duration,
     parse_policy,
     shipped_policies,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "Policy",
     "evaluate_policy",
     "load_policy",
+    "parse_duration",
     "parse_policy",
     "shipped_policies",
 ]

@@ -17,7 +17,11 @@ check per requirement, so the report explains which requirement failed:
 * ``policy:high-risk-evidence`` — ``EXTRA_EVIDENCE_REQUIRED``
   (:func:`oretrust.registry.policy.require_high_risk_evidence`);
 * ``policy:trust`` (``trust: subscribed``) — ``POLICY_TRUST_NOT_SUBSCRIBED`` when a
-  credential the policy needs accredited was not judged against subscribed trust lists.
+  credential the policy needs accredited was not judged against subscribed trust lists;
+* ``policy:status-age`` (``max_status_age``) — ``POLICY_STATUS_TOO_OLD`` when a status list
+  the verifier read (``report.status_lists``, nested reports included, whatever its source:
+  home, HTTPS, cache or an offline bundle) was signed longer ago than that, or at an
+  unknown time.
 
 A credential whose verifier already judged ``issuer_accredited`` against subscribed trust
 lists (through a chain to a pinned root) is taken as accredited by that judgement.
@@ -32,6 +36,7 @@ from typing import Any
 
 from oretrust.codes import CheckId, Code
 from oretrust.errors import InputError, OreTrustError
+from oretrust.policy._freshness import status_age_check
 from oretrust.policy._model import CredentialRequirement, Link, Policy
 from oretrust.registry.chain_check import SUBSCRIBED_PREFIX
 from oretrust.registry.checks import NOT_ACCREDITED, issuance_time, judge_issuer
@@ -102,6 +107,8 @@ def evaluate_policy(
         _high_risk(report, trust_source)
     if policy.trust_subscribed:
         _subscribed(policy, chosen, report)
+    if policy.max_status_age is not None:
+        status_age_check(policy.max_status_age, report)
     return report.checks[before:]
 
 

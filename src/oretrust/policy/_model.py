@@ -22,7 +22,11 @@ A policy file (YAML, or JSON, which is YAML) has ``name``, ``version: 1``, an op
     ``subscribed | any`` (default any): ``subscribed`` demands that accreditation was judged
     against the verifier's subscribed trust lists (``oretrust trust add-registry``, through a
     chain to a pinned root), not only by a registry run in the verifier's own home
-    (``POLICY_TRUST_NOT_SUBSCRIBED``).
+    (``POLICY_TRUST_NOT_SUBSCRIBED``);
+``max_status_age``
+    a duration (``24h``, ``30m``, ``7d``, ``3600s``): every status list the verifier read
+    must have been signed by its issuer no longer ago than that — online or from an offline
+    bundle — else ``POLICY_STATUS_TOO_OLD`` (revocation data that old may miss a revocation).
 
 Anything else, or a bad value, is an :class:`~oretrust.errors.InputError` with code
 ``POLICY_INVALID`` naming the field (``credentials.origin-certificate.disclose[2]``).
@@ -33,6 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
@@ -49,6 +54,7 @@ __all__ = [
     "Link",
     "Policy",
     "load_policy",
+    "parse_duration",
     "parse_policy",
     "shipped_policies",
 ]
@@ -56,6 +62,13 @@ __all__ = [
 POLICY_INVALID = Code.POLICY_INVALID
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _MAX_BYTES = 256 * 1024
+_DURATION = re.compile(r"^([0-9]{1,9})([smhd])$")
+_UNITS = {
+    "s": timedelta(seconds=1),
+    "m": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+}
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,18 @@ class Policy:
     high_risk_evidence: bool = True
     source: str = ""
     trust_subscribed: bool = False
+    max_status_age: timedelta | None = None
+
+
+def parse_duration(value: object) -> timedelta | None:
+    """``24h``, ``30m``, ``7d``, ``3600s`` (or a whole number of seconds) as a positive
+    timedelta; None for anything else (the caller names the field)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return timedelta(seconds=value) if value > 0 else None
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if match is None or int(match.group(1)) == 0:
+        return None
+    return int(match.group(1)) * _UNITS[match.group(2)]
 
 
 def shipped_policies() -> list[str]:
@@ -148,6 +173,7 @@ def parse_policy(document: str | Mapping[str, Any], *, source: str = "policy") -
             "identity_anchor",
             "high_risk_evidence",
             "trust",
+            "max_status_age",
         },
     )
     name = reader.text(top.get("name"), "name")
@@ -174,7 +200,17 @@ def parse_policy(document: str | Mapping[str, Any], *, source: str = "policy") -
         ),
         source,
         reader.choice(top.get("trust", "any"), "trust", "any", "subscribed"),
+        _max_status_age(reader, top),
     )
+
+
+def _max_status_age(reader: _Reader, top: dict[str, Any]) -> timedelta | None:
+    if "max_status_age" not in top:
+        return None
+    age = parse_duration(top["max_status_age"])
+    if age is None:
+        reader.fail("max_status_age", "must be a duration such as 24h, 30m, 7d or 3600s")
+    return age
 
 
 class _Reader:

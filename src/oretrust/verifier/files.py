@@ -53,11 +53,12 @@ def verify_token(
     ``replay_check`` is False, and,
     with a policy, ``POLICY_NEEDS_PRESENTATION`` for a bare credential or NotFoundError
     ``REGISTRY_NOT_INITIALISED`` when the home has no trust registry to judge issuers by.
+    With ``allow_network=False`` nothing is fetched from other homes (the service's setting).
     """
     # Without a registry a policy cannot be judged: NotFoundError before any verification work.
     trust_source = policy_trust_source(home) if policy is not None else None
     return verify_text(
-        verifier_for(home),
+        verifier_for(home, allow_network=allow_network),
         text,
         nonce=nonce,
         audience=audience,
@@ -78,7 +79,6 @@ def verify_text(
     policy: Policy | None = None,
     trust_source: TrustSource | None = None,
     replay_check: bool = True,
-    allow_network: bool = True,
 ) -> VerificationReport:
     """Check ``text`` with ``verifier`` — whatever its trust sources, a home's or an offline
     bundle's — and apply ``policy`` over ``trust_source`` (required with a policy).

@@ -24,6 +24,7 @@ from oretrust.cli._common import parse_time as _parse_time
 from oretrust.cli._common import print_json as _print_json
 from oretrust.cli._common import read_text as _read_text
 from oretrust.cli.backup import register_backup_commands
+from oretrust.cli.bundle import bundle_app, offline_report
 from oretrust.cli.issued import database_problem, register_issued_commands
 from oretrust.cli.registry import registry_app
 from oretrust.cli.serve import register_serve_commands
@@ -62,6 +63,7 @@ app.add_typer(wallet_app, name="wallet")
 app.add_typer(did_app, name="did")
 app.add_typer(registry_app, name="registry")
 app.add_typer(trust_app, name="trust")
+app.add_typer(bundle_app, name="bundle")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -329,25 +331,59 @@ def verify(
         str | None,
         typer.Option(help="Also apply this verifier policy (a file, or a shipped name)."),
     ] = None,
+    offline: Annotated[
+        str | None,
+        typer.Option(
+            help="Verify with nothing but this bundle (oretrust bundle export): no network."
+        ),
+    ] = None,
+    registry: Annotated[
+        str | None, typer.Option(help="--offline: the pinned registry DID.")
+    ] = None,
+    registry_key: Annotated[
+        list[str] | None,
+        typer.Option("--registry-key", help="--offline: a pinned registry key thumbprint."),
+    ] = None,
+    bundle_key: Annotated[
+        list[str] | None,
+        typer.Option("--bundle-key", help="--offline: a pinned bundle signer key thumbprint."),
+    ] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Verify a credential or presentation. Exit 0 valid, 1 invalid, 2 usage error.
 
     A presentation is checked against this verifier's own --nonce and --audience; a nonce in a
-    presentation file is the holder's word and is never used as the challenge."""
+    presentation file is the holder's word and is never used as the challenge. With
+    --offline BUNDLE, only the bundle is used, checked against the registry the home
+    subscribes to (--home) or --registry and --registry-key."""
     if no_replay_check:
         err.print("warning: --no-replay-check: this presentation could be a replay")
     try:
-        report = verify_token(
-            _open(home),
-            _read_text(file),
-            nonce=nonce,
-            audience=audience,
-            now=_parse_time(at, "--at") or _now(),
-            policy=load_policy(policy) if policy is not None else None,
-            replay_check=not no_replay_check,
-        )
+        options: dict[str, Any] = {
+            "nonce": nonce,
+            "audience": audience,
+            "policy": load_policy(policy) if policy is not None else None,
+            "replay_check": not no_replay_check,
+        }
+        if offline is not None:
+            report = offline_report(
+                offline,
+                _read_text(file),
+                home=home,
+                registry=registry,
+                registry_keys=registry_key or [],
+                bundle_keys=bundle_key or [],
+                at=_parse_time(at, "--at"),
+                **options,
+            )
+        else:
+            report = verify_token(
+                _open(home),
+                _read_text(file),
+                now=_parse_time(at, "--at") or _now(),
+                **options,
+            )
     except InputError as exc:
         if exc.code != Code.CHALLENGE_REQUIRED:
             raise

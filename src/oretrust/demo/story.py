@@ -24,6 +24,7 @@ from typing import Any
 
 from oretrust import holder as wallet
 from oretrust import identities
+from oretrust.bundle import export_bundle_file
 from oretrust.demo import cast
 from oretrust.demo.artifacts import FOLDERS, Echo, prepare, write_json
 from oretrust.demo.nodes import network
@@ -74,8 +75,9 @@ def run_demo(out_dir: Path, *, now: datetime, echo: Echo | None = None) -> dict[
         story.close()
     write_json(out_dir / "nodes.json", {n.name: n.to_dict() for n in story.nodes.values()})
     write_json(out_dir / "summary.json", story.out.summary)
+    export_bundle_file(out_dir, out_dir / "bundle.jwt", now=now)  # offline bundle
     story.out.say(
-        f"[bold]Artifacts in {out_dir}[/]: summary.json, nodes.json, trust-list.jwt, "
+        f"[bold]Artifacts in {out_dir}[/]: summary.json, nodes.json, trust-list.jwt, bundle.jwt, "
         + ", ".join(f"{f}/" for f in FOLDERS)
     )
     return story.out.summary

@@ -139,8 +139,17 @@ def export_bundle(
     )
 
 
-def export_bundle_file(home: Home, out: Path, *, now: datetime, **options: Any) -> ExportedBundle:
-    """:func:`export_bundle`, written to ``out`` (the compact JWS and a newline)."""
+def export_bundle_file(
+    home: Home | Path, out: Path, *, now: datetime, **options: Any
+) -> ExportedBundle:
+    """:func:`export_bundle`, written to ``out`` (the compact JWS and a newline); ``home``
+    may be a folder, opened for this export and closed after it."""
+    if isinstance(home, Path):
+        opened = Home.open(home)
+        try:
+            return export_bundle_file(opened, out, now=now, **options)
+        finally:
+            opened.engine.dispose()
     exported = export_bundle(home, now=now, **options)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(exported.token + "\n", encoding="utf-8")

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from chain import AUDITOR, Chain
+from issuance_support import issue_past_the_registry
 from oretrust import holder, identities
 from oretrust.credentials import EXAMPLES
 from oretrust.errors import InputError
@@ -163,7 +164,10 @@ def test_revoked_origin_certificate_fails_with_revoked(chain: Chain) -> None:
     assert report.verdict == "REVOKED"
 
 
-def test_origin_from_an_unaccredited_issuer_fails(chain: Chain) -> None:
+def test_origin_from_an_unaccredited_issuer_fails(
+    chain: Chain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issue_past_the_registry(monkeypatch)  # a look-alike the home's registry never accredited
     stock(chain, skip="origin")
     identities.add_issuer(
         chain.home,

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from issuance_support import issue_past_the_registry
 from oretrust import registry
 from oretrust.credentials import EXAMPLES
 from oretrust.demo.registry import (
@@ -103,7 +104,8 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path, now: datetime) -> World:
+def world(tmp_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch) -> World:
+    issue_past_the_registry(monkeypatch)  # the verifier is under test, not the issuance check
     home = Home.open(tmp_path, database_url=f"sqlite:///{tmp_path / 'oretrust.db'}")
     start = at("2025-12-01")
     registry.init_registry(home, did=REGISTRY, display_name="Regional Registry", now=start)
@@ -345,7 +347,10 @@ def test_country_origin_warns_about_flagged_subdivisions(world: World) -> None:
 
 
 # ---------------------------------------------------------------------------- demo helpers
-def test_demo_support_rejects_unaccredited_ministry_offline(tmp_path: Path, now: datetime) -> None:
+def test_demo_support_rejects_unaccredited_ministry_offline(
+    tmp_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issue_past_the_registry(monkeypatch)  # the rogue shares the registry's home here
     home = Home.open(tmp_path, database_url=f"sqlite:///{tmp_path / 'oretrust.db'}")
     for name, did in [
         ("ministry", MINISTRY),

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from issuance_support import issue_past_the_registry
 from oretrust import registry
 from oretrust.credentials import EXAMPLES
 from oretrust.did import StaticDidResolver
@@ -114,8 +115,9 @@ def test_withdrawn_accreditations_stay_listed_with_their_time(
 
 
 def test_offline_check_judges_like_the_registry(
-    home: Home, pinned: StaticDidResolver, now: datetime
+    home: Home, pinned: StaticDidResolver, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    issue_past_the_registry(monkeypatch)  # back-dated into the suspension, as a key holder can
     subject = copy.deepcopy(EXAMPLES["MineralOriginCertificate"])
     tokens = {
         when: issue_credential(

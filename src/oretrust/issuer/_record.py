@@ -8,7 +8,10 @@ facts:
   object, the validity period ends after it starts (``INVALID_VALIDITY_PERIOD``), the type
   is known (``UNKNOWN_CREDENTIAL_TYPE``), the issuer exists and has an active key
   (NotFoundError), the credential id is unused (ConflictError ``CREDENTIAL_EXISTS``);
-* :func:`sign_and_record` — allocate the status index for the issuer (with status), let the
+* :func:`sign_and_record` — once the format has validated the subject, in a home that runs
+  its own trust registry, refuse what that registry does not accredit the issuer for (type,
+  jurisdiction, now: ConflictError ``ISSUER_NOT_ACCREDITED_TO_ISSUE``); then allocate the
+  status index for the issuer (with status), let the
   format sign with it, record id + hash (never the credential) as an
   :class:`~oretrust.store.models.IssuedCredentialRecord`.
 
@@ -32,6 +35,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, exists
 from sqlalchemy.exc import IntegrityError
@@ -39,10 +43,12 @@ from sqlmodel import col
 
 from oretrust.codes import Code
 from oretrust.credentials import CredentialType, get_credential_type
-from oretrust.errors import ConflictError, InputError
+from oretrust.errors import ConflictError, InputError, NotFoundError
 from oretrust.home import Home
 from oretrust.identities import IssuerPublic, find_issuer, signer_for
 from oretrust.keys import Signer
+from oretrust.registry.checks import judge_issuance
+from oretrust.registry.sources import RegistryTrustSource
 from oretrust.status.allocation import Allocation, allocate_index, find_allocation
 from oretrust.status.rules import STATUS_VALID
 from oretrust.store.db import as_utc
@@ -73,6 +79,7 @@ class Issuance:
     valid_from: datetime
     valid_until: datetime | None
     with_status: bool
+    subject: dict[str, Any]
 
 
 def begin_issuance(
@@ -110,8 +117,9 @@ def begin_issuance(
     credential_id = credential_id or f"urn:uuid:{uuid.uuid4()}"
     _require_unused(home, credential_id)
     return Issuance(
-        credential_id, credential_type, record, signer, now, start, valid_until, with_status
-    )
+        credential_id, credential_type, record, signer, now, start, valid_until, with_status,
+        subject,
+    )  # fmt: skip
 
 
 def sign_and_record(
@@ -126,8 +134,11 @@ def sign_and_record(
 
     Returns the signed token and its allocation. On any failure after the allocation the
     index is released before the error propagates (see the module docstring); a concurrent
-    issuance that took the id is ConflictError ``CREDENTIAL_EXISTS`` here too.
+    issuance that took the id is ConflictError ``CREDENTIAL_EXISTS`` here too. First, in a
+    home that runs its own trust registry, the issuer must be accredited by it for the type
+    and the subject's jurisdiction now (ConflictError ``ISSUER_NOT_ACCREDITED_TO_ISSUE``).
     """
+    _require_accredited(home, issuance)
     allocation = _allocate(home, issuance) if issuance.with_status else None
     try:
         token = sign_with(allocation)
@@ -137,6 +148,34 @@ def sign_and_record(
             _release_quietly(home, allocation.credential_id, allocation)
         raise
     return token, allocation
+
+
+def _require_accredited(home: Home, issuance: Issuance) -> None:
+    """Refuse what this home's own registry does not accredit the issuer for, as its verifier
+    would (``issuer_accredited`` judges the same type, jurisdiction and time): a credential
+    every verifier rejects is better not made. Called once the subject is validated, so its
+    jurisdiction is readable. A home without a registry issues as before; its verifiers
+    judge against the registries they subscribe to.
+    """
+    try:
+        source = RegistryTrustSource(home)
+    except NotFoundError as exc:
+        if exc.code != Code.REGISTRY_NOT_INITIALISED:
+            raise
+        return
+    judgement = judge_issuance(
+        source,
+        issuer=issuance.issuer.did,
+        type_name=issuance.credential_type.name,
+        subject=issuance.subject,
+        issued_at=issuance.now,
+    )
+    if not judgement.authorized:
+        raise ConflictError(
+            f"this home's trust registry does not accredit {issuance.issuer.did} to issue "
+            f"{issuance.credential_type.name} now: {judgement.detail}",
+            code=Code.ISSUER_NOT_ACCREDITED_TO_ISSUE,
+        )
 
 
 def _require_unused(home: Home, credential_id: str) -> None:

@@ -40,6 +40,7 @@ __all__ = [
     "home_accreditation_check",
     "issuance_facts",
     "issuance_time",
+    "judge_issuance",
     "judge_issuer",
 ]
 
@@ -119,6 +120,29 @@ def judge_issuer(source: TrustSource, credential: dict[str, Any]) -> IssuerJudge
     facts = issuance_facts(credential)
     if isinstance(facts, IssuerJudgement):
         return facts
+    return _judge(source, facts)
+
+
+def judge_issuance(
+    source: TrustSource, *, issuer: str, type_name: str, subject: object, issued_at: datetime
+) -> IssuerJudgement:
+    """Judge an issuance before it is signed, as :func:`judge_issuer` will judge the
+    credential it makes (same type, jurisdiction and time); never raises."""
+    try:
+        jurisdiction = jurisdiction_of(type_name, subject)
+    except OreTrustError as exc:
+        return IssuerJudgement(
+            False,
+            NOT_ACCREDITED,
+            f"cannot tell which jurisdiction the {type_name} speaks of: {exc.detail}",
+            issuer,
+            type_name,
+        )
+    return _judge(source, IssuanceFacts(issuer, issued_at, ((type_name, jurisdiction),)))
+
+
+def _judge(source: TrustSource, facts: IssuanceFacts) -> IssuerJudgement:
+    """The judgement both share: every scope must be covered at the issuance time."""
     issuer, issued_at = facts.issuer, facts.issued_at
     accreditations = source.accreditations(issuer)
     for type_name, jurisdiction in facts.scopes:

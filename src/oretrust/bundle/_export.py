@@ -29,7 +29,7 @@ from sqlmodel import select
 from oretrust.bundle._format import BUNDLE_TYP, BUNDLE_VERSION, DEFAULT_VALIDITY
 from oretrust.codes import Code
 from oretrust.credentials import CREDENTIAL_TYPES
-from oretrust.did import DefaultDidResolver, StaticDidResolver
+from oretrust.did import DefaultDidResolver, DidResolver, StaticDidResolver
 from oretrust.errors import InputError, NotFoundError, OreTrustError
 from oretrust.formats.jws import parse_compact, sign_compact
 from oretrust.home import Home
@@ -40,7 +40,7 @@ from oretrust.registry import export_trust_list, load_trust_list, registry_did_o
 from oretrust.registry.trust_list import VerifiedTrustList
 from oretrust.status.list_tokens import verify_bitstring_status_list, verify_status_list_token
 from oretrust.status.publication import status_document_ids, stored_status_list
-from oretrust.status.resolver import HttpsStatusListResolver
+from oretrust.status.resolver import HttpsStatusListResolver, StatusListResolver
 from oretrust.status.rules import list_url
 from oretrust.store.trust_models import TrustSubscriptionRecord
 
@@ -84,11 +84,15 @@ def export_bundle(
     validity: timedelta = DEFAULT_VALIDITY,
     signer: str | None = None,
     status_urls: tuple[str, ...] = (),
+    resolver: DidResolver | None = None,
+    fetcher: StatusListResolver | None = None,
 ) -> ExportedBundle:
     """Sign a bundle of ``home``'s trust data at ``now``, valid for ``validity`` at most.
 
     ``signer`` (an issuer or holder of the home, by name or DID) defaults to the registry
-    operator of a registry home. Raises InputError (``INVALID_LIFETIME``, a home with no
+    operator of a registry home. DID documents are resolved with ``resolver`` and lists at
+    ``status_urls`` fetched with ``fetcher`` (default: the home's resolver and HTTPS, the
+    network seams tests replace). Raises InputError (``INVALID_LIFETIME``, a home with no
     registry and no subscription, no signer) and NotFoundError for an unknown signer.
     """
     if validity <= timedelta(0):
@@ -101,12 +105,14 @@ def export_bundle(
             code=Code.BUNDLE_PIN_REQUIRED,
         )
     signer_did = _signer_did(home, signer)
-    missing = _issuer_documents(home, registries, documents)
+    missing = _issuer_documents(resolver or did_resolver(home), registries, documents)
     if signer_did.startswith("did:web:"):
         own = hosted_did_document(home, signer_did)
         if own is not None:
             documents[signer_did] = own
-    lists, expiries, list_missing = _status_lists(home, documents, status_urls, now)
+    lists, expiries, list_missing = _status_lists(
+        home, documents, status_urls, fetcher or HttpsStatusListResolver(), now
+    )
     expires = min([now + validity, *expiries, *(tl.expires_at for _, tl in registries)])
     iat, exp = int(now.timestamp()), int(expires.timestamp())
     payload = {
@@ -208,12 +214,11 @@ def _signer_did(home: Home, signer: str | None) -> str:
 
 
 def _issuer_documents(
-    home: Home,
+    resolver: DidResolver,
     registries: list[tuple[bool, VerifiedTrustList]],
     documents: dict[str, dict[str, Any]],
 ) -> list[str]:
     """Add the DID document of every entity the lists accredit; return what failed."""
-    resolver = did_resolver(home)
     missing: list[str] = []
     entities = sorted({a.entity_id for _, tl in registries for a in tl.accreditations})
     for entity in entities:
@@ -230,6 +235,7 @@ def _status_lists(
     home: Home,
     documents: dict[str, dict[str, Any]],
     status_urls: tuple[str, ...],
+    fetcher: StatusListResolver,
     now: datetime,
 ) -> tuple[dict[str, str], list[datetime], list[str]]:
     """The home's own stored lists and those at ``status_urls`` (fetched now), each verified
@@ -243,7 +249,6 @@ def _status_lists(
             ).token
         except OreTrustError as exc:
             missing.append(f"status list {published_id}: {exc.code}: {exc.detail}")
-    fetcher = HttpsStatusListResolver()
     for url in status_urls:
         try:
             tokens[url] = fetcher.fetch(url)

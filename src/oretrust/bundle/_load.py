@@ -131,10 +131,12 @@ def _pinned_signer(unverified: UnverifiedJws, pins: BundlePins) -> tuple[str, di
         raise invalid("the header needs a DID URL 'kid'")
     signer = kid.split("#", 1)[0]
     try:
+        unverified_payload = unverified.unverified_payload(max_depth=MAX_BUNDLE_DEPTH)
+    except OreTrustError as exc:
+        raise invalid(f"the payload is not a JSON object: {exc.detail}") from exc
+    try:
         if did_method(signer) == "web":
-            unverified_docs = unverified.unverified_payload(max_depth=MAX_BUNDLE_DEPTH).get(
-                "did_documents"
-            )
+            unverified_docs = unverified_payload.get("did_documents")
             docs = unverified_docs if isinstance(unverified_docs, dict) else {}
             document = StaticDidResolver(docs).resolve(signer)
         else:

@@ -339,3 +339,70 @@ def test_a_policy_demanding_fresher_revocation_data_fails_on_an_old_bundle(
             "max_status_age: soon\n"
         )
     assert bad.value.code == Code.POLICY_INVALID and "max_status_age" in bad.value.detail
+
+
+def test_bundle_bench_runs_small(tmp_path: Path) -> None:
+    """Point 7's benchmark, with tiny parameters: it builds, exports, loads and prints."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "bench/bench_bundle.py",
+            "--issuers",
+            "2",
+            "--credentials",
+            "3000",
+            "--repeat",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=Path(__file__).resolve().parents[1],
+        env={k: v for k, v in os.environ.items() if not k.startswith("ORETRUST_")},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "bundle file" in done.stdout and "fits comfortably" in done.stdout
+    assert "load bundle" in done.stdout and "Ed25519" in done.stdout
+
+
+def test_a_subscribing_verifier_home_exports_a_bundle_anchored_in_the_registry(
+    demo: Path, tmp_path: Path
+) -> None:
+    """The refinery (no registry, a pinned subscription) bundles the registry-signed list, the
+    issuers' DID documents and the status lists, signs with its own key; its border post
+    pins that key as well as the registry's — without it the bundle is refused."""
+    from oretrust.bundle import export_bundle_file
+    from oretrust.did import StaticDidResolver
+    from oretrust.status.resolver import InMemoryStatusListResolver
+
+    documents = {}
+    for path in (demo / "did").glob("*.json"):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        documents[document["id"]] = document
+    lists = {
+        f"https://registry.minerals-trust.example/status/{path.stem}": path.read_text().strip()
+        for path in (demo / "status").glob("*.jwt")
+    }
+    refinery = Home.open(demo / "nodes" / "baltic-refinery")
+    try:
+        exported = export_bundle_file(
+            refinery,
+            tmp_path / "refinery-bundle.jwt",
+            now=datetime.now(UTC),
+            signer="baltic-refinery",
+            status_urls=tuple(lists),
+            resolver=StaticDidResolver(documents),
+            fetcher=InMemoryStatusListResolver(lists),
+        )
+        assert exported.registries == (REGISTRY,) and exported.signer.startswith("did:jwk:")
+        text = (tmp_path / "refinery-bundle.jwt").read_text(encoding="utf-8")
+        with pytest.raises(ResolutionError) as unpinned:
+            load_bundle(text, pins=pins_from_home(refinery), now=datetime.now(UTC))
+        assert unpinned.value.code == Code.BUNDLE_SIGNER_NOT_PINNED
+        pins = pins_from_home(refinery, bundle_keys=[exported.key_thumbprint])
+    finally:
+        refinery.engine.dispose()
+    licence = demo / "credentials" / "licence-kivu.jwt"
+    assert _offline(text, pins, licence).verdict == "VALID"
+    assert _offline(text, pins, demo / "credentials" / "origin-lot-0457.jwt").verdict == "REVOKED"

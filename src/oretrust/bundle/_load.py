@@ -90,14 +90,18 @@ def load_bundle(
         raise invalid(f"not a compact JWS: {exc.detail}") from exc
     if unverified.unverified_header.get("typ") != BUNDLE_TYP:
         raise invalid(f"typ is {unverified.unverified_header.get('typ')!r}, not {BUNDLE_TYP}")
-    signer, key = _pinned_signer(unverified, pins)
+    try:
+        unverified_payload = unverified.unverified_payload(max_depth=MAX_BUNDLE_DEPTH)
+    except OreTrustError as exc:
+        raise invalid(f"the payload is not a JSON object: {exc.detail}") from exc
+    signer, key = _pinned_signer(unverified, unverified_payload, pins)
     try:
         verify_signature(unverified, key["publicKeyJwk"])
     except OreTrustError as exc:
         raise ResolutionError(
             f"bundle signature rejected: {exc.detail}", code=Code.BUNDLE_SIGNATURE_INVALID
         ) from exc
-    payload = unverified.unverified_payload(max_depth=MAX_BUNDLE_DEPTH)  # verified from here on
+    payload = unverified_payload  # the signature covers these bytes: verified from here on
     issued, expires = _lifetime(payload, signer, key, now, leeway)
     documents = mapping_of(payload, "did_documents", dict)
     lists, roots = _trust_lists(payload, documents, pins, now)
@@ -120,7 +124,9 @@ def load_bundle(
     )
 
 
-def _pinned_signer(unverified: UnverifiedJws, pins: BundlePins) -> tuple[str, dict[str, Any]]:
+def _pinned_signer(
+    unverified: UnverifiedJws, unverified_payload: dict[str, Any], pins: BundlePins
+) -> tuple[str, dict[str, Any]]:
     """The signer's DID and verification method, if its key is pinned; raise otherwise.
 
     A did:web signer's document is read from the (still unverified) bundle: harmless, since
@@ -130,10 +136,6 @@ def _pinned_signer(unverified: UnverifiedJws, pins: BundlePins) -> tuple[str, di
     if not isinstance(kid, str) or "#" not in kid:
         raise invalid("the header needs a DID URL 'kid'")
     signer = kid.split("#", 1)[0]
-    try:
-        unverified_payload = unverified.unverified_payload(max_depth=MAX_BUNDLE_DEPTH)
-    except OreTrustError as exc:
-        raise invalid(f"the payload is not a JSON object: {exc.detail}") from exc
     try:
         if did_method(signer) == "web":
             unverified_docs = unverified_payload.get("did_documents")

@@ -136,7 +136,7 @@ LAYERS = [
     ("oretrust.status", "oretrust.registry"),
     ("oretrust.policy",),
     ("oretrust.bundle",),
-    ("oretrust.verifier",),
+    ("oretrust.verifier", "oretrust.custody"),
     ("oretrust.issuer", "oretrust.holder"),
     ("oretrust.api", "oretrust.demo", "oretrust.web"),
     ("oretrust.cli", "oretrust.__main__"),

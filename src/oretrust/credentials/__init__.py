@@ -24,6 +24,7 @@ from oretrust.credentials._base import DidParty, GeoPoint, GeoPolygon, MineSite,
 from oretrust.credentials._builder import build_credential, xsd_datetime
 from oretrust.credentials._codes import ISO_3166_ALPHA2, Mineral
 from oretrust.credentials._conformity import ConformityAttestation
+from oretrust.credentials._custody import CustodyEvent, Quantity
 from oretrust.credentials._identity import RegisteredIdentity
 from oretrust.credentials._licence import LicenceType, MiningLicence
 from oretrust.credentials._origin import MineralOrigin
@@ -52,6 +53,7 @@ __all__ = [
     "AuthorisedEconomicOperator",
     "ConformityAttestation",
     "CredentialType",
+    "CustodyEvent",
     "DidParty",
     "GeoPoint",
     "GeoPolygon",
@@ -62,6 +64,7 @@ __all__ = [
     "MiningLicence",
     "Party",
     "Period",
+    "Quantity",
     "RegisteredIdentity",
     "build_credential",
     "get_credential_type",

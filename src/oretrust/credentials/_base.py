@@ -190,6 +190,11 @@ class SubjectModel(BaseModel):
     def holder_id(self) -> str:
         """The identifier (a DID) of the party the credential is issued to: its holder."""
 
+    def issued_by(self) -> str | None:
+        """The DID that must sign a self-issued credential (``CredentialType.self_issued``);
+        None for credentials institutions issue."""
+        return None
+
 
 class HeldSubject(SubjectModel):
     """A subject whose ``id`` is its holder's DID, taken from the party named by ``holder_field``.

@@ -63,6 +63,9 @@ class MineralOrigin(HeldSubject):
     mineral: Mineral
     commodity: Text = Field(description="Traded form, e.g. cobalt hydroxide, spodumene concentrate")
     mass: Mass
+    moisture: float | None = Field(
+        default=None, ge=0, lt=100, description="Moisture in percent of the wet mass (assay)"
+    )
     assay: Annotated[list[Assay], Field(min_length=1)]
     mine_site: MineSite
     licence_number: Text = Field(description="Number of the licence the lot was mined under")
@@ -82,6 +85,7 @@ EXAMPLE_MINERAL_ORIGIN: dict[str, Any] = {
     "mineral": "cobalt",
     "commodity": "cobalt hydroxide",
     "mass": {"value": 24.85, "unit": "t"},
+    "moisture": 20.0,
     "assay": [
         {"analyte": "Co", "massFraction": 30.5, "method": "ICP-OES"},
         {"analyte": "Cu", "massFraction": 1.2, "method": "ICP-OES"},

@@ -87,7 +87,14 @@ class DisclosureProfile:
 _PROFILES = (
     DisclosureProfile(
         "MineralOriginCertificate",
-        (("mass",), ("assay",), ("price",), ("buyer",), ("mineSite", "coordinates")),
+        (
+            ("mass",),
+            ("moisture",),
+            ("assay",),
+            ("price",),
+            ("buyer",),
+            ("mineSite", "coordinates"),
+        ),
     ),
     DisclosureProfile(
         "MiningLicenceCredential",

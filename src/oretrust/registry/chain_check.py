@@ -16,7 +16,7 @@ from typing import Any
 
 from oretrust.codes import CheckId, Code
 from oretrust.registry.chains import walk_chain
-from oretrust.registry.checks import IssuerJudgement, issuance_facts
+from oretrust.registry.checks import IssuerJudgement, issuance_facts, self_issued_judgement
 from oretrust.registry.trust_list import VerifiedTrustList
 from oretrust.report import CredentialCheck, VerificationReport
 
@@ -35,6 +35,9 @@ def judge_issuer_by_chain(
 ) -> IssuerJudgement:
     """Judge a (signature-verified) credential's issuer through chains to ``roots``; never
     raises."""
+    self_issued = self_issued_judgement(credential)
+    if self_issued is not None:
+        return self_issued
     facts = issuance_facts(credential)
     if isinstance(facts, IssuerJudgement):
         return facts

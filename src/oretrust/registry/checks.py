@@ -42,6 +42,7 @@ __all__ = [
     "issuance_time",
     "judge_issuance",
     "judge_issuer",
+    "self_issued_judgement",
 ]
 
 CHECK_ID = "issuer_accredited"
@@ -115,8 +116,46 @@ def issuance_facts(credential: dict[str, Any]) -> IssuanceFacts | IssuerJudgemen
     return IssuanceFacts(issuer, issued_at, tuple(scopes))
 
 
+def self_issued_judgement(credential: dict[str, Any]) -> IssuerJudgement | None:
+    """For a self-issued type (a custody event, signed by the party handing the lot over):
+    the judgement that its issuer is that party — the registry accredits no one for it, its
+    standing comes from the custody chain; None for every other credential. Never raises."""
+    types = credential.get("type", [])
+    known = [
+        CREDENTIAL_TYPES[t]
+        for t in ([types] if isinstance(types, str) else types)
+        if isinstance(t, str) and t in CREDENTIAL_TYPES
+    ]
+    if not known or not all(ctype.self_issued for ctype in known):
+        return None
+    try:
+        issuer = issuer_id(credential)
+        party = known[0].parse_subject(credential.get("credentialSubject")).issued_by()
+    except OreTrustError as exc:
+        return IssuerJudgement(False, NOT_ACCREDITED, exc.detail)
+    if party != issuer:
+        return IssuerJudgement(
+            False,
+            NOT_ACCREDITED,
+            f"a {known[0].name} is issued by the party it names ({party}), not {issuer}",
+            issuer,
+            known[0].name,
+        )
+    return IssuerJudgement(
+        True,
+        "OK",
+        f"self-issued {known[0].name}: signed by the party handing the lot over ({issuer}); "
+        "the registry accredits no one for it — the custody chain vouches for it",
+        issuer,
+        known[0].name,
+    )
+
+
 def judge_issuer(source: TrustSource, credential: dict[str, Any]) -> IssuerJudgement:
     """Judge a (signature-verified) credential's issuer against ``source``; never raises."""
+    self_issued = self_issued_judgement(credential)
+    if self_issued is not None:
+        return self_issued
     facts = issuance_facts(credential)
     if isinstance(facts, IssuerJudgement):
         return facts
@@ -128,6 +167,11 @@ def judge_issuance(
 ) -> IssuerJudgement:
     """Judge an issuance before it is signed, as :func:`judge_issuer` will judge the
     credential it makes (same type, jurisdiction and time); never raises."""
+    if type_name in CREDENTIAL_TYPES and CREDENTIAL_TYPES[type_name].self_issued:
+        unsigned = {"type": [type_name], "issuer": issuer, "credentialSubject": subject}
+        judgement = self_issued_judgement(unsigned)
+        assert judgement is not None
+        return judgement
     try:
         jurisdiction = jurisdiction_of(type_name, subject)
     except OreTrustError as exc:

@@ -1,0 +1,17 @@
+"""Chain of custody: a lot's custody events walked back to its origin certificates, each link
+verified, connected, in order and in mass balance (:func:`verify_chain`)."""
+
+from __future__ import annotations
+
+from oretrust.custody.chain import ChainReport, credential_digest, document_id, verify_chain
+from oretrust.custody.rules import MineralRule, mineral_rule, mineral_rules
+
+__all__ = [
+    "ChainReport",
+    "MineralRule",
+    "credential_digest",
+    "document_id",
+    "mineral_rule",
+    "mineral_rules",
+    "verify_chain",
+]

@@ -1,0 +1,141 @@
+"""The links of a custody chain, read from verified credentials.
+
+A link is either a lot's *origin* (a ``MineralOriginCertificate``: one lot, in the exporter's
+hands) or a custody *event* (a ``CustodyTransferCredential``: input lots that leave the
+handler's hands, output lots that the buyer — or, for a transformation, the processor —
+holds afterwards). Every quantity is carried in the three terms a balance can be kept in:
+wet, dry (when the moisture is known) and contained metal (when the grade is known too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from oretrust.credentials import CREDENTIAL_TYPES, CustodyEvent, MineralOrigin, Quantity
+from oretrust.custody.rules import Basis, MineralRule
+from oretrust.errors import OreTrustError
+from oretrust.registry.checks import issuance_time
+from oretrust.report import VerificationReport
+
+__all__ = ["ORIGIN", "Link", "LotAmount", "link_from_report"]
+
+ORIGIN = "MineralOriginCertificate"
+CUSTODY = "CustodyTransferCredential"
+_KG = {"kg": 1.0, "t": 1000.0}
+
+
+@dataclass(frozen=True)
+class LotAmount:
+    """A quantity of one lot in kilograms: wet, and dry / contained where known."""
+
+    lot_id: str
+    wet: float
+    dry: float | None
+    contained: float | None
+
+    def of(self, basis: Basis) -> float | None:
+        """The amount in ``basis``."""
+        return {"wet": self.wet, "dry": self.dry, "contained": self.contained}[basis]
+
+    @classmethod
+    def of_quantity(cls, lot_id: str, quantity: Quantity) -> LotAmount:
+        """From a custody event's weighed and assayed quantity."""
+        return cls(lot_id, quantity.wet_kg(), quantity.dry_kg(), quantity.contained_kg())
+
+
+@dataclass(frozen=True)
+class Link:
+    """One verified credential of the chain, as the balance sees it."""
+
+    id: str
+    digest: str
+    kind: str  #: ``origin``, ``TransactionEvent`` or ``TransformationEvent``
+    issuer: str
+    handler: str | None  #: who hands the inputs over (None for an origin)
+    holder: str  #: who holds the outputs afterwards
+    time: datetime
+    mineral: str
+    inputs: tuple[LotAmount, ...]
+    outputs: tuple[LotAmount, ...]
+    references: tuple[tuple[str, str], ...]  #: (credential id, sha256) it derives from
+    declared_yield: float | None
+    report: VerificationReport
+
+    def output(self, lot_id: str) -> LotAmount | None:
+        """The output lot called ``lot_id``, if this link produced it."""
+        return next((lot for lot in self.outputs if lot.lot_id == lot_id), None)
+
+    def label(self) -> str:
+        """A short name for reports: ``origin``, ``sale`` or ``transformation`` and the id."""
+        kind = {"TransactionEvent": "sale", "TransformationEvent": "transformation"}
+        return f"{kind.get(self.kind, self.kind)} {self.id}"
+
+
+def link_from_report(
+    report: VerificationReport, digest: str, rules: dict[str, MineralRule]
+) -> Link | str:
+    """The link a *verified* credential report describes, or why it cannot be one."""
+    claims = report.claims or {}
+    subject: Any = claims.get("credentialSubject")
+    types = [t for t in report.types if t in CREDENTIAL_TYPES]
+    common = {"id": report.credential_id or "", "digest": digest, "issuer": report.issuer or ""}
+    kind = next((t for t in (ORIGIN, CUSTODY) if t in types), None)
+    if kind is None:
+        return f"{common['id']} is no origin certificate or custody event ({', '.join(types)})"
+    try:
+        parsed = CREDENTIAL_TYPES[kind].parse_subject(subject)
+    except OreTrustError as exc:  # an SD-JWT origin with its mass withheld cannot balance
+        return f"{common['id']}: {exc.detail}"
+    if isinstance(parsed, MineralOrigin):
+        return _origin(parsed, claims, common, report, rules)
+    assert isinstance(parsed, CustodyEvent)
+    return _event(parsed, common, report)
+
+
+def _origin(
+    origin: MineralOrigin,
+    claims: dict[str, Any],
+    common: dict[str, str],
+    report: VerificationReport,
+    rules: dict[str, MineralRule],
+) -> Link:
+    wet = origin.mass.value * _KG[origin.mass.unit]
+    dry = None if origin.moisture is None else wet * (1 - origin.moisture / 100)
+    rule = rules.get(origin.mineral)
+    grade = next(
+        (a.mass_fraction for a in origin.assay if rule is not None and a.analyte == rule.analyte),
+        None,
+    )
+    contained = None if dry is None or grade is None else dry * grade / 100
+    issued = issuance_time(claims)
+    return Link(
+        kind="origin",
+        handler=None,
+        holder=str(origin.exporter.id),
+        time=issued if issued is not None else datetime.min.replace(tzinfo=UTC),
+        mineral=str(origin.mineral),
+        inputs=(),
+        outputs=(LotAmount(origin.lot_id, wet, dry, contained),),
+        references=(),
+        declared_yield=None,
+        report=report,
+        **common,
+    )
+
+
+def _event(event: CustodyEvent, common: dict[str, str], report: VerificationReport) -> Link:
+    return Link(
+        kind=event.kind(),
+        handler=event.source_party,
+        holder=event.holder_id(),
+        time=event.occurred_at(),
+        mineral=str(event.mineral),
+        inputs=tuple(LotAmount.of_quantity(lot.lot_id, lot.mass) for lot in event.inputs),
+        outputs=tuple(LotAmount.of_quantity(lot.lot_id, lot.mass) for lot in event.outputs),
+        references=tuple((ref.id, ref.sha256) for ref in event.derived_from),
+        declared_yield=event.declared_yield,
+        report=report,
+        **common,
+    )

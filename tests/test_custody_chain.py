@@ -1,0 +1,390 @@
+"""Chain of custody: mine → trader → refinery, each event signed by the party handing the lot
+over in its own home, walked back to the ministry's origin certificate and balanced.
+
+The honest chain verifies; every fraud below starts from the genuine documents and changes
+one thing, and must be rejected with its own code.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oretrust import identities
+from oretrust.codes import Code
+from oretrust.credentials import EXAMPLES, build_credential
+from oretrust.custody import credential_digest, verify_chain
+from oretrust.encoding import b64url_decode, b64url_encode
+from oretrust.formats.vc_jwt import sign_credential
+from oretrust.holder import issue_custody_event
+from oretrust.home import Home
+from oretrust.identities import signer_for
+from oretrust.issuer import issue_credential
+from oretrust.registry.service import accredit, init_registry
+from oretrust.status.operations import revoke
+from oretrust.status.publication import refresh_status_lists
+from oretrust.verifier import Verifier, verifier_for
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+MINISTRY = "did:web:mines.gouv.cd.example"
+LOT = "KVM-2026-LOT-0457"  # 24.85 t wet, 20 % moisture, 30.5 % Co: 6,063.4 kg contained
+
+
+@dataclass
+class World:
+    platform: Home
+    kivu: Home
+    trader: Home
+    refinery: Home
+    dids: dict[str, str]
+    origin: str
+
+    def verifier(self) -> Verifier:
+        """The refinery's check of every link (the platform hosts the ministry, the registry
+        and the status lists; holders' did:jwk resolve alone)."""
+        return verifier_for(self.platform, allow_network=False)
+
+    def sale(self, home: Home, seller: str, buyer: str, derived: list[str], **change: Any) -> str:
+        """``seller`` (its home) sells lot(s) to ``buyer``; ``change`` edits the event."""
+        event = copy.deepcopy(EXAMPLES["CustodyTransferCredential"])
+        event.pop("sourceParty"), event.pop("derivedFrom")
+        event["destinationParty"] = self.dids[buyer]
+        event["eventTime"] = "2026-11-02T08:00:00Z"
+        for key, value in change.items():
+            event[key] = value
+        return issue_custody_event(home, seller, event, derived_from=derived, now=NOW).token
+
+
+def _lot(lot_id: str, tonnes: float, moisture: float = 20.0, grade: float = 30.5) -> dict[str, Any]:
+    return {
+        "lotId": lot_id,
+        "mass": {"value": tonnes, "unit": "t", "moisture": moisture, "grade": grade},
+    }
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    homes = {
+        name: Home.open(
+            tmp_path / name, database_url=f"sqlite:///{tmp_path / name / 'oretrust.db'}"
+        )
+        for name in ("platform", "kivu", "trader", "refinery")
+    }
+    platform = homes["platform"]
+    platform.set_domain("registry.minerals-trust.example")
+    init_registry(
+        platform,
+        did="did:web:registry.minerals-trust.example",
+        display_name="R",
+        now=NOW - timedelta(days=30),
+    )
+    identities.add_issuer(
+        platform,
+        "ministry",
+        display_name="Ministère des Mines",
+        did=MINISTRY,
+        now=NOW - timedelta(days=30),
+    )
+    accredit(platform, MINISTRY, "MineralOriginCertificate", "CD", now=NOW - timedelta(days=30))
+    dids = {
+        name: identities.add_holder(homes[name], name, display_name=name.title(), now=NOW).did
+        for name in ("kivu", "trader", "refinery")
+    }
+    subject = copy.deepcopy(EXAMPLES["MineralOriginCertificate"])
+    subject["exporter"]["id"] = dids["kivu"]
+    origin = issue_credential(
+        platform,
+        issuer="ministry",
+        type_name="MineralOriginCertificate",
+        subject=subject,
+        holder=dids["kivu"],
+        now=NOW - timedelta(days=20),
+        valid_until=NOW + timedelta(days=300),
+    )
+    refresh_status_lists(platform, now=NOW)  # the lists as the platform publishes them today
+    yield World(platform, homes["kivu"], homes["trader"], homes["refinery"], dids, origin.token)
+    for home in homes.values():
+        home.engine.dispose()
+
+
+def _honest(world: World) -> tuple[str, str]:
+    """Kivu sells 12 t of the lot to the trader, who sells it on to the refinery."""
+    first = world.sale(
+        world.kivu,
+        "kivu",
+        "trader",
+        [world.origin],
+        inputs=[_lot(LOT, 12.0)],
+        outputs=[_lot("LMT-0091", 12.0)],
+    )
+    second = world.sale(
+        world.trader,
+        "trader",
+        "refinery",
+        [first],
+        eventTime="2026-11-10T08:00:00Z",
+        inputs=[_lot("LMT-0091", 12.0)],
+        outputs=[_lot("BCR-7781", 12.0)],
+    )
+    return first, second
+
+
+def _codes(report: Any) -> list[str]:
+    return [code for code, _, _ in report.problems]
+
+
+def test_the_honest_chain_verifies_and_is_drawn(world: World) -> None:
+    first, second = _honest(world)
+    report = verify_chain(
+        second,
+        [first, world.origin],
+        verifier=world.verifier(),
+        now=NOW,
+        holder=world.dids["refinery"],
+    )
+    assert report.verified, [p[2] for p in report.problems]
+    assert [link.kind for link in report.links] == [
+        "origin",
+        "TransactionEvent",
+        "TransactionEvent",
+    ]
+    drawing = "\n".join(report.lines())
+    assert LOT in drawing and "BCR-7781" in drawing and "12,000 kg wet" in drawing
+    as_json = report.to_dict()
+    assert as_json["verdict"] == "VALID" and as_json["links"][0]["outputs"][0][
+        "contained_kg"
+    ] == pytest.approx(24850 * 0.8 * 0.305)
+
+
+@pytest.mark.parametrize(
+    ("outputs", "basis"),
+    [
+        ([_lot("LMT-0091", 13.0)], "wet"),  # more tonnes than were bought
+        ([_lot("LMT-0091", 12.0, moisture=10.0)], "dry"),  # same tonnes, declared drier
+        ([_lot("LMT-0091", 12.0, grade=40.0)], "contained"),  # same tonnes, richer on paper
+    ],
+)
+def test_handing_on_more_than_was_received_is_caught_in_each_term(
+    world: World, outputs: list[dict[str, Any]], basis: str
+) -> None:
+    first, _ = _honest(world)
+    inflated = world.sale(
+        world.trader,
+        "trader",
+        "refinery",
+        [first],
+        eventTime="2026-11-10T08:00:00Z",
+        inputs=[_lot("LMT-0091", 12.0)],
+        outputs=outputs,
+    )
+    report = verify_chain(inflated, [first, world.origin], verifier=world.verifier(), now=NOW)
+    assert not report.verified
+    assert report.code == Code.MASS_BALANCE_EXCEEDED, report.problems
+    assert f"kg {basis}" in report.problems[0][2] and report.problems[0][1] in inflated_ids(
+        inflated
+    )
+
+
+def inflated_ids(token: str) -> set[str]:
+    return {_payload(token)["id"]}
+
+
+def test_drawing_more_from_a_lot_than_it_holds_names_the_excess(world: World) -> None:
+    first = world.sale(
+        world.kivu,
+        "kivu",
+        "trader",
+        [world.origin],
+        inputs=[_lot(LOT, 20.0)],
+        outputs=[_lot("LMT-0091", 20.0)],
+    )
+    again = world.sale(
+        world.kivu,
+        "kivu",
+        "refinery",
+        [world.origin],
+        inputs=[_lot(LOT, 20.0)],
+        outputs=[_lot("BCR-9", 20.0)],
+    )
+    merge = world.sale(
+        world.trader,
+        "trader",
+        "refinery",
+        [first, again],
+        eventTime="2026-11-10T08:00:00Z",
+        inputs=[_lot("LMT-0091", 20.0)],
+        outputs=[_lot("BCR-7781", 20.0)],
+    )
+    report = verify_chain(merge, [first, again, world.origin], verifier=world.verifier(), now=NOW)
+    assert Code.MASS_BALANCE_EXCEEDED in _codes(report)
+    detail = next(d for c, _, d in report.problems if c == Code.MASS_BALANCE_EXCEEDED)
+    assert LOT in detail and "40,000.0 kg wet" in detail and "15,150.0 kg more" in detail
+
+
+def test_a_missing_or_altered_document_breaks_the_link(world: World) -> None:
+    _, second = _honest(world)
+    missing = verify_chain(second, [world.origin], verifier=world.verifier(), now=NOW)
+    assert (
+        missing.code == Code.CUSTODY_LINK_BROKEN
+        and "not among the documents" in missing.problems[0][2]
+    )
+    other = world.sale(
+        world.kivu,
+        "kivu",
+        "trader",
+        [world.origin],
+        inputs=[_lot(LOT, 12.0)],
+        outputs=[_lot("LMT-0091", 12.0)],
+    )
+    swapped = verify_chain(second, [other, world.origin], verifier=world.verifier(), now=NOW)
+    assert swapped.code == Code.CUSTODY_LINK_BROKEN
+
+
+def test_a_lot_not_in_what_the_event_derives_from_breaks_the_link(world: World) -> None:
+    ghost = world.sale(
+        world.kivu,
+        "kivu",
+        "trader",
+        [world.origin],
+        inputs=[_lot("KVM-2026-LOT-9999", 12.0)],
+        outputs=[_lot("LMT-0091", 12.0)],
+    )
+    report = verify_chain(ghost, [world.origin], verifier=world.verifier(), now=NOW)
+    assert report.code == Code.CUSTODY_LINK_BROKEN and "9999" in report.problems[0][2]
+
+
+def test_an_event_dated_before_what_it_derives_from_is_out_of_order(world: World) -> None:
+    first, _ = _honest(world)
+    early = world.sale(
+        world.trader,
+        "trader",
+        "refinery",
+        [first],
+        eventTime="2026-10-01T08:00:00Z",
+        inputs=[_lot("LMT-0091", 12.0)],
+        outputs=[_lot("BCR-7781", 12.0)],
+    )
+    report = verify_chain(early, [first, world.origin], verifier=world.verifier(), now=NOW)
+    assert report.code == Code.CUSTODY_DATES_OUT_OF_ORDER
+
+
+def test_a_transfer_by_someone_who_never_held_the_lot(world: World) -> None:
+    """The refinery's own node signs a 'sale' of Kivu's lot: a valid signature, no custody."""
+    stolen = world.sale(
+        world.refinery,
+        "refinery",
+        "trader",
+        [world.origin],
+        inputs=[_lot(LOT, 12.0)],
+        outputs=[_lot("LMT-0091", 12.0)],
+    )
+    report = verify_chain(stolen, [world.origin], verifier=world.verifier(), now=NOW)
+    assert report.code == Code.CUSTODY_SELLER_NEVER_HELD
+
+
+@pytest.mark.parametrize(
+    ("declared", "grade", "code"),
+    [(90.0, 20.0, "OK"), (99.5, 20.0, Code.YIELD_EXCEEDED), (90.0, 24.2, Code.YIELD_EXCEEDED)],
+)
+def test_a_yield_beyond_tolerance(world: World, declared: float, grade: float, code: str) -> None:
+    """Refining hydroxide into sulphate: a yield above cobalt's 98 % ceiling, or more metal
+    out (2,904 kg) than the declared 90 % of the 2,928 kg in allows."""
+    first, _ = _honest(world)
+    event = {
+        "type": ["TransformationEvent", "Event"],
+        "processType": "refining",
+        "inputs": [_lot("LMT-0091", 12.0)],
+        "outputs": [_lot("SUL-1", 12.0, moisture=0.0, grade=grade)],  # 2,904 kg in 2,928 kg
+        "declaredYield": declared,
+        "commodity": "cobalt sulphate",
+        "eventTime": "2026-11-10T08:00:00Z",
+    }
+    base = copy.deepcopy(EXAMPLES["CustodyTransferCredential"])
+    for key in ("sourceParty", "derivedFrom", "destinationParty"):
+        base.pop(key)
+    refined = issue_custody_event(
+        world.trader, "trader", {**base, **event}, derived_from=[first], now=NOW
+    )
+    report = verify_chain(refined.token, [first, world.origin], verifier=world.verifier(), now=NOW)
+    assert report.code == code, report.problems
+
+
+def test_the_presenter_must_be_the_last_buyer(world: World) -> None:
+    first, second = _honest(world)
+    report = verify_chain(
+        second,
+        [first, world.origin],
+        verifier=world.verifier(),
+        now=NOW,
+        holder=world.dids["trader"],
+    )
+    assert report.code == Code.CUSTODY_NOT_LAST_BUYER
+
+
+def test_a_revoked_origin_or_a_forged_event_invalidates_the_chain(world: World) -> None:
+    first, second = _honest(world)
+    forged = _tamper(
+        first,
+        lambda claims: claims["credentialSubject"][0]["outputs"][0]["mass"].update(value=24.0),
+    )
+    tampered = verify_chain(second, [forged, world.origin], verifier=world.verifier(), now=NOW)
+    assert tampered.code == Code.CUSTODY_LINK_BROKEN  # the altered event is not the one referenced
+    alone = verify_chain(forged, [world.origin], verifier=world.verifier(), now=NOW)
+    assert alone.code == Code.CUSTODY_LINK_INVALID
+    origin_id = _payload(world.origin)["id"]
+    revoke(world.platform, origin_id, reason="assay withdrawn", actor="ministry", now=NOW)
+    revoked = verify_chain(second, [first, world.origin], verifier=world.verifier(), now=NOW)
+    assert revoked.code == Code.CUSTODY_LINK_INVALID and "REVOKED" in revoked.problems[0][2]
+
+
+def test_an_event_must_be_signed_by_its_source_party(world: World) -> None:
+    """The registry accredits no one for custody events; the one rule is that the party
+    handing the lot over signed it. The trader signs a 'sale' naming Kivu as the seller."""
+    event = copy.deepcopy(EXAMPLES["CustodyTransferCredential"])
+    event.update(
+        sourceParty=world.dids["kivu"],
+        destinationParty=world.dids["trader"],
+        derivedFrom=[
+            {"id": _payload(world.origin)["id"], "sha256": credential_digest(world.origin)}
+        ],
+        inputs=[_lot(LOT, 12.0)],
+        outputs=[_lot("LMT-0091", 12.0)],
+    )
+    credential = build_credential(
+        "CustodyTransferCredential",
+        issuer={"id": world.dids["trader"], "name": "Trader"},
+        subject=event,
+        valid_from=NOW,
+        valid_until=None,
+        credential_id=f"urn:uuid:{uuid.uuid4()}",
+    )
+    token = sign_credential(credential, signer_for(world.trader, world.dids["trader"]), now=NOW)
+    report = world.verifier().check_credential(token, now=NOW)
+    assert report.code == Code.ISSUER_NOT_ACCREDITED, report.to_dict()
+    chain = verify_chain(token, [world.origin], verifier=world.verifier(), now=NOW)
+    assert chain.code == Code.CUSTODY_LINK_INVALID
+
+
+def _payload(token: str) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(b64url_decode(token.split(".")[1]))
+    return value
+
+
+def _tamper(token: str, change: Any) -> str:
+    header, payload, signature = token.split(".")
+    claims = json.loads(b64url_decode(payload))
+    change(claims)
+    return f"{header}.{b64url_encode(json.dumps(claims).encode())}.{signature}"
+
+
+def _resign_unsigned(token: str, claims: dict[str, Any]) -> str:
+    header, _, signature = token.split(".")
+    return f"{header}.{b64url_encode(json.dumps(claims).encode())}.{signature}"

@@ -91,8 +91,9 @@ def test_an_outdated_schema_is_refused_until_db_upgrade(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Home.open(tmp_path).engine.dispose()  # stamped at today's head
-    monkeypatch.setattr(migrate, "HEAD_REVISION", "0003")  # as if this oretrust were newer
-    monkeypatch.setattr(migrate, "KNOWN_REVISIONS", ("0001", "0002", "0003"))
+    newer = f"{int(HEAD_REVISION) + 1:04d}"
+    monkeypatch.setattr(migrate, "HEAD_REVISION", newer)  # as if this oretrust were newer
+    monkeypatch.setattr(migrate, "KNOWN_REVISIONS", (*migrate.KNOWN_REVISIONS, newer))
     with pytest.raises(SchemaOutdatedError, match="run 'oretrust db upgrade'"):
         Home.open(tmp_path)
     runner = CliRunner()

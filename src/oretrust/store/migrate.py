@@ -37,6 +37,7 @@ from oretrust.codes import Code
 from oretrust.errors import ConflictError
 from oretrust.store import (  # noqa: F401  (registers every table on SQLModel.metadata)
     auth_models,
+    ledger_models,
     models,
     registry_models,
     status_models,
@@ -59,9 +60,9 @@ __all__ = [
 ]
 
 #: The newest migration (``revision`` of the last file in ``migrations/versions``).
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 #: Every revision this version of oretrust knows, oldest first.
-KNOWN_REVISIONS = ("0001", "0002")
+KNOWN_REVISIONS = ("0001", "0002", "0003")
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 _VERSIONS = Table(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from conftest import run_oretrust
 from oretrust import identities
 from oretrust.codes import Code
 from oretrust.credentials import EXAMPLES, build_credential
@@ -388,3 +390,43 @@ def _tamper(token: str, change: Any) -> str:
 def _resign_unsigned(token: str, claims: dict[str, Any]) -> str:
     header, _, signature = token.split(".")
     return f"{header}.{b64url_encode(json.dumps(claims).encode())}.{signature}"
+
+
+def test_the_cli_hands_a_lot_over_and_verifies_the_chain(world: World, tmp_path: Path) -> None:
+    """``oretrust custody issue`` in the seller's home, ``custody verify`` in the verifier's:
+    exit 0 for the honest chain, 1 for an over-claim, 2 for a bad event file."""
+    refresh_status_lists(world.platform, now=datetime.now(UTC))  # the CLI reads the clock
+    origin = tmp_path / "origin.jwt"
+    origin.write_text(world.origin + "\n")
+    event = copy.deepcopy(EXAMPLES["CustodyTransferCredential"])
+    event.update(destinationParty=world.dids["trader"], eventTime="2026-11-02T08:00:00Z")
+
+    def hand_over(tonnes: float, name: str) -> subprocess.CompletedProcess[str]:
+        event.update(inputs=[_lot(LOT, tonnes)], outputs=[_lot("LMT-0091", tonnes)])
+        (tmp_path / f"{name}.json").write_text(json.dumps(event))
+        return run_oretrust(
+            "custody", "issue", "--holder", "kivu", "--event", str(tmp_path / f"{name}.json"),
+            "--from", str(origin), "--out", str(tmp_path / f"{name}.jwt"),
+            "--home", str(world.kivu.path),
+        )  # fmt: skip
+
+    def verify(name: str) -> subprocess.CompletedProcess[str]:
+        return run_oretrust(
+            "custody", "verify", str(tmp_path / f"{name}.jwt"), "--with", str(origin),
+            "--holder", world.dids["trader"], "--home", str(world.platform.path), "--json",
+        )  # fmt: skip
+
+    assert hand_over(12.0, "honest").returncode == 0
+    honest = verify("honest")
+    assert honest.returncode == 0, honest.stdout + honest.stderr
+    assert json.loads(honest.stdout)["links"][1]["to"] == world.dids["trader"]
+    assert hand_over(30.0, "greedy").returncode == 0  # a seller may sign anything…
+    greedy = verify("greedy")
+    assert greedy.returncode == 1  # …the chain says it does not balance
+    assert json.loads(greedy.stdout)["code"] == Code.MASS_BALANCE_EXCEEDED
+    (tmp_path / "bad.json").write_text("[1, 2")
+    bad = run_oretrust(
+        "custody", "issue", "--holder", "kivu", "--event", str(tmp_path / "bad.json"),
+        "--from", str(origin), "--out", str(tmp_path / "bad.jwt"), "--home", str(world.kivu.path),
+    )  # fmt: skip
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

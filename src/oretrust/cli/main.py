@@ -25,6 +25,7 @@ from oretrust.cli._common import print_json as _print_json
 from oretrust.cli._common import read_text as _read_text
 from oretrust.cli.backup import register_backup_commands
 from oretrust.cli.bundle import bundle_app, offline_report
+from oretrust.cli.custody import custody_app
 from oretrust.cli.issued import database_problem, register_issued_commands
 from oretrust.cli.registry import registry_app
 from oretrust.cli.serve import register_serve_commands
@@ -63,6 +64,7 @@ app.add_typer(wallet_app, name="wallet")
 app.add_typer(did_app, name="did")
 app.add_typer(registry_app, name="registry")
 app.add_typer(trust_app, name="trust")
+app.add_typer(custody_app, name="custody")
 app.add_typer(bundle_app, name="bundle")
 
 out = Console(soft_wrap=True)

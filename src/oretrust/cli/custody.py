@@ -1,0 +1,124 @@
+"""``oretrust custody …``: hand a lot over (a custody event signed in the seller's own home)
+and verify a lot's chain back to its origin certificates.
+
+Same contract as :mod:`oretrust.cli`: ``verify`` exits 0 for a valid chain, 1 for an invalid
+one (a verdict), 2 for bad input (one line on stderr); ``--json`` prints the report on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from oretrust.cli._common import HomeOpt, JsonOpt
+from oretrust.cli._common import now as _now
+from oretrust.cli._common import print_json as _print_json
+from oretrust.cli._common import read_text as _read_text
+from oretrust.codes import Code
+from oretrust.custody import verify_chain
+from oretrust.errors import InputError
+from oretrust.holder import issue_custody_event
+from oretrust.home import Home
+from oretrust.verifier import verifier_for
+
+__all__ = ["custody_app"]
+
+custody_app = typer.Typer(
+    help="Chain of custody: hand a lot over, verify a lot's chain back to its origin.",
+    no_args_is_help=True,
+)
+out = Console(soft_wrap=True)
+
+FromOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--from",
+        help="A credential the lot came with (origin certificate, earlier custody event); "
+        "repeatable.",
+    ),
+]
+
+
+@custody_app.command("issue")
+def issue(
+    holder: Annotated[str, typer.Option(help="The holder handing the lot over (name or DID).")],
+    event: Annotated[
+        str,
+        typer.Option(
+            help="JSON file of the event: type, eventTime, destinationParty, place, mineral, "
+            "commodity, inputs, outputs (see 'oretrust schema CustodyTransferCredential "
+            "--example'); sourceParty and derivedFrom are filled in."
+        ),
+    ],
+    derived_from: FromOpt,
+    output: Annotated[Path, typer.Option("--out", help="Write the signed event here.")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Sign a custody event (a sale or a transformation) with the holder's own key."""
+    subject = _json_object(_read_text(event), "--event")
+    for field in ("sourceParty", "derivedFrom"):
+        subject.pop(field, None)
+    made = issue_custody_event(
+        Home.open(home), holder, subject, derived_from=[_token(f) for f in derived_from], now=_now()
+    )
+    output.write_text(made.token + "\n", encoding="utf-8")
+    if as_json:
+        _print_json({"id": made.id, "file": str(output)})
+    else:
+        out.print(f"custody event {made.id} → {output}", markup=False, highlight=False)
+
+
+@custody_app.command("verify")
+def verify(
+    final: Annotated[str, typer.Argument(help="The custody event that put the lot in hand.")],
+    documents: Annotated[
+        list[str],
+        typer.Option("--with", help="The documents it derives from (repeatable)."),
+    ],
+    holder: Annotated[
+        str | None,
+        typer.Option(help="The DID of whoever presents the lot: it must hold it last."),
+    ] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Walk the chain back to its origin certificates; exit 0 valid, 1 invalid."""
+    report = verify_chain(
+        _token(final),
+        [_token(f) for f in documents],
+        verifier=verifier_for(Home.open(home)),
+        now=_now(),
+        holder=holder,
+    )
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        colour = "green" if report.verified else "red"
+        out.print(f"[bold {colour}]{'VALID' if report.verified else 'INVALID'}[/] custody chain")
+        for line in report.lines():
+            out.print(f"  {line}", markup=False, highlight=False)
+        for code, link, detail in report.problems:
+            out.print(f"  ✘ {code} {link}: {detail}", markup=False, highlight=False)
+    raise typer.Exit(0 if report.verified else 1)
+
+
+def _token(path: str) -> str:
+    text = _read_text(path).strip()
+    if not text or any(c.isspace() for c in text):
+        raise InputError(f"{path} is not one credential token", code=Code.MALFORMED_INPUT)
+    return text
+
+
+def _json_object(text: str, option: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"{option} is not valid JSON", code=Code.MALFORMED_INPUT) from exc
+    if not isinstance(value, dict):
+        raise InputError(f"{option} must be a JSON object", code=Code.MALFORMED_INPUT)
+    return value

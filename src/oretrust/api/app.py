@@ -31,7 +31,13 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from oretrust import __version__
-from oretrust.api import routes_issuer, routes_public, routes_registry, routes_verify
+from oretrust.api import (
+    routes_custody,
+    routes_issuer,
+    routes_public,
+    routes_registry,
+    routes_verify,
+)
 from oretrust.api.access_log import install_access_log_filter
 from oretrust.api.audit import AuditMiddleware
 from oretrust.api.middleware import BodyLimitMiddleware, RateLimiter, RateLimitMiddleware
@@ -104,6 +110,7 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None =
     app.include_router(routes_verify.router)
     app.include_router(routes_issuer.router)
     app.include_router(routes_registry.router)
+    app.include_router(routes_custody.router)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     limit = settings.limit()

@@ -29,6 +29,11 @@ from starlette.exceptions import HTTPException
 
 from oretrust.api.auth import AuthenticationError, PermissionDeniedError
 from oretrust.codes import Code
+from oretrust.custody.ledger import (
+    ChainRejectedError,
+    ExportNotAuthorisedError,
+    MassBalanceExceededError,
+)
 from oretrust.errors import (
     ConflictError,
     DataModelError,
@@ -98,6 +103,8 @@ class ServiceUnavailableError(OreTrustError):
 PROBLEMS: Final[Mapping[type[BaseException], tuple[int, str]]] = {
     AuthenticationError: (401, "Unauthorized"),
     PermissionDeniedError: (403, "Forbidden"),
+    ExportNotAuthorisedError: (403, "Forbidden"),
+    ChainRejectedError: (422, "Custody chain rejected"),
     SchemaValidationError: (422, "Invalid credential subject"),
     DataModelError: (422, "Invalid credential document"),
     RequestValidationError: (422, "Invalid request"),
@@ -163,6 +170,8 @@ def problem_response(exc: BaseException) -> JSONResponse:
             extra["field"] = exc.field
         if isinstance(exc, DataModelError) and exc.rule:
             extra["rule"] = exc.rule
+        if isinstance(exc, MassBalanceExceededError):
+            extra["excess_kg"] = dict(exc.overdraw.excess_kg)
     if status >= 500 and not isinstance(exc, ServiceUnavailableError):
         title, code, detail, headers, extra = "Internal error", "INTERNAL_ERROR", _INTERNAL, {}, {}
     if isinstance(exc, AuthenticationError):

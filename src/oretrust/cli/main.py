@@ -27,6 +27,7 @@ from oretrust.cli.backup import register_backup_commands
 from oretrust.cli.bundle import bundle_app, offline_report
 from oretrust.cli.custody import custody_app
 from oretrust.cli.issued import database_problem, register_issued_commands
+from oretrust.cli.ledger import ledger_app
 from oretrust.cli.registry import registry_app
 from oretrust.cli.serve import register_serve_commands
 from oretrust.cli.status import register_status_commands
@@ -65,6 +66,7 @@ app.add_typer(did_app, name="did")
 app.add_typer(registry_app, name="registry")
 app.add_typer(trust_app, name="trust")
 app.add_typer(custody_app, name="custody")
+app.add_typer(ledger_app, name="ledger")
 app.add_typer(bundle_app, name="bundle")
 
 out = Console(soft_wrap=True)

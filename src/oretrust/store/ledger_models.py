@@ -34,6 +34,7 @@ class LedgerEntryRecord(SQLModel, table=True):
     source_sha256: str = Field(max_length=64)
     lot_id: str = Field(max_length=256)
     mineral: str = Field(max_length=64)
+    country: str = Field(max_length=8)  #: the origin's country (whose customs may export)
     basis: str = Field(max_length=16)
     wet_kg: float
     dry_kg: float | None = None

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("source_sha256", sa.String(length=64), nullable=False),
         sa.Column("lot_id", sa.String(length=256), nullable=False),
         sa.Column("mineral", sa.String(length=64), nullable=False),
+        sa.Column("country", sa.String(length=8), nullable=False),
         sa.Column("basis", sa.String(length=16), nullable=False),
         sa.Column("wet_kg", sa.Float(), nullable=False),
         sa.Column("dry_kg", sa.Float(), nullable=True),

@@ -181,6 +181,10 @@ def custody_subject() -> dict[str, Any]:
     return copy.deepcopy(EXAMPLES["CustodyTransferCredential"])
 
 
+def site_status_subject() -> dict[str, Any]:
+    return copy.deepcopy(EXAMPLES["SiteStatusCredential"])
+
+
 SUBJECTS: dict[str, Callable[[], dict[str, Any]]] = {
     "BusinessIdentityCredential": identity_subject,
     "MiningLicenceCredential": licence_subject,
@@ -188,6 +192,7 @@ SUBJECTS: dict[str, Callable[[], dict[str, Any]]] = {
     "AuthorisedEconomicOperatorCredential": aeo_subject,
     "ConformityAssessmentCredential": conformity_subject,
     "CustodyTransferCredential": custody_subject,
+    "SiteStatusCredential": site_status_subject,
 }
 ISSUERS = {
     "BusinessIdentityCredential": ("did:web:rccm.example", "Guichet Unique, RCCM RD Congo"),
@@ -199,6 +204,7 @@ ISSUERS = {
         "Mulumba Audit & Assurance SA",
     ),
     "CustodyTransferCredential": ("did:web:kivu-minerals.example", "Kivu Minerals SARL"),
+    "SiteStatusCredential": ("did:web:cemi.mines.example", "CEEC, RD Congo"),
 }
 UNTP_SCHEMAS = {
     "BusinessIdentityCredential": "digitalIdentityAnchor",

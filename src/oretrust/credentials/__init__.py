@@ -10,6 +10,8 @@ type                                        subject model                   juri
 ``MineralOriginCertificate``                :class:`MineralOrigin`          country of origin
 ``AuthorisedEconomicOperatorCredential``    :class:`AuthorisedEconomicOperator`  customs territory
 ``ConformityAssessmentCredential`` (DCC)    :class:`ConformityAttestation`  facility country
+``CustodyTransferCredential`` (DTE)         :class:`CustodyEvent`           event's place
+``SiteStatusCredential``                    :class:`SiteStatus`             site's country
 ==========================================  ==============================  ===================
 
 Everything here is pure: dicts in, dicts out, no clock, no I/O. Invalid subjects raise
@@ -39,8 +41,10 @@ from oretrust.credentials._registry import (
     CredentialType,
     get_credential_type,
 )
+from oretrust.credentials._site_status import CERTIFIED_RATINGS, SiteStatus
 
 __all__ = [
+    "CERTIFIED_RATINGS",
     "CREDENTIAL_TYPES",
     "EXAMPLES",
     "ISO_3166_ALPHA2",
@@ -66,6 +70,7 @@ __all__ = [
     "Period",
     "Quantity",
     "RegisteredIdentity",
+    "SiteStatus",
     "build_credential",
     "get_credential_type",
     "xsd_datetime",

@@ -21,6 +21,7 @@ from oretrust.credentials._custody import EXAMPLE_CUSTODY_TRANSFER, CustodyEvent
 from oretrust.credentials._identity import EXAMPLE_REGISTERED_IDENTITY, RegisteredIdentity
 from oretrust.credentials._licence import EXAMPLE_MINING_LICENCE, MiningLicence
 from oretrust.credentials._origin import EXAMPLE_MINERAL_ORIGIN, MineralOrigin
+from oretrust.credentials._site_status import EXAMPLE_SITE_STATUS, SiteStatus
 from oretrust.credentials._validation import validate_model
 from oretrust.errors import InputError, SchemaValidationError
 
@@ -239,6 +240,15 @@ _ALL = (
         example_subject=EXAMPLE_CUSTODY_TRANSFER,
         subject_array=True,
         self_issued=True,
+    ),
+    CredentialType(
+        name="SiteStatusCredential",
+        types=_vc("SiteStatusCredential"),
+        contexts=(VC_V2_CONTEXT, ORETRUST_CONTEXT),
+        subject_model=SiteStatus,
+        description="An accredited body rates a mine site under a regional certification "
+        "scheme (conflict-free, conditional, not certified) for a period.",
+        example_subject=EXAMPLE_SITE_STATUS,
     ),
 )
 

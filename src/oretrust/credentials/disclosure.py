@@ -110,6 +110,8 @@ _PROFILES = (
     DisclosureProfile("ConformityAssessmentCredential", (("description",),)),
     # Issued as vc+jwt only: a verifier balancing a chain needs every mass and reference.
     DisclosureProfile("CustodyTransferCredential", ()),
+    # The inspection report may name findings an operator shares only with whom it chooses.
+    DisclosureProfile("SiteStatusCredential", (("inspectionReport",), ("minerals",))),
 )
 
 #: Profiles by credential type name; every oretrust type has one.

@@ -21,7 +21,9 @@ check per requirement, so the report explains which requirement failed:
 * ``policy:status-age`` (``max_status_age``) — ``POLICY_STATUS_TOO_OLD`` when a status list
   the verifier read (``report.status_lists``, nested reports included, whatever its source:
   home, HTTPS, cache or an offline bundle) was signed longer ago than that, or at an
-  unknown time.
+  unknown time;
+* ``policy:site-certified-at-extraction`` (``site_certified_at_extraction``) —
+  ``SITE_NOT_CERTIFIED`` (:mod:`oretrust.policy._site`).
 
 A credential whose verifier already judged ``issuer_accredited`` against subscribed trust
 lists (through a chain to a pinned root) is taken as accredited by that judgement.
@@ -38,6 +40,7 @@ from oretrust.codes import CheckId, Code
 from oretrust.errors import InputError, OreTrustError
 from oretrust.policy._freshness import status_age_check
 from oretrust.policy._model import CredentialRequirement, Link, Policy
+from oretrust.policy._site import site_certified_check
 from oretrust.registry.chain_check import SUBSCRIBED_PREFIX
 from oretrust.registry.checks import NOT_ACCREDITED, issuance_time, judge_issuer
 from oretrust.registry.policy import (
@@ -109,6 +112,8 @@ def evaluate_policy(
         _subscribed(policy, chosen, report)
     if policy.max_status_age is not None:
         status_age_check(policy.max_status_age, report)
+    if policy.site_certified_at_extraction:
+        site_certified_check(report, trust_source)
     return report.checks[before:]
 
 

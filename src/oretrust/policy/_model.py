@@ -26,7 +26,11 @@ A policy file (YAML, or JSON, which is YAML) has ``name``, ``version: 1``, an op
 ``max_status_age``
     a duration (``24h``, ``30m``, ``7d``, ``3600s``): every status list the verifier read
     must have been signed by its issuer no longer ago than that — online or from an offline
-    bundle — else ``POLICY_STATUS_TOO_OLD`` (revocation data that old may miss a revocation).
+    bundle — else ``POLICY_STATUS_TOO_OLD`` (revocation data that old may miss a revocation);
+``site_certified_at_extraction``
+    ``required | not-required`` (default not-required): every origin certificate presented
+    must come from a site that an accredited ``SiteStatusCredential`` in the presentation
+    rates conflict-free or conditional on the certificate's date (``SITE_NOT_CERTIFIED``).
 
 Anything else, or a bad value, is an :class:`~oretrust.errors.InputError` with code
 ``POLICY_INVALID`` naming the field (``credentials.origin-certificate.disclose[2]``).
@@ -106,6 +110,7 @@ class Policy:
     source: str = ""
     trust_subscribed: bool = False
     max_status_age: timedelta | None = None
+    site_certified_at_extraction: bool = False
 
 
 def parse_duration(value: object) -> timedelta | None:
@@ -174,6 +179,7 @@ def parse_policy(document: str | Mapping[str, Any], *, source: str = "policy") -
             "high_risk_evidence",
             "trust",
             "max_status_age",
+            "site_certified_at_extraction",
         },
     )
     name = reader.text(top.get("name"), "name")
@@ -201,6 +207,11 @@ def parse_policy(document: str | Mapping[str, Any], *, source: str = "policy") -
         source,
         reader.choice(top.get("trust", "any"), "trust", "any", "subscribed"),
         _max_status_age(reader, top),
+        reader.choice(
+            top.get("site_certified_at_extraction", "not-required"),
+            "site_certified_at_extraction",
+            "not-required",
+        ),
     )
 
 

@@ -47,6 +47,7 @@ from oretrust.api.settings import ServiceSettings
 from oretrust.home import Home
 from oretrust.identities import check_signing_keys
 from oretrust.status.publication import refresh_status_lists
+from oretrust.web import install_web
 
 __all__ = ["create_app", "create_app_from_env"]
 
@@ -101,6 +102,8 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None =
         version=__version__,
         description=_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served offline by oretrust.web (no CDN)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock or _system_clock
@@ -111,6 +114,7 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None =
     app.include_router(routes_issuer.router)
     app.include_router(routes_registry.router)
     app.include_router(routes_custody.router)
+    install_web(app)  # the pages, /docs served offline, security headers
     app.add_middleware(AuditMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     limit = settings.limit()

@@ -66,7 +66,19 @@ class HttpLedger:
         self, base_url: str, *, client: httpx.Client | None = None, timeout: float = 10.0
     ) -> None:
         self._base = base_url.rstrip("/")
+        self._owned = client is None
         self._client = client or httpx.Client(timeout=timeout, follow_redirects=False)
+
+    def close(self) -> None:
+        """Close the HTTP client this source made (an injected one is the caller's)."""
+        if self._owned:
+            self._client.close()
+
+    def __enter__(self) -> HttpLedger:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def balance(self, holding: Holding, *, events: Sequence[str]) -> Balance | None:
         """Ask the registry; ResolutionError ``LEDGER_UNAVAILABLE`` when it cannot answer."""

@@ -47,7 +47,7 @@ from oretrust.api.settings import ServiceSettings
 from oretrust.home import Home
 from oretrust.identities import check_signing_keys
 from oretrust.status.publication import refresh_status_lists
-from oretrust.web import install_web
+from oretrust.web.install import install_web
 
 __all__ = ["create_app", "create_app_from_env"]
 

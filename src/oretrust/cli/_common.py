@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from oretrust.codes import Code
 from oretrust.errors import InputError
 from oretrust.formats.dates import parse_datetime
 
-__all__ = ["HomeOpt", "JsonOpt", "now", "parse_time", "print_json", "read_text"]
+__all__ = ["HomeOpt", "JsonOpt", "id_table", "now", "parse_time", "print_json", "read_text"]
 
 HomeOpt = Annotated[
     Path | None,
@@ -58,3 +59,15 @@ def parse_time(value: str | None, option: str) -> datetime | None:
             code=Code.INVALID_TIME,
         )
     return parsed
+
+
+def id_table(*headers: str, ids: list[str]) -> Table:
+    """A table whose first column holds ids a user types next (``wallet show ID``, ``token
+    revoke ID``): it is never cut or wrapped, however narrow the terminal; the other columns
+    wrap instead of ending in an ellipsis."""
+    table = Table(*headers)
+    table.columns[0].no_wrap = True
+    table.columns[0].min_width = max((len(i) for i in ids), default=len(headers[0]))
+    for column in table.columns[1:]:
+        column.overflow = "fold"
+    return table

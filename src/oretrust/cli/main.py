@@ -30,6 +30,7 @@ from oretrust.cli.issued import database_problem, register_issued_commands
 from oretrust.cli.ledger import ledger_app
 from oretrust.cli.registry import registry_app
 from oretrust.cli.serve import register_serve_commands
+from oretrust.cli.show import read_input, register_show_commands
 from oretrust.cli.status import register_status_commands
 from oretrust.cli.trust import trust_app
 from oretrust.cli.wallet import wallet_app
@@ -312,7 +313,10 @@ def present(
 def verify(
     file: Annotated[
         str,
-        typer.Argument(help="vc+jwt or vp+jwt file, or a demo presentation .json ('-' for stdin)."),
+        typer.Argument(
+            help="vc+jwt or vp+jwt file, a demo presentation .json, an OT1: text or a QR code "
+            "image ('-' for stdin)."
+        ),
     ],
     nonce: Annotated[
         str | None, typer.Option(help="This verifier's nonce (required for presentations).")
@@ -373,7 +377,7 @@ def verify(
         if offline is not None:
             report = offline_report(
                 offline,
-                _read_text(file),
+                read_input(file),
                 home=home,
                 registry=registry,
                 registry_keys=registry_key or [],
@@ -384,7 +388,7 @@ def verify(
         else:
             report = verify_token(
                 _open(home),
-                _read_text(file),
+                read_input(file),
                 now=_parse_time(at, "--at") or _now(),
                 **options,
             )
@@ -480,6 +484,7 @@ register_status_commands(app)  # revoke, suspend, reinstate, revocations …, st
 register_issued_commands(app)  # issued
 register_serve_commands(app)  # serve, token …, db …
 register_backup_commands(app)  # backup, restore, heads
+register_show_commands(app)  # show, qr
 
 
 def _fail(message: str, code: int) -> NoReturn:

@@ -22,9 +22,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from oretrust.cli._common import HomeOpt, JsonOpt
+from oretrust.cli._common import HomeOpt, JsonOpt, id_table
 from oretrust.cli._common import now as _now
 from oretrust.home import Home
 from oretrust.identities import check_signing_keys
@@ -120,7 +119,9 @@ def token_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         sys.stdout.write(json.dumps([t.to_dict() for t in tokens], indent=2) + "\n")
         return
     now = _now()
-    table = Table("id", "role", "issuer", "label", "expires", "state")
+    table = id_table(
+        "id", "role", "issuer", "label", "expires", "state", ids=[t.id for t in tokens]
+    )
     for token in tokens:
         state = (
             "revoked" if token.revoked_at else "expired" if token.expires_at <= now else "active"

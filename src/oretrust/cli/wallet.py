@@ -26,11 +26,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from oretrust import holder as holder_service
 from oretrust import identities
-from oretrust.cli._common import HomeOpt, JsonOpt
+from oretrust.cli._common import HomeOpt, JsonOpt, id_table
 from oretrust.cli._common import now as _now
 from oretrust.cli._common import print_json as _print_json
 from oretrust.cli._common import read_text as _read_text
@@ -83,7 +82,8 @@ def wallet_list(holder: HolderOpt, home: HomeOpt = None, as_json: JsonOpt = Fals
     if as_json:
         _print_json([{k: v for k, v in e.__dict__.items() if k != "token"} for e in entries])
         return
-    table = Table("credential id", "type", "format", "issuer")
+    ids = [entry.credential_id for entry in entries]
+    table = id_table("credential id", "type", "format", "issuer", ids=ids)
     for entry in entries:
         table.add_row(entry.credential_id, entry.type, entry.format, entry.issuer)
     out.print(table)

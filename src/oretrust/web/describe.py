@@ -3,7 +3,8 @@ the issuer's name and accreditation, and the credential's contents (not raw JSON
 
 This is the one "describe" step for every human-facing view: the verify page renders a
 :class:`CredentialDocument` with its templates and ``oretrust show`` prints the same object
-(:func:`document_lines`), so a label, a verdict or a withheld claim reads alike in both.
+(:func:`oretrust.web.text.document_lines`), so a label,
+a verdict or a withheld claim reads alike in both.
 Every text is taken from the :class:`~oretrust.web.i18n.Translator` given, so the document is
 in the reader's language. Pure: the report and an issuer look-up in, a document out — the
 look-up that reads the home (display names, accreditations) is :mod:`oretrust.web.issuers`.
@@ -30,7 +31,6 @@ __all__ = [
     "Entry",
     "IssuerInfo",
     "describe_report",
-    "document_lines",
     "verdict_of",
 ]
 
@@ -262,7 +262,7 @@ def _label(key: str, t: Translator) -> str:
 
 
 def _path_label(path: str, t: Translator) -> str:
-    return " \u203a ".join(_label(part, t) for part in str(path).split("."))  # a "›"
+    return " \u203a ".join(_label(part, t) for part in str(path).split("."))
 
 
 def _date(value: Any) -> str | None:
@@ -275,56 +275,3 @@ def _date(value: Any) -> str | None:
     if isinstance(value, str):
         return value.replace("T", " ").replace("Z", " UTC")
     return None
-
-
-def document_lines(document: CredentialDocument, t: Translator, indent: str = "") -> list[str]:
-    """The document as plain text lines (``oretrust show``)."""
-    lines = [f"{indent}{document.verdict_label.upper()} — {document.summary}"]
-    heading = document.type_label or document.kind_label
-    ident = f" ({document.credential_id})" if document.credential_id else ""
-    lines.append(f"{indent}{heading}{ident}")
-    if document.issuer is not None:
-        issuer = document.issuer
-        name = f"{issuer.name} ({issuer.did})" if issuer.name else issuer.did
-        lines.append(f"{indent}{t('result.issuer')}: {name}")
-        for line in issuer.accreditations:
-            row = t("result.accreditation_row", action=line.action, resource=line.resource,
-                    status=line.status)  # fmt: skip
-            lines.append(f"{indent}  {t('result.accreditation')}: {row}")
-    if document.holder:
-        lines.append(f"{indent}{t('result.holder')}: {document.holder}")
-    for key, value in (
-        ("result.issued_at", document.issued_at),
-        ("result.valid_from", document.valid_from),
-        ("result.valid_until", document.valid_until),
-    ):
-        if value:
-            lines.append(f"{indent}{t(key)}: {value}")
-    if document.entries is not None:
-        lines.append(f"{indent}{t('result.contents')}:")
-        lines += _entry_lines(document.entries, indent + "  ")
-    elif document.kind == "credential":
-        lines.append(f"{indent}{t('result.contents_hidden')}")
-    if document.hidden_digests is not None:
-        nothing = t("result.nothing")
-        lines.append(f"{indent}{t('result.disclosed')}: {', '.join(document.disclosed) or nothing}")
-        lines.append(f"{indent}{t('result.withheld')}: {', '.join(document.withheld) or nothing}")
-    for check in document.checks:
-        mark = "✔" if check.passed else "✘"
-        extra = "" if check.passed else f" — {check.explanation} [{check.code}] {check.detail}"
-        lines.append(f"{indent}  {mark} {check.title}{extra}")
-    lines += [f"{indent}  ! {warning}" for warning in document.warnings]
-    for nested in document.credentials:
-        lines += document_lines(nested, t, indent + "    ")
-    return lines
-
-
-def _entry_lines(entries: tuple[Entry, ...], indent: str) -> list[str]:
-    lines: list[str] = []
-    for entry in entries:
-        if entry.value is not None:
-            lines.append(f"{indent}{entry.label}: {entry.value}")
-        else:
-            lines.append(f"{indent}{entry.label}:")
-            lines += _entry_lines(entry.children, indent + "  ")
-    return lines

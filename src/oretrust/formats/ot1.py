@@ -101,8 +101,8 @@ def _pack_segments(text: str) -> bytes | None:
         segments = part.split(".")
         _put_length(out, len(segments))
         for segment in segments:
-            if not _B64URL.match(segment):
-                return None
+            if not _B64URL.match(segment) or len(segment) % 4 == 1:
+                return None  # not base64url at all
             raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
             if _b64url(raw) != segment:
                 return None  # not canonical: packing would change the text

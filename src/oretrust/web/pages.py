@@ -82,17 +82,18 @@ async def verify_submit(
     request: Request, home: HomeDep, now: NowDep, settings: SettingsDep
 ) -> HTMLResponse:
     """Check what the form sent and show the result page (or what was wrong, 400)."""
-    form = await request.form()
-    t = page_language(request, _field(form, "lang"))
+    async with request.form() as form:  # closes the uploads' temporary files
+        t = page_language(request, _field(form, "lang"))
+        try:
+            submission = await _submission(form)
+        except OreTrustError as exc:
+            return _error_page(request, t, exc, settings.max_body_bytes)
     try:
-        submission = await _submission(form)
         report = await anyio.to_thread.run_sync(
             lambda: _verify(home, submission, now, allow_network=settings.allow_network)
         )
     except OreTrustError as exc:
-        message = _message(exc, t)
-        return render(request, "error.html", t, status_code=400, message=message, code=exc.code,
-                      detail=exc.detail, max_bytes=settings.max_body_bytes)  # fmt: skip
+        return _error_page(request, t, exc, settings.max_body_bytes)
     lookup = issuer_lookup(home, t, now=now)
     document = await anyio.to_thread.run_sync(lambda: describe_report(report, t, lookup))
     return render(
@@ -113,7 +114,8 @@ async def verify_report_json(
 ) -> Response:
     """The report of what the form sent, as the JSON file ``/credentials/verify`` answers
     (problem+json for unusable input)."""
-    submission = await _submission(await request.form())
+    async with request.form() as form:
+        submission = await _submission(form)
     report = await anyio.to_thread.run_sync(
         lambda: _verify(home, submission, now, allow_network=settings.allow_network)
     )
@@ -181,6 +183,14 @@ def _decoded(data: bytes) -> str:
 def _field(form: FormData, name: str) -> str | None:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else None
+
+
+def _error_page(
+    request: Request, t: Translator, exc: OreTrustError, max_bytes: int
+) -> HTMLResponse:
+    message = _message(exc, t)
+    return render(request, "error.html", t, status_code=400, message=message, code=exc.code,
+                  detail=exc.detail, max_bytes=max_bytes)  # fmt: skip
 
 
 def _message(exc: OreTrustError, t: Translator) -> str:

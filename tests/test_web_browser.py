@@ -123,7 +123,7 @@ def test_french_and_keyboard_only(page: Page, base: str, creds: Credentials, sho
     page.keyboard.press("Enter")
     expect(page.locator(".verdict-label").first).to_have_text("Valide")
     expect(page.locator("section.document h2").first).to_have_text(
-        "Certificat d’origine des minerais"
+        "Certificat d\u2019origine des minerais"
     )
     expect(page.locator("section.contents")).to_contain_text("Masse")
     page.screenshot(path=str(shots / "verify-valid-fr.png"), full_page=True)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from chain import MINISTRY, YEAR, Chain
+from issuance_support import issue_past_the_registry
 from oretrust import holder, identities
 from oretrust.credentials.disclosure import vct_for
 from oretrust.encoding import b64url_decode
@@ -160,7 +161,10 @@ def test_revoked_sd_jwt_vc_is_reported_revoked_from_the_token_status_list(chain:
     assert status.code == "REVOKED" and "-tsl" in status.detail
 
 
-def test_sd_jwt_vc_from_an_unaccredited_issuer_is_rejected(chain: Chain) -> None:
+def test_sd_jwt_vc_from_an_unaccredited_issuer_is_rejected(
+    chain: Chain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issue_past_the_registry(monkeypatch)  # a look-alike the home's registry never accredited
     identities.add_issuer(
         chain.home, "rogue", display_name="Look-alike", did="did:web:rogue.example", now=chain.now
     )

@@ -25,7 +25,13 @@ from oretrust.api.settings import RateLimit, parse_rate_limit
 from oretrust.cli import app as cli_app
 from oretrust.errors import InputError
 
-PUBLIC_POSTS = {"/credentials/verify", "/presentations/verify", "/authorization", "/recognition"}
+PUBLIC_POSTS = {
+    "/credentials/verify",
+    "/presentations/verify",
+    "/authorization",
+    "/recognition",
+    "/custody/events",  # public: the registry verifies the whole chain (docs/architecture.md)
+}
 READERS = ("/registry/history", "/revocations/log", "/audit/log")
 
 
@@ -76,6 +82,17 @@ def _calls(credential_id: str, accreditation_id: str) -> dict[str, tuple[str, di
         "/registry/recognitions": (
             "admin",
             {"entity_id": "did:web:cami.gouv.cd.example", "action": "accredit:X", "resource": "CD"},
+        ),
+        "/custody/exports": (
+            "customs",
+            {
+                "origin": credential_id,
+                "declaration_number": "CD-MATRIX-1",
+                "hs_code": "282200",
+                "seals": ["S1"],
+                "importer": "I",
+                "mass": "1t",
+            },
         ),
     }
 

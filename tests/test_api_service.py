@@ -528,4 +528,6 @@ def test_openapi_documents_every_route_with_examples(api: ApiClient) -> None:
         "/registry/history",
         "/revocations/log",
         "/audit/log",
+        "/custody/exports",
+        "/custody/ledger",
     }

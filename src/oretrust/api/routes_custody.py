@@ -38,13 +38,68 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["mass ledger"])
 
+_ORIGIN = "urn:uuid:3f0c1e7a-5d2b-4c8e-9a61-7b2d4e8f0457"
+_KG = {"wet_kg": 24850.0, "dry_kg": 19880.0, "contained_kg": 6063.4}
+_BALANCE = {
+    "origin": _ORIGIN,
+    "sha256": "4d3c2b1a" * 8,
+    "lot": "KVM-2026-LOT-0457",
+    "mineral": "cobalt",
+    "basis": "contained",
+    "held": _KG,
+    "consumed": {"wet_kg": 20000.0, "dry_kg": 16000.0, "contained_kg": 4880.0},
+    "remaining": {"wet_kg": 4850.0, "dry_kg": 3880.0, "contained_kg": 1183.4},
+    "registered_events": [],
+}
+_ENTRY = {
+    "seq": 2,
+    "kind": "event",
+    "origin": _ORIGIN,
+    "origin_sha256": "4d3c2b1a" * 8,
+    "source": "urn:uuid:0b7f6c62-8f5e-4d53-a1c4-5b1d2a9f0457",
+    "source_sha256": "9f" * 32,
+    "lot": "KVM-2026-LOT-0457",
+    "mineral": "cobalt",
+    "basis": "contained",
+    "wet_kg": 20000.0,
+    "dry_kg": 16000.0,
+    "contained_kg": 4880.0,
+    "recorded_at": "2026-11-20T09:00:00Z",
+    "prev_hash": "1a" * 32,
+    "entry_hash": "2b" * 32,
+}
+_EXPORT = {
+    "export": "urn:uuid:5e1b7c9a-2f4d-4a8e-b6c3-1d9e0f2a4b57",
+    "declaration": "CD-DGDA-2026-0457",
+    "origin": _ORIGIN,
+    "hs_code": "282200",
+    "seals": ["DGDA-123456"],
+    "importer": "Baltic Cathode Refining Oy",
+    "wet_kg": 24850.0,
+    "recorded_by": "did:web:douanes.gouv.cd.example",
+    "recorded_at": "2026-11-20T09:00:00Z",
+    "sha256": "3c" * 32,
+}
+
+
+def _example(status: int, example: Any, description: str) -> dict[int | str, Any]:
+    return {
+        status: {"description": description, "content": {"application/json": {"example": example}}}
+    }
+
+
 _BALANCE_MAX_AGE = 30
 
 
 class EventRegistration(BaseModel):
     """``POST /custody/events``: a custody event (vc+jwt) and the documents it derives from."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"event": "eyJhbGciOiJFZERTQSJ9.e30.c2ln", "documents": ["eyJ.e30.c2ln"]}]
+        },
+    )
     event: Token
     documents: list[Token] = Field(default_factory=list, max_length=ledger.MAX_DOCUMENTS)
 
@@ -52,7 +107,22 @@ class EventRegistration(BaseModel):
 class ExportRequest(BaseModel):
     """``POST /custody/exports``: an export declaration against an origin certificate."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "origin": _ORIGIN,
+                    "certificate": "eyJhbGciOiJFZERTQSJ9.e30.c2ln",
+                    "declaration_number": "CD-DGDA-2026-0457",
+                    "hs_code": "282200",
+                    "seals": ["DGDA-123456"],
+                    "importer": "Baltic Cathode Refining Oy",
+                    "mass": "24.85t",
+                }
+            ]
+        },
+    )
     origin: str = Field(min_length=1, max_length=512, description="The certificate's id")
     certificate: Token | None = Field(
         default=None, description="The origin certificate (vc+jwt); needed the first time"
@@ -73,7 +143,12 @@ def _created(body: dict[str, Any]) -> JSONResponse:
 @router.get(
     "/custody/balance/{origin_id:path}",
     summary="An origin certificate's remaining balance (public)",
-    responses=problem_responses(400, 404, 413, 422),
+    response_class=Response,
+    responses={
+        **_example(200, _BALANCE, "The balance (cacheable)"),
+        304: {"description": "Not modified (If-None-Match)"},
+        **problem_responses(400, 404, 413, 422),
+    },
 )
 def custody_balance(
     request: Request,
@@ -96,7 +171,14 @@ def custody_balance(
     "/custody/events",
     summary="Register a custody event with the mass ledger (public)",
     status_code=201,
-    responses=problem_responses(400, 409, 413, 422),
+    responses={
+        **_example(
+            201,
+            {"event": _ENTRY["source"], "sha256": "9f" * 32, "appended": 1, "balances": [_BALANCE]},
+            "Registered: the balances after",
+        ),
+        **problem_responses(400, 409, 413, 422),
+    },
 )
 def register_custody_event(
     body: EventRegistration, home: HomeDep, verifier: VerifierDep, now: NowDep
@@ -114,7 +196,14 @@ def register_custody_event(
     "/custody/exports",
     summary="Record an export against an origin certificate (customs issuer token)",
     status_code=201,
-    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
+    responses={
+        **_example(
+            201,
+            {"export": _EXPORT["export"], "declaration": "CD-DGDA-2026-0457", "balance": _BALANCE},
+            "Recorded: the balance after",
+        ),
+        **problem_responses(400, 401, 403, 404, 409, 413, 422),
+    },
 )
 def record_custody_export(
     body: ExportRequest, home: HomeDep, verifier: VerifierDep, now: NowDep, principal: IssuerDep
@@ -145,7 +234,7 @@ def record_custody_export(
 @router.get(
     "/custody/exports",
     summary="Recorded export declarations (auditor or registry-admin token)",
-    responses=problem_responses(401, 403),
+    responses={**_example(200, [_EXPORT], "The declarations"), **problem_responses(401, 403)},
 )
 def custody_exports(
     home: HomeDep,
@@ -159,7 +248,7 @@ def custody_exports(
 @router.get(
     "/custody/ledger",
     summary="The mass ledger's entries (auditor or registry-admin token)",
-    responses=problem_responses(401, 403),
+    responses={**_example(200, [_ENTRY], "The entries"), **problem_responses(401, 403)},
 )
 def custody_ledger(
     home: HomeDep,
@@ -170,7 +259,11 @@ def custody_ledger(
     return ledger.list_ledger(home, origin)
 
 
-@router.get("/custody/ledger/head", summary="The mass ledger's head (public)")
+@router.get(
+    "/custody/ledger/head",
+    summary="The mass ledger's head (public)",
+    responses=_example(200, {"seq": 2, "hash": "2b" * 32}, "The newest entry's seq and hash"),
+)
 def custody_ledger_head(home: HomeDep) -> dict[str, Any]:
     """``{"seq", "hash"}`` of the newest entry: what a bundle or an operator keeps to show
     later that no entry was cut off."""

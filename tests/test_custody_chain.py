@@ -7,6 +7,7 @@ one thing, and must be rejected with its own code.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import subprocess
@@ -20,11 +21,12 @@ from typing import Any
 import pytest
 
 from conftest import run_oretrust
-from oretrust import identities
+from oretrust import holder, identities
 from oretrust.codes import Code
 from oretrust.credentials import EXAMPLES, build_credential
 from oretrust.custody import credential_digest, verify_chain
 from oretrust.encoding import b64url_decode, b64url_encode
+from oretrust.errors import ConflictError
 from oretrust.formats.vc_jwt import sign_credential
 from oretrust.holder import issue_custody_event
 from oretrust.home import Home
@@ -430,3 +432,40 @@ def test_the_cli_hands_a_lot_over_and_verifies_the_chain(world: World, tmp_path:
         "--from", str(origin), "--out", str(tmp_path / "bad.jwt"), "--home", str(world.kivu.path),
     )  # fmt: skip
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def _trader_presents(world: World, *events: str) -> Any:
+    """The trader keeps the origin certificate and ``events`` in its wallet and presents the
+    origin to the refinery; the wallet adds the custody events that carry the lot to it."""
+    refresh_status_lists(world.platform, now=NOW)
+    for token in (world.origin, *events):
+        with contextlib.suppress(ConflictError):  # already kept from an earlier presentation
+            holder.receive_credential(
+                world.trader, "trader", token, now=NOW, verifier=world.verifier()
+            )
+    origin_id = _payload(world.origin)["id"]
+    token = holder.present(world.trader, "trader", [origin_id], nonce="n-1",
+                           audience=world.dids["refinery"], now=NOW)  # fmt: skip
+    return world.verifier().check_presentation(
+        token, nonce="n-1", audience=world.dids["refinery"], now=NOW
+    )
+
+
+def test_a_trader_presents_the_mines_origin_only_with_the_chain_to_itself(world: World) -> None:
+    bare = _trader_presents(world)
+    assert bare.code == Code.CUSTODY_NOT_LAST_BUYER and not bare.verified
+    first = world.sale(world.kivu, "kivu", "trader", [world.origin],
+                       inputs=[_lot(LOT, 12.0)], outputs=[_lot("LMT-0091", 12.0)])  # fmt: skip
+    carried = _trader_presents(world, first)
+    assert carried.verified, carried.to_dict()["errors"]
+    chain = next(c for c in carried.checks if c.id == "custody_chain")
+    assert chain.passed and LOT in chain.detail and "LMT-0091" in chain.detail
+
+
+def test_a_presented_chain_that_does_not_balance_fails(world: World) -> None:
+    greedy = world.sale(world.kivu, "kivu", "trader", [world.origin],
+                        inputs=[_lot(LOT, 30.0)], outputs=[_lot("LMT-0091", 30.0)])  # fmt: skip
+    report = _trader_presents(world, greedy)
+    assert not report.verified
+    failed = next(c for c in report.checks if c.id == "custody_chain")
+    assert failed.code == Code.MASS_BALANCE_EXCEEDED and "kg more than it covers" in failed.detail

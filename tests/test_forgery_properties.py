@@ -305,7 +305,7 @@ def test_the_genuine_presentations_carry_what_the_mutations_need(genuine: Genuin
     assert len(kb.disclosures) == 3 and kb.kb.count(".") == 2
     assert set(kb.disclosures) < set(SdJwtParts.split(genuine.sd).disclosures)
     assert SdJwtParts.split(genuine.kb_other).kb != kb.kb
-    assert genuine.sd.endswith("~") and len(SdJwtParts.split(genuine.sd).disclosures) == 5
+    assert genuine.sd.endswith("~") and len(SdJwtParts.split(genuine.sd).disclosures) == 6
     payload = genuine.vp.split(".")[1]
     assert decoded(payload)["nonce"] == NONCE and decoded(payload)["aud"] == genuine.audience
     subject = decoded(genuine.vc.split(".")[1])["credentialSubject"]

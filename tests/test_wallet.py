@@ -57,7 +57,14 @@ def test_show_splits_an_sd_jwt_into_visible_and_withholdable(
     chain: Chain, stocked: dict[str, str]
 ) -> None:
     details = holder.show(chain.home, "trader", stocked["origin"])
-    assert set(details.withholdable) == {"mass", "assay", "price", "buyer", "mineSite.coordinates"}
+    assert set(details.withholdable) == {
+        "mass",
+        "moisture",
+        "assay",
+        "price",
+        "buyer",
+        "mineSite.coordinates",
+    }
     assert details.withholdable["price"] == {"amount": 412000.0, "currency": "USD"}
     assert details.visible["countryOfOrigin"] == "CD"
     assert not {"mass", "price"} & details.visible.keys()

@@ -3,14 +3,23 @@ verified, connected, in order and in mass balance (:func:`verify_chain`)."""
 
 from __future__ import annotations
 
-from oretrust.custody.chain import ChainReport, credential_digest, document_id, verify_chain
+from oretrust.custody.chain import (
+    ChainReport,
+    CredentialChecker,
+    credential_digest,
+    document_id,
+    judge_links,
+    verify_chain,
+)
 from oretrust.custody.rules import MineralRule, mineral_rule, mineral_rules
 
 __all__ = [
     "ChainReport",
+    "CredentialChecker",
     "MineralRule",
     "credential_digest",
     "document_id",
+    "judge_links",
     "mineral_rule",
     "mineral_rules",
     "verify_chain",

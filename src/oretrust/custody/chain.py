@@ -16,19 +16,35 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from oretrust.codes import Code
 from oretrust.custody.balance import Problem, balance_problems, link_problems
-from oretrust.custody.links import Link, link_from_report
+from oretrust.custody.links import CUSTODY, ORIGIN, Link, link_from_report
 from oretrust.custody.rules import mineral_rules
 from oretrust.formats.jws import parse_compact
-from oretrust.verifier import Verifier
+from oretrust.report import VerificationReport
 
-__all__ = ["ChainReport", "credential_digest", "document_id", "verify_chain"]
+__all__ = [
+    "ChainReport",
+    "CredentialChecker",
+    "credential_digest",
+    "document_id",
+    "judge_links",
+    "verify_chain",
+]
 
 #: A chain longer than this is refused rather than walked (a loop or a bomb).
 MAX_LINKS = 256
+
+
+class CredentialChecker(Protocol):
+    """What verifies each link: a :class:`~oretrust.verifier.Verifier` (its whole pipeline:
+    signature, accreditation, status, validity), injected so this module stays below it."""
+
+    def check_credential(self, token: str, *, now: datetime) -> VerificationReport:
+        """The report on one credential; never raises for a bad token."""
+        ...
 
 
 @dataclass
@@ -52,6 +68,19 @@ class ChainReport:
             if self.verified
             else (self.problems[0][0] if self.problems else Code.CUSTODY_LINK_BROKEN)
         )
+
+    def held_by(self, holder: str) -> set[str]:
+        """The ids of the links on a chain that ends in ``holder``'s hands: the documents a
+        holder may present although they are about someone before it in the chain."""
+        by_digest = {link.digest: link for link in self.links}
+        pending = [link for link in self.links if link.holder == holder]
+        carried: set[str] = set()
+        while pending:
+            link = pending.pop()
+            if link.id not in carried:
+                carried.add(link.id)
+                pending.extend(by_digest[d] for _, d in link.references if d in by_digest)
+        return carried
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (``--json``)."""
@@ -94,7 +123,7 @@ def verify_chain(
     final: str,
     documents: Sequence[str],
     *,
-    verifier: Verifier,
+    verifier: CredentialChecker,
     now: datetime,
     holder: str | None = None,
 ) -> ChainReport:
@@ -132,10 +161,40 @@ def verify_chain(
     return report
 
 
+def judge_links(
+    reports: Sequence[VerificationReport], *, now: datetime, holder: str | None = None
+) -> ChainReport:
+    """Judge the chain formed by credentials a presentation carries (each already verified
+    in its own nested report): every reference must be among them, and the rules of
+    :func:`verify_chain` hold. Reports of other types are ignored; failed ones are left to
+    their own report."""
+    report = ChainReport(holder=holder)
+    rules = dict(mineral_rules())
+    walked: dict[str, Link] = {}
+    for nested in reports:
+        if not {ORIGIN, CUSTODY} & set(nested.types) or not nested.verified or not nested.token:
+            continue
+        link = link_from_report(nested, credential_digest(nested.token), rules)
+        if isinstance(link, str):
+            report.problems.append((Code.CUSTODY_LINK_BROKEN, nested.credential_id or "", link))
+            continue
+        walked[link.id] = link
+    digests = {link.digest for link in walked.values()}
+    for link in walked.values():
+        for ref_id, ref_digest in link.references:
+            if ref_digest not in digests:
+                report.problems.append(
+                    (Code.CUSTODY_LINK_BROKEN, link.id, f"{ref_id} is not in the presentation")
+                )
+    _judge(walked, report, now, rules, holder)
+    report.links = sorted(walked.values(), key=lambda link: link.time)
+    return report
+
+
 def _link(
     token: str | None,
     digest: str,
-    verifier: Verifier,
+    verifier: CredentialChecker,
     now: datetime,
     rules: dict[str, Any],
     child: str | None,

@@ -19,7 +19,7 @@ from oretrust.errors import OreTrustError
 from oretrust.registry.checks import issuance_time
 from oretrust.report import VerificationReport
 
-__all__ = ["ORIGIN", "Link", "LotAmount", "link_from_report"]
+__all__ = ["CUSTODY", "ORIGIN", "Link", "LotAmount", "link_from_report"]
 
 ORIGIN = "MineralOriginCertificate"
 CUSTODY = "CustodyTransferCredential"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ __all__ = [
     "inflate_mass",
     "licence",
     "origin",
+    "sale",
 ]
 
 #: The registry operator's host: status lists are published under it.
@@ -72,6 +74,32 @@ def origin(holders: Holders, now: datetime) -> dict[str, Any]:
     subject["buyer"] = {"id": holders["lualaba-trading"], "name": HOLDERS["lualaba-trading"][0]}
     subject["exportDate"] = now.date().isoformat()
     return subject
+
+
+def sale(holders: Holders, now: datetime) -> dict[str, Any]:
+    """Kivu Minerals hands the whole of lot 0457 to the trader, as weighed and assayed at the
+    Kolwezi weighbridge (the custody event Kivu signs; sourceParty and derivedFrom are filled
+    in by the wallet)."""
+    origin = EXAMPLES["MineralOriginCertificate"]
+    lot = {
+        "value": origin["mass"]["value"],
+        "unit": "t",
+        "moisture": origin["moisture"],
+        "grade": 30.5,
+    }
+    return {
+        "type": ["TransactionEvent", "Event"],
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "processType": "sale",
+        "eventTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "bizStep": "https://ref.gs1.org/cbv/BizStep-shipping",
+        "destinationParty": holders["lualaba-trading"],
+        "place": {"name": "Kolwezi weighbridge", "country": "CD"},
+        "mineral": "cobalt",
+        "commodity": "cobalt hydroxide",
+        "inputs": [{"lotId": origin["lotId"], "mass": lot}],
+        "outputs": [{"lotId": "LMT-2026-0091", "mass": lot}],
+    }
 
 
 def aeo(holders: Holders, now: datetime) -> dict[str, Any]:

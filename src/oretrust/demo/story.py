@@ -211,6 +211,7 @@ class _Story(World):
         )
         for name in ("licence-kivu", "origin-lot-0457"):  # the trader keeps the lot's papers
             wallet.receive_credential(self.home(TRADER), TRADER, self.tokens[name], now=self.now)
+        self.hand_over()
         self.out.say("[bold]6. The trader presents to the refinery, on the refinery's node[/]")
         self.present(
             "trader-to-refinery",
@@ -226,6 +227,27 @@ class _Story(World):
         )
         self.disclose_selectively()
         self.check_policy()
+
+    def hand_over(self) -> None:
+        """Kivu signs the sale in its own home; the trader's wallet takes the event in. From
+        now on whoever presents the lot's papers must show the chain to itself."""
+        event = wallet.issue_custody_event(
+            self.home(KIVU),
+            KIVU,
+            cast.sale(self.dids, self.now),
+            derived_from=[self.tokens["origin-lot-0457"]],
+            now=self.now,
+        )
+        wallet.receive_credential(self.home(TRADER), TRADER, event.token, now=self.now)
+        self.ids["sale-kivu-trader"], self.tokens["sale-kivu-trader"] = event.id, event.token
+        self.out.credential("sale-kivu-trader", event.token, credential_id=event.id,
+                            issuer=self.dids[KIVU], format="vc+jwt",
+                            type_name="CustodyTransferCredential", holder=self.dids[TRADER],
+                            after="VALID")  # fmt: skip
+        self.out.say(
+            f"   {cast.HOLDERS[KIVU][0]} → {cast.HOLDERS[TRADER][0]}: "
+            "CustodyTransferCredential (24.85 t of lot KVM-2026-LOT-0457, signed by Kivu)"
+        )
 
     def disclose_selectively(self) -> None:
         self.out.say(

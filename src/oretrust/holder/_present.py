@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from oretrust.codes import Code
 from oretrust.credentials.disclosure import format_path, has_claim
+from oretrust.custody import credential_digest
 from oretrust.errors import ConflictError, InputError, NotFoundError
 from oretrust.formats.dates import parse_datetime
+from oretrust.formats.jws import parse_compact
 from oretrust.formats.sd_jwt import SD_JWT_VC_TYP, parse_sd_jwt
 from oretrust.formats.sd_jwt import present_sd_jwt as present_sd_jwt_token
 from oretrust.formats.sd_jwt_core import DEFAULT_LIMITS
 from oretrust.formats.sd_jwt_processing import process_payload
 from oretrust.formats.vc_jwt import sign_presentation
+from oretrust.holder._custody import CUSTODY_TYPE
 from oretrust.holder._wallet import (
     VC_JWT,
     WalletCredential,
@@ -184,10 +187,42 @@ def _usable(
     if missing:
         raise NotFoundError(f"{missing[0]} is not in {owner.name}'s wallet")
     chosen = [wallet[credential_id] for credential_id in credential_ids]
+    chosen += _custody_for(chosen, wallet.values())
     verifier = verifier_for(home)
     for entry in chosen:
         _refuse_unusable(verifier, entry, now)
     return chosen
+
+
+def _custody_for(
+    chosen: Sequence[WalletCredential], wallet: Iterable[WalletCredential]
+) -> list[WalletCredential]:
+    """The wallet's custody events that carry the chosen documents to the holder (each
+    derives from a chosen document or from one of these): a trader presenting the mine's
+    origin certificate must show the chain that put the lot in its hands."""
+    reached = {credential_digest(entry.token) for entry in chosen}
+    ids = {entry.credential_id for entry in chosen}
+    events = [
+        entry for entry in wallet if entry.type == CUSTODY_TYPE and entry.credential_id not in ids
+    ]
+    added: list[WalletCredential] = []
+    grown = True
+    while grown:
+        grown = False
+        for entry in events:
+            if entry in added or not reached & _references(entry.token):
+                continue
+            added.append(entry)
+            reached.add(credential_digest(entry.token))
+            grown = True
+    return added
+
+
+def _references(token: str) -> set[str]:
+    subject = parse_compact(token).unverified_payload().get("credentialSubject")
+    event = subject[0] if isinstance(subject, list) and subject else {}
+    refs = event.get("derivedFrom", []) if isinstance(event, dict) else []
+    return {str(ref.get("sha256")) for ref in refs if isinstance(ref, dict)}
 
 
 def _sign_vp(

@@ -22,7 +22,6 @@ __all__ = [
     "Freshness",
     "check_challenge",
     "check_freshness",
-    "check_holder_binding",
     "holder_in",
     "holder_of",
     "parties_of",
@@ -108,31 +107,6 @@ def check_freshness(
         )
     else:
         report.passed(CheckId.FRESHNESS, "presentation is fresh")
-
-
-def check_holder_binding(
-    holder: str, report: VerificationReport, forwardable_types: frozenset[str]
-) -> None:
-    """A credential about a party (:func:`parties_of`) must be presented by that party; the
-    ``forwardable_types`` travel with material and may be forwarded, with a warning."""
-    problems: list[str] = []
-    for nested in report.credentials:
-        subject_dids = parties_of(nested)
-        if not subject_dids or holder in subject_dids:
-            continue
-        if forwardable_types & set(nested.types):
-            report.warnings.append(
-                f"{nested.credential_id} is about {', '.join(sorted(subject_dids))} "
-                f"and was forwarded by {holder}"
-            )
-            continue
-        problems.append(
-            f"{nested.credential_id} is about {', '.join(sorted(subject_dids))}, not {holder}"
-        )
-    if problems:
-        report.failed(CheckId.HOLDER_BINDING, Code.HOLDER_BINDING_FAILED, "; ".join(problems))
-    else:
-        report.passed(CheckId.HOLDER_BINDING, f"signed by the holder {holder}")
 
 
 def parties_of(nested: VerificationReport) -> set[str]:

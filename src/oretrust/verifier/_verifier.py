@@ -40,6 +40,7 @@ from oretrust.formats.vcdm import (
 )
 from oretrust.report import CredentialCheck, VerificationReport
 from oretrust.verifier._checks import check_schema, check_validity_period, run_extra_checks
+from oretrust.verifier._custody_binding import check_holder_binding
 from oretrust.verifier._keys import check_key_not_compromised, resolve_signing_method
 from oretrust.verifier._pipeline import (
     CHALLENGE_CHECKS,
@@ -52,7 +53,6 @@ from oretrust.verifier._presentation import (
     Freshness,
     check_challenge,
     check_freshness,
-    check_holder_binding,
     holder_in,
     presentation_envelopes,
     short,
@@ -243,7 +243,7 @@ class Verifier:
                 token,
                 challenge=challenge,
                 now=now,
-                holder_binding=self._check_holder_binding,
+                holder_binding=partial(self._check_holder_binding, now=now, key_bound=True),
             )
         except Exception as exc:  # fail closed: a crash is a verdict, never a 500
             report = begin(VerificationReport(kind="presentation"), InputKind.SD_JWT_KB)
@@ -284,7 +284,7 @@ class Verifier:
         step(
             report,
             CheckId.HOLDER_BINDING,
-            lambda: self._check_holder_binding(unverified_holder, report),
+            lambda: self._check_holder_binding(unverified_holder, report, now=now),
         )
 
     def _enveloped(
@@ -308,8 +308,10 @@ class Verifier:
             )
         return nested
 
-    def _check_holder_binding(self, holder: str, report: VerificationReport) -> None:
-        check_holder_binding(holder, report, self.forwardable_types)
+    def _check_holder_binding(
+        self, holder: str, report: VerificationReport, *, now: datetime, key_bound: bool = False
+    ) -> None:
+        check_holder_binding(holder, report, self.forwardable_types, now, key_bound=key_bound)
 
     def _freshness(self) -> Freshness:
         return Freshness(self.leeway, self.max_presentation_age, self.max_presentation_lifetime)

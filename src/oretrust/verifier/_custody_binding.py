@@ -1,0 +1,154 @@
+"""Holder binding, with the chain of custody.
+
+A credential about a party must be presented by that party — except for the documents that
+travel with a lot: a trader may present the mine's origin certificate (and the custody events
+that moved the lot, and the mining licence it was mined under) only when the custody chain in
+the same presentation ends in the trader's hands. That chain is judged as
+:func:`oretrust.custody.judge_links` judges one — connected, in order, in balance — and
+recorded as the ``custody_chain`` check. An SD-JWT VC the issuer bound (``cnf``) to the
+presenter's own key is the presenter's by the issuer's word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+from datetime import datetime
+from typing import Any
+
+from oretrust.codes import CheckId, Code
+from oretrust.custody import ChainReport, credential_digest, judge_links
+from oretrust.report import VerificationReport
+from oretrust.verifier._presentation import parties_of
+
+__all__ = ["check_holder_binding"]
+
+ORIGIN, CUSTODY, LICENCE = (
+    "MineralOriginCertificate",
+    "CustodyTransferCredential",
+    "MiningLicenceCredential",
+)
+
+
+def check_holder_binding(
+    holder: str,
+    report: VerificationReport,
+    forwardable_types: frozenset[str],
+    now: datetime,
+    *,
+    key_bound: bool = False,
+) -> None:
+    """Record ``holder_binding`` (and ``custody_chain`` when a chain is carried or needed).
+
+    ``key_bound``: an SD-JWT+KB, whose presenter is by construction whoever holds the key
+    the issuer bound the credential to (the KB-JWT check proves it) — enough for a document
+    that travels with a lot, not for one about a party (an AEO status is its operator's)."""
+    if key_bound:
+        strangers = [
+            nested.credential_id
+            for nested in report.credentials
+            if parties_of(nested)
+            and holder not in parties_of(nested)
+            and not forwardable_types & set(nested.types)
+        ]
+        if strangers:
+            report.failed(
+                CheckId.HOLDER_BINDING,
+                Code.HOLDER_BINDING_FAILED,
+                f"{', '.join(str(s) for s in strangers)} is about another party than {holder}",
+            )
+        else:
+            report.passed(CheckId.HOLDER_BINDING, f"key-bound by its issuer to {holder}")
+        return
+    chain = _chain(holder, report, now)
+    broken = [n for n in report.credentials if {ORIGIN, CUSTODY} & set(n.types) and not n.verified]
+    if chain is not None and broken:
+        # The chain rests on a document that fails on its own (revoked, forged): say so with
+        # that document's code rather than judge half a chain.
+        report.failed(
+            CheckId.HOLDER_BINDING,
+            broken[0].code,
+            f"the lot's custody rests on {broken[0].credential_id}, which does not verify "
+            f"({broken[0].code})",
+        )
+        return
+    carried = chain.held_by(holder) if chain is not None else set()
+    in_hand = {
+        _subject(nested).get("licenceNumber")
+        for nested in report.credentials
+        if ORIGIN in nested.types and _held(nested, holder, carried)
+    }
+    problems: list[str] = []
+    travelling = False
+    for nested in report.credentials:
+        if _held(nested, holder, carried) or not parties_of(nested):
+            continue
+        if LICENCE in nested.types and _subject(nested).get("licenceNumber") in in_hand:
+            continue  # the licence the lot in hand was mined under
+        moves = bool(forwardable_types & set(nested.types)) or CUSTODY in nested.types
+        travelling |= moves
+        problems.append(
+            f"{nested.credential_id} is about {', '.join(sorted(parties_of(nested)))}, "
+            f"not {holder}"
+            + ("; no custody chain in the presentation ends with the presenter" if moves else "")
+        )
+    if chain is not None:
+        _record_chain(chain, report)
+    if problems:
+        code = Code.CUSTODY_NOT_LAST_BUYER if travelling else Code.HOLDER_BINDING_FAILED
+        report.failed(CheckId.HOLDER_BINDING, code, "; ".join(problems))
+    else:
+        report.passed(CheckId.HOLDER_BINDING, f"signed by the holder {holder}")
+
+
+def _chain(holder: str, report: VerificationReport, now: datetime) -> ChainReport | None:
+    """The carried chain, judged: the custody events, the origin certificates they derive
+    from and any origin certificate forwarded without its own binding to the presenter; None
+    when there are none."""
+    events = [nested for nested in report.credentials if CUSTODY in nested.types]
+    referenced = {sha for nested in events for sha in _references(nested)}
+    links = events + [
+        nested
+        for nested in report.credentials
+        if ORIGIN in nested.types
+        and nested.token
+        and (
+            credential_digest(nested.token) in referenced or not _held(nested, holder, frozenset())
+        )
+    ]
+    return judge_links(links, now=now, holder=holder) if links else None
+
+
+def _held(nested: VerificationReport, holder: str, carried: Set[str]) -> bool:
+    """In the presenter's hands: about it, bound by its issuer to its key, or carried to it
+    by the custody chain."""
+    return holder in parties_of(nested) or _key_bound(nested) or nested.credential_id in carried
+
+
+def _references(nested: VerificationReport) -> set[str]:
+    refs = _subject(nested).get("derivedFrom", [])
+    return {str(ref.get("sha256")) for ref in refs if isinstance(ref, dict)}
+
+
+def _record_chain(chain: ChainReport, report: VerificationReport) -> None:
+    if chain.verified:
+        report.passed(CheckId.CUSTODY_CHAIN, " | ".join(line.strip() for line in chain.lines()))
+    elif chain.problems:
+        code, link, detail = chain.problems[0]
+        report.failed(CheckId.CUSTODY_CHAIN, code, f"{link}: {detail}" if link else detail)
+    else:
+        report.failed(
+            CheckId.CUSTODY_CHAIN,
+            Code.CUSTODY_LINK_BROKEN,
+            "the presentation forwards a lot's documents but carries no verified custody chain",
+        )
+
+
+def _key_bound(report: VerificationReport) -> bool:
+    return any(check.id == CheckId.KEY_BINDING and check.passed for check in report.checks)
+
+
+def _subject(nested: VerificationReport) -> dict[str, Any]:
+    subject = (nested.claims or {}).get("credentialSubject")
+    if isinstance(subject, list):
+        subject = subject[0] if len(subject) == 1 else None
+    return subject if isinstance(subject, dict) else {}

@@ -218,10 +218,26 @@ def test_trust_list_follows_the_contract(demo: Path) -> None:
         assert accreditation["action"].startswith("issue:")
 
 
+def test_a_certificate_reused_across_buyers_is_caught_by_how_much(demo: Path) -> None:
+    """Kivu sells lot 0457 twice (to two traders, two refineries): each chain alone balances,
+    the registry's ledger says the certificate is overdrawn by the whole lot, 24,850 kg."""
+    report = json.loads(
+        (demo / "reports" / "second-refinery-catches-reused-certificate.json").read_text()
+    )
+    assert report["verified"] is False and report["errors"][0]["code"] == "MASS_BALANCE_EXCEEDED"
+    assert "24,850.0 kg wet" in report["errors"][0]["detail"]
+    assert [link["kind"] for link in report["links"]] == [
+        "origin",
+        "TransactionEvent",
+        "TransactionEvent",
+    ]
+
+
 def test_story_covers_accreditation_and_revocation(summary: dict[str, Any]) -> None:
     codes = {step["name"]: step["expected_code"] for step in summary["steps"]}
     assert codes["refinery-rejects-unaccredited-ministry"] == "ISSUER_NOT_ACCREDITED"
     assert codes["refinery-sees-revoked-origin"] == "REVOKED"
+    assert codes["second-refinery-catches-reused-certificate"] == "MASS_BALANCE_EXCEEDED"
     origin = next(c for c in summary["credentials"] if c["name"] == "origin-lot-0457")
     assert origin["expected"] == {"before": "VALID", "after": "REVOKED"}
 
@@ -264,7 +280,7 @@ def test_presentation_file_is_never_checked_with_the_holders_own_nonce(demo: Pat
 
 
 KIVU = "kivu-minerals"
-PARTIES = (KIVU, "lualaba-trading", "baltic-refinery")
+PARTIES = (KIVU, "lualaba-trading", "baltic-refinery", "kasai-metals", "nordkobolt-refinery")
 
 
 @pytest.fixture(scope="module")
@@ -287,7 +303,12 @@ def test_nodes_json_names_each_party_with_its_own_home(
     for credential in summary["credentials"]:
         assert owner[credential["holder"]] in PARTIES, credential["name"]
         issuer = owner[credential["issuer"]]
-        expected = {"origin-lot-0457-unaccredited": "rogue-ministry", "sale-kivu-trader": KIVU}
+        expected = {
+            "origin-lot-0457-unaccredited": "rogue-ministry",
+            "sale-kivu-trader": KIVU,
+            "sale-kivu-kasai": KIVU,
+            "sale-kasai-nordkobolt": "kasai-metals",
+        }
         assert issuer == expected.get(credential["name"], "platform"), credential["name"]
 
 

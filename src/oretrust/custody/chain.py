@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from oretrust.codes import Code
+from oretrust.codes import CheckId, Code
 from oretrust.custody.balance import Problem, balance_problems, link_problems
 from oretrust.custody.links import CUSTODY, ORIGIN, Link, link_from_report
 from oretrust.custody.rules import mineral_rules
@@ -61,6 +61,11 @@ class ChainReport:
         return bool(self.links) and not self.problems
 
     @property
+    def verdict(self) -> str:
+        """``VALID`` or ``INVALID``."""
+        return "VALID" if self.verified else "INVALID"
+
+    @property
     def code(self) -> str:
         """``OK`` or the first problem's code."""
         return (
@@ -86,9 +91,19 @@ class ChainReport:
         """The JSON form (``--json``)."""
         return {
             "verified": self.verified,
-            "verdict": "VALID" if self.verified else "INVALID",
+            "verdict": self.verdict,
+            "kind": "custody-chain",
             "code": self.code,
             "holder": self.holder,
+            "checks": [
+                {
+                    "id": CheckId.CUSTODY_CHAIN,
+                    "passed": self.verified,
+                    "code": self.code,
+                    "detail": " | ".join(line.strip() for line in self.lines()),
+                }
+            ],
+            "warnings": [],
             "errors": [{"code": c, "link": link, "detail": d} for c, link, d in self.problems],
             "links": [_link_dict(link) for link in self.links],
         }
@@ -157,7 +172,7 @@ def verify_chain(
     if pending:
         report.problems.append((Code.CUSTODY_LINK_BROKEN, "", f"more than {MAX_LINKS} links"))
     _judge(walked, report, now, rules, holder)
-    report.links = sorted(walked.values(), key=lambda link: link.time)
+    report.links = _in_order(walked)
     return report
 
 
@@ -187,7 +202,7 @@ def judge_links(
                     (Code.CUSTODY_LINK_BROKEN, link.id, f"{ref_id} is not in the presentation")
                 )
     _judge(walked, report, now, rules, holder)
-    report.links = sorted(walked.values(), key=lambda link: link.time)
+    report.links = _in_order(walked)
     return report
 
 
@@ -244,6 +259,22 @@ def _judge(
                 f"{holder} presents a lot last put in the hands of {last}",
             )
         )
+
+
+def _in_order(walked: Mapping[str, Link]) -> list[Link]:
+    """Oldest first, and a link after everything it derives from (times may tie)."""
+    by_digest = {link.digest: link for link in walked.values()}
+    depth: dict[str, int] = {}
+
+    def generation(link: Link, seen: frozenset[str] = frozenset()) -> int:
+        if link.id not in depth:
+            parents = [by_digest[d] for _, d in link.references if d in by_digest]
+            depth[link.id] = 1 + max(
+                (generation(p, seen | {link.id}) for p in parents if p.id not in seen), default=-1
+            )
+        return depth[link.id]
+
+    return sorted(walked.values(), key=lambda link: (generation(link), link.time))
 
 
 def credential_digest(token: str) -> str:

@@ -7,17 +7,32 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from oretrust.codes import Code
 from oretrust.errors import InputError
 from oretrust.formats.jws import parse_compact
-from oretrust.report import Verdict, VerificationReport
+from oretrust.report import Verdict
 
 __all__ = ["FOLDERS", "Artifacts", "Echo", "prepare", "write_json"]
 
 Echo = Callable[[str], None]
 FOLDERS = ("did", "credentials", "presentations", "reports", "status", "nodes")
+
+
+class Judged(Protocol):
+    """What a step's report must offer: a verifier's report or a custody chain's."""
+
+    @property
+    def verified(self) -> bool: ...
+
+    @property
+    def verdict(self) -> str: ...
+
+    @property
+    def code(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
 
 
 class Artifacts:
@@ -80,7 +95,7 @@ class Artifacts:
             }
         )
 
-    def step(self, name: str, report: VerificationReport, expected_code: str, story: str) -> None:
+    def step(self, name: str, report: Judged, expected_code: str, story: str) -> None:
         """Write ``reports/<name>.json``; raise ``DEMO_FAILED`` unless the report's code is
         ``expected_code`` (the demo proves its story, it does not just print it)."""
         self.write(f"reports/{name}.json", report.to_dict())

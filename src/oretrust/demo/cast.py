@@ -44,6 +44,8 @@ HOLDERS = {
     "kivu-minerals": ("Kivu Minerals SARL", "CD/KLZ/RCCM/14-B-1234"),
     "lualaba-trading": ("Lualaba Metals Trading SARL", "CD/LSH/RCCM/19-B-0871"),
     "baltic-refinery": ("Baltic Cathode Refining Oy", "FI-3124567-8"),
+    "kasai-metals": ("Kasai Metals Trading SARL", "CD/KSA/RCCM/21-B-0412"),
+    "nordkobolt-refinery": ("Nordkobolt Refining AB", "SE-556677-8899"),
 }
 
 #: Each company's DID, by its name in :data:`HOLDERS` (made in its own home).
@@ -76,10 +78,17 @@ def origin(holders: Holders, now: datetime) -> dict[str, Any]:
     return subject
 
 
-def sale(holders: Holders, now: datetime) -> dict[str, Any]:
-    """Kivu Minerals hands the whole of lot 0457 to the trader, as weighed and assayed at the
-    Kolwezi weighbridge (the custody event Kivu signs; sourceParty and derivedFrom are filled
-    in by the wallet)."""
+def sale(
+    holders: Holders,
+    now: datetime,
+    *,
+    buyer: str = "lualaba-trading",
+    lot_in: str | None = None,
+    lot_out: str = "LMT-2026-0091",
+) -> dict[str, Any]:
+    """A seller hands the whole of lot 0457 (``lot_in``; the origin's lot by default) on to
+    ``buyer`` as ``lot_out``, as weighed and assayed at the Kolwezi weighbridge (the custody
+    event the seller signs; sourceParty and derivedFrom are filled in by the wallet)."""
     origin = EXAMPLES["MineralOriginCertificate"]
     lot = {
         "value": origin["mass"]["value"],
@@ -93,12 +102,12 @@ def sale(holders: Holders, now: datetime) -> dict[str, Any]:
         "processType": "sale",
         "eventTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "bizStep": "https://ref.gs1.org/cbv/BizStep-shipping",
-        "destinationParty": holders["lualaba-trading"],
+        "destinationParty": holders[buyer],
         "place": {"name": "Kolwezi weighbridge", "country": "CD"},
         "mineral": "cobalt",
         "commodity": "cobalt hydroxide",
-        "inputs": [{"lotId": origin["lotId"], "mass": lot}],
-        "outputs": [{"lotId": "LMT-2026-0091", "mass": lot}],
+        "inputs": [{"lotId": lot_in or origin["lotId"], "mass": lot}],
+        "outputs": [{"lotId": lot_out, "mass": lot}],
     }
 
 

@@ -25,6 +25,8 @@ from typing import Any
 from oretrust import holder as wallet
 from oretrust import identities
 from oretrust.bundle import export_bundle_file
+from oretrust.codes import Code
+from oretrust.custody.ledger import HttpLedger, verify_chain_with_ledger
 from oretrust.demo import cast
 from oretrust.demo.artifacts import FOLDERS, Echo, prepare, write_json
 from oretrust.demo.nodes import network
@@ -39,12 +41,15 @@ from oretrust.demo.world import (
     PLATFORM,
     REFINERY,
     ROGUE,
+    SECOND_REFINERY,
+    SECOND_TRADER,
     TRADER,
     YEAR,
     World,
     claims,
     own_document,
 )
+from oretrust.errors import InputError
 from oretrust.holder import request_for_policy
 from oretrust.issuer import issue_sd_jwt_credential
 from oretrust.policy import evaluate_policy, load_policy
@@ -70,6 +75,7 @@ def run_demo(out_dir: Path, *, now: datetime, echo: Echo | None = None) -> dict[
             story.issue_all()
             story.verify_chain()
             story.catch_fraud()
+            story.reuse_across_buyers()
             story.revoke_origin()
     finally:
         story.close()
@@ -121,7 +127,7 @@ class _Story(World):
 
     def subscribe(self) -> None:
         self.out.say(f"[bold]3. The platform serves at {self.nodes[PLATFORM].url}[/]")
-        for party in (TRADER, REFINERY):
+        for party in (TRADER, REFINERY, SECOND_REFINERY):
             subscription = add_registry(self.home(party), DEMO_REGISTRY_DID, now=self.now)
             self.out.say(
                 f"   {cast.HOLDERS[party][0]} subscribes to {subscription.registry_did}: "
@@ -248,6 +254,13 @@ class _Story(World):
             f"   {cast.HOLDERS[KIVU][0]} → {cast.HOLDERS[TRADER][0]}: "
             "CustodyTransferCredential (24.85 t of lot KVM-2026-LOT-0457, signed by Kivu)"
         )
+        registered = self.register(event.token, [self.tokens["origin-lot-0457"]])
+        if registered.status_code != 201:
+            raise InputError(
+                f"the registry refused the honest sale: {registered.text[:300]}",
+                code=Code.DEMO_FAILED,
+            )
+        self.out.say("   registered with the registry's mass ledger: 24,850 kg drawn of 24,850 kg")
 
     def disclose_selectively(self) -> None:
         self.out.say(
@@ -343,8 +356,51 @@ class _Story(World):
             f"a well-signed certificate from a look-alike ministry at {self.nodes[ROGUE].url}",
         )
 
+    def reuse_across_buyers(self) -> None:
+        """Kivu sells the same certificate's lot a second time, to Kasai Metals, who sells it
+        to Nordkobolt: each chain alone balances; together they are twice the certificate."""
+        self.out.say("[bold]10. One certificate, two buyers: the registry's mass ledger[/]")
+        origin = self.tokens["origin-lot-0457"]
+        again = wallet.issue_custody_event(
+            self.home(KIVU), KIVU,
+            cast.sale(self.dids, self.now, buyer=SECOND_TRADER, lot_out="KMT-2026-0007"),
+            derived_from=[origin], now=self.now,
+        )  # fmt: skip
+        refused = self.register(again.token, [origin])
+        self.out.say(
+            f"   the registry refuses the second sale: {refused.status_code} "
+            f"{refused.json().get('code')} — {refused.json().get('detail', '')[:120]}"
+        )
+        resale = wallet.issue_custody_event(
+            self.home(SECOND_TRADER), SECOND_TRADER,
+            cast.sale(self.dids, self.now, buyer=SECOND_REFINERY, lot_in="KMT-2026-0007",
+                      lot_out="NKR-2026-0113"),
+            derived_from=[again.token], now=self.now,
+        )  # fmt: skip
+        sales = (
+            ("sale-kivu-kasai", again, KIVU, SECOND_TRADER),
+            ("sale-kasai-nordkobolt", resale, SECOND_TRADER, SECOND_REFINERY),
+        )
+        for name, made, seller, buyer in sales:  # each verifies alone: VALID before and after
+            self.out.credential(name, made.token, credential_id=made.id,
+                                issuer=self.dids[seller], format="vc+jwt",
+                                type_name="CustodyTransferCredential", holder=self.dids[buyer],
+                                after="VALID")  # fmt: skip
+        ledger = HttpLedger(str(self.nodes[PLATFORM].url))
+        try:
+            report = verify_chain_with_ledger(
+                resale.token, [again.token, origin], verifier=self.verifier(SECOND_REFINERY),
+                ledger=ledger, now=self.now, holder=self.dids[SECOND_REFINERY],
+            )  # fmt: skip
+        finally:
+            ledger.close()
+        self.out.step("second-refinery-catches-reused-certificate", report,
+                      "MASS_BALANCE_EXCEEDED",
+                      "Nordkobolt checks its chain against the registry's ledger")  # fmt: skip
+        self.out.say(f"   {report.problems[0][2]}")
+
     def revoke_origin(self) -> None:
-        self.out.say("[bold]10. The ministry revokes the origin certificate[/]")
+        self.out.say("[bold]11. The ministry revokes the origin certificate[/]")
         revoke(
             self.home(PLATFORM),
             self.ids["origin-lot-0457"],

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from oretrust import holder as wallet
 from oretrust.demo import cast
 from oretrust.demo.artifacts import Artifacts, Echo
@@ -41,6 +43,7 @@ __all__ = [
 YEAR = timedelta(days=365)
 PLATFORM, ROGUE = "platform", "rogue-ministry"
 KIVU, TRADER, REFINERY = "kivu-minerals", "lualaba-trading", "baltic-refinery"
+SECOND_TRADER, SECOND_REFINERY = "kasai-metals", "nordkobolt-refinery"
 
 
 class World:
@@ -50,7 +53,7 @@ class World:
         self.now = now
         self.out = Artifacts(out_dir, say)
         self.nodes: dict[str, Node] = {PLATFORM: Node(PLATFORM, open_home(out_dir), ".")}
-        for name in (KIVU, TRADER, REFINERY, ROGUE):
+        for name in (KIVU, TRADER, REFINERY, SECOND_TRADER, SECOND_REFINERY, ROGUE):
             folder = f"nodes/{name}"
             self.nodes[name] = Node(name, open_home(out_dir / folder), folder)
         self.dids: dict[str, str] = {}
@@ -137,6 +140,15 @@ class World:
     def keep_presentation(self, name: str, record: dict[str, str], after: Verdict) -> None:
         self.presented[name] = record
         self.out.presentation(name, record, after)
+
+    def register(self, event: str, documents: list[str]) -> httpx.Response:
+        """Register a custody event with the registry's mass ledger, over HTTP."""
+        return httpx.post(
+            f"{self.nodes[PLATFORM].url}/custody/events",
+            json={"event": event, "documents": documents},
+            timeout=30,
+            trust_env=False,
+        )
 
     def check_presented(self, name: str, party: str) -> VerificationReport:
         record = self.presented[name]

@@ -7,10 +7,11 @@ A bundle is one compact JWS (header ``typ: oretrust-bundle+jwt``) whose payload 
      "did_documents": {"<DID>": {...DID document...}},
      "status_lists": {"<status list URL>": "<vc+jwt BSL credential or statuslist+jwt>"},
      "schemas": {"<CredentialType>": {...JSON Schema...}},
-     "ledger": null}
+     "ledger": {"seq": 12, "hash": "<hex SHA-256>"} | null}
 
-``ledger`` is the head of the registry's mass ledger once one exists (chain of custody);
-until then it is null, and a verifier must not read meaning into its absence.
+``ledger`` is the head of the exporting home's mass ledger (chain of custody) when it keeps
+one, null otherwise: a border post compares it with the registry's published head
+(``GET /custody/ledger/head``) to see how much of the ledger its bundle has not seen.
 
 **Where the trust comes from** (the design, see ``docs/architecture.md``). Nothing in a
 bundle vouches for itself: :func:`load_bundle` takes :class:`BundlePins` — the registry DIDs

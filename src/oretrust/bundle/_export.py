@@ -42,6 +42,7 @@ from oretrust.status.list_tokens import verify_bitstring_status_list, verify_sta
 from oretrust.status.publication import status_document_ids, stored_status_list
 from oretrust.status.resolver import HttpsStatusListResolver, StatusListResolver
 from oretrust.status.rules import list_url
+from oretrust.store.ledger_models import ledger_head_in
 from oretrust.store.trust_models import TrustSubscriptionRecord
 
 __all__ = ["ExportedBundle", "export_bundle", "export_bundle_file"]
@@ -60,6 +61,7 @@ class ExportedBundle:
     did_documents: int
     status_lists: int
     missing: tuple[str, ...]
+    ledger: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form ``oretrust bundle export --json`` prints."""
@@ -73,7 +75,7 @@ class ExportedBundle:
             "status_lists": self.status_lists,
             "bytes": len(self.token),
             "missing": list(self.missing),
-            "ledger": None,
+            "ledger": self.ledger,
         }
 
 
@@ -114,6 +116,7 @@ def export_bundle(
         home, documents, status_urls, fetcher or HttpsStatusListResolver(), now
     )
     expires = min([now + validity, *expiries, *(tl.expires_at for _, tl in registries)])
+    ledger = _ledger_head(home)
     iat, exp = int(now.timestamp()), int(expires.timestamp())
     payload = {
         "version": BUNDLE_VERSION,
@@ -127,7 +130,7 @@ def export_bundle(
         "did_documents": dict(sorted(documents.items())),
         "status_lists": dict(sorted(lists.items())),
         "schemas": {name: known.json_schema() for name, known in CREDENTIAL_TYPES.items()},
-        "ledger": None,  # the mass ledger's head, once chain of custody keeps one
+        "ledger": ledger,
     }
     key = signer_for(home, signer_did)
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
@@ -142,6 +145,7 @@ def export_bundle(
         len(documents),
         len(lists),
         tuple(missing + list_missing),
+        ledger,
     )
 
 
@@ -273,3 +277,11 @@ def _status_lists(
         if verified.expires_at is not None:
             expiries.append(verified.expires_at)
     return kept, expiries, missing
+
+
+def _ledger_head(home: Home) -> dict[str, Any] | None:
+    """The head of the home's mass ledger (``seq``, ``hash``) when it keeps one, else None:
+    a border post compares it with what the registry publishes to see how old its view is."""
+    with home.session() as session:
+        head = ledger_head_in(session)
+    return head if head["seq"] else None

@@ -14,11 +14,15 @@ SHA-256 of its canonical form. Times are naive UTC (see :func:`oretrust.store.db
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel, col, select
 
-__all__ = ["LedgerEntryRecord", "LedgerExportRecord"]
+__all__ = ["GENESIS_HASH", "LedgerEntryRecord", "LedgerExportRecord", "ledger_head_in"]
+
+#: The ``prev_hash`` of the first entry, and the head of an empty ledger.
+GENESIS_HASH = "0" * 64
 
 
 class LedgerEntryRecord(SQLModel, table=True):
@@ -58,3 +62,12 @@ class LedgerExportRecord(SQLModel, table=True):
     recorded_by: str = Field(max_length=512)
     recorded_at: datetime
     sha256: str = Field(max_length=64)
+
+
+def ledger_head_in(session: Session) -> dict[str, Any]:
+    """``{"seq", "hash"}`` of the ledger's last entry (``seq`` 0 and the genesis hash for an
+    empty ledger): what others keep to notice a ledger cut short or rewritten."""
+    head = session.exec(
+        select(LedgerEntryRecord).order_by(col(LedgerEntryRecord.seq).desc()).limit(1)
+    ).first()
+    return {"seq": head.seq, "hash": head.entry_hash} if head else {"seq": 0, "hash": GENESIS_HASH}

@@ -32,7 +32,12 @@ from oretrust.custody.rules import mineral_rules
 from oretrust.encoding import canonical_json
 from oretrust.home import Home
 from oretrust.store.db import as_utc
-from oretrust.store.ledger_models import LedgerEntryRecord, LedgerExportRecord
+from oretrust.store.ledger_models import (
+    GENESIS_HASH,
+    LedgerEntryRecord,
+    LedgerExportRecord,
+    ledger_head_in,
+)
 from oretrust.store.write_lock import lock_for_writing
 
 __all__ = [
@@ -47,7 +52,6 @@ __all__ = [
     "verify_ledger",
 ]
 
-GENESIS_HASH = "0" * 64
 _LOCK = "ledger_entry"
 
 
@@ -135,8 +139,7 @@ def append_entry(
 def ledger_head(home: Home) -> dict[str, Any]:
     """``{"seq", "hash"}`` of the last entry (``seq`` 0, hash of zeros for an empty ledger)."""
     with home.session() as session:
-        head = _head(session)
-    return {"seq": head.seq, "hash": head.entry_hash} if head else {"seq": 0, "hash": GENESIS_HASH}
+        return ledger_head_in(session)
 
 
 def entry_dict(record: LedgerEntryRecord) -> dict[str, Any]:

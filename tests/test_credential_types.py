@@ -185,6 +185,10 @@ def site_status_subject() -> dict[str, Any]:
     return copy.deepcopy(EXAMPLES["SiteStatusCredential"])
 
 
+def chain_attestation_subject() -> dict[str, Any]:
+    return copy.deepcopy(EXAMPLES["ChainAttestationCredential"])
+
+
 SUBJECTS: dict[str, Callable[[], dict[str, Any]]] = {
     "BusinessIdentityCredential": identity_subject,
     "MiningLicenceCredential": licence_subject,
@@ -193,6 +197,7 @@ SUBJECTS: dict[str, Callable[[], dict[str, Any]]] = {
     "ConformityAssessmentCredential": conformity_subject,
     "CustodyTransferCredential": custody_subject,
     "SiteStatusCredential": site_status_subject,
+    "ChainAttestationCredential": chain_attestation_subject,
 }
 ISSUERS = {
     "BusinessIdentityCredential": ("did:web:rccm.example", "Guichet Unique, RCCM RD Congo"),
@@ -205,6 +210,10 @@ ISSUERS = {
     ),
     "CustodyTransferCredential": ("did:web:kivu-minerals.example", "Kivu Minerals SARL"),
     "SiteStatusCredential": ("did:web:cemi.mines.example", "CEEC, RD Congo"),
+    "ChainAttestationCredential": (
+        "did:web:mulumba-assurance.example",
+        "Mulumba Audit & Assurance SA",
+    ),
 }
 UNTP_SCHEMAS = {
     "BusinessIdentityCredential": "digitalIdentityAnchor",
@@ -672,6 +681,10 @@ BAD_SUBJECTS: list[tuple[str, str, Callable[[dict[str, Any]], None], str, str]] 
      "credentialSubject.assessment[0].assessedFacility", "at least 1"),
     ("dcc-missing-standard-version", "ConformityAssessmentCredential", _delete("scope.version"),
      "credentialSubject.scope.version", "is required"),
+    ("attestation-draw-in-another-basis", "ChainAttestationCredential",
+     _set("origins.0.drawn.basis", "wet"), "credentialSubject.origins", "contained terms"),
+    ("attestation-names-another-holder-as-id", "ChainAttestationCredential",
+     _set("id", "did:web:lualaba-trading.example"), "credentialSubject.id", "must equal holder"),
 ]  # fmt: skip
 
 
@@ -723,6 +736,7 @@ def test_subject_must_be_json_data() -> None:
         ("AuthorisedEconomicOperatorCredential", None, "CD"),
         ("AuthorisedEconomicOperatorCredential", _set("customsTerritory", "EU"), "EU"),
         ("ConformityAssessmentCredential", None, "CD"),
+        ("ChainAttestationCredential", _set("countryOfOrigin", "RW"), "RW"),
     ],
     ids=[
         "identity-register-country",
@@ -733,6 +747,7 @@ def test_subject_must_be_json_data() -> None:
         "aeo-customs-territory",
         "aeo-eu-customs-union",
         "conformity-facility-country",
+        "chain-attestation-country-of-origin",
     ],
 )
 def test_jurisdiction_of(
@@ -765,9 +780,8 @@ def test_jurisdiction_of_an_invalid_subject_raises() -> None:
 @pytest.mark.parametrize("type_name", list(SUBJECTS))
 def test_holder_of_is_the_members_did(type_name: str) -> None:
     ctype = get_credential_type(type_name)
-    holder = (  # a custody event is held by whoever received the lot: the buyer
-        "did:web:lualaba-trading.example"
-        if type_name == "CustodyTransferCredential"
-        else "did:web:kivu-minerals.example"
-    )
+    holder = {  # a custody event is held by whoever received the lot: the buyer
+        "CustodyTransferCredential": "did:web:lualaba-trading.example",
+        "ChainAttestationCredential": "did:web:baltic-cathode.example",  # the last buyer
+    }.get(type_name, "did:web:kivu-minerals.example")
     assert ctype.holder_of(SUBJECTS[type_name]()) == holder

@@ -1,6 +1,6 @@
 """The credential types oretrust issues, and the builder of their unsigned credentials.
 
-Five types, each a :class:`CredentialType` in :data:`CREDENTIAL_TYPES`:
+The types, each a :class:`CredentialType` in :data:`CREDENTIAL_TYPES`:
 
 ==========================================  ==============================  ===================
 type                                        subject model                   jurisdiction
@@ -12,6 +12,7 @@ type                                        subject model                   juri
 ``ConformityAssessmentCredential`` (DCC)    :class:`ConformityAttestation`  facility country
 ``CustodyTransferCredential`` (DTE)         :class:`CustodyEvent`           event's place
 ``SiteStatusCredential``                    :class:`SiteStatus`             site's country
+``ChainAttestationCredential``              :class:`ChainAttestation`       country of origin
 ==========================================  ==============================  ===================
 
 Everything here is pure: dicts in, dicts out, no clock, no I/O. Invalid subjects raise
@@ -24,6 +25,7 @@ from __future__ import annotations
 from oretrust.credentials._aeo import AeoCriterion, AuthorisedEconomicOperator
 from oretrust.credentials._base import DidParty, GeoPoint, GeoPolygon, MineSite, Party, Period
 from oretrust.credentials._builder import build_credential, xsd_datetime
+from oretrust.credentials._chain_attestation import ChainAttestation
 from oretrust.credentials._codes import ISO_3166_ALPHA2, Mineral
 from oretrust.credentials._conformity import ConformityAttestation
 from oretrust.credentials._custody import CustodyEvent, Quantity
@@ -55,6 +57,7 @@ __all__ = [
     "VC_V2_CONTEXT",
     "AeoCriterion",
     "AuthorisedEconomicOperator",
+    "ChainAttestation",
     "ConformityAttestation",
     "CredentialType",
     "CustodyEvent",

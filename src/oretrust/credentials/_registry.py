@@ -16,6 +16,7 @@ from typing import Any
 from oretrust.codes import Code
 from oretrust.credentials._aeo import EXAMPLE_AEO, AuthorisedEconomicOperator
 from oretrust.credentials._base import DID_PATTERN, SubjectModel
+from oretrust.credentials._chain_attestation import EXAMPLE_CHAIN_ATTESTATION, ChainAttestation
 from oretrust.credentials._conformity import EXAMPLE_CONFORMITY_ATTESTATION, ConformityAttestation
 from oretrust.credentials._custody import EXAMPLE_CUSTODY_TRANSFER, CustodyEvent
 from oretrust.credentials._identity import EXAMPLE_REGISTERED_IDENTITY, RegisteredIdentity
@@ -249,6 +250,15 @@ _ALL = (
         description="An accredited body rates a mine site under a regional certification "
         "scheme (conflict-free, conditional, not certified) for a period.",
         example_subject=EXAMPLE_SITE_STATUS,
+    ),
+    CredentialType(
+        name="ChainAttestationCredential",
+        types=_vc("ChainAttestationCredential"),
+        contexts=(VC_V2_CONTEXT, ORETRUST_CONTEXT),
+        subject_model=ChainAttestation,
+        description="An accredited auditor (or the registry) that verified a lot's custody "
+        "chain attests its origins and balance to the last buyer, naming no intermediary.",
+        example_subject=EXAMPLE_CHAIN_ATTESTATION,
     ),
 )
 

@@ -112,6 +112,8 @@ _PROFILES = (
     DisclosureProfile("CustodyTransferCredential", ()),
     # The inspection report may name findings an operator shares only with whom it chooses.
     DisclosureProfile("SiteStatusCredential", (("inspectionReport",), ("minerals",))),
+    # Already the confidential form of a chain: what it names is what a buyer checks.
+    DisclosureProfile("ChainAttestationCredential", ()),
 )
 
 #: Profiles by credential type name; every oretrust type has one.

@@ -13,12 +13,17 @@ the type's disclosure profile. Both formats share one private module,
 codes), the status-index allocation and the record, which stand or fall together; each
 format module only builds and signs its token.
 
+:func:`attest_chain` is the chain auditor's recipe: verify a lot's custody chain with
+:func:`oretrust.custody.verify_chain` and, only when it is valid, issue the last buyer a
+``ChainAttestationCredential`` naming the origins and the balance but no intermediary.
+
 :func:`list_issued` answers what an issuer has issued (id, type, holder, times, current
 status) from those records alone.
 """
 
 from __future__ import annotations
 
+from oretrust.issuer._attest import attest_chain
 from oretrust.issuer._issued import STATUS_FILTERS, IssuedSummary, list_issued
 from oretrust.issuer._sd_jwt import IssuedSdJwtCredential, holder_key, issue_sd_jwt_credential
 from oretrust.issuer._vc_jwt import IssuedCredential, issue_credential, issue_document
@@ -28,6 +33,7 @@ __all__ = [
     "IssuedCredential",
     "IssuedSdJwtCredential",
     "IssuedSummary",
+    "attest_chain",
     "holder_key",
     "issue_credential",
     "issue_document",

@@ -7,6 +7,13 @@ the same presentation ends in the trader's hands. That chain is judged as
 :func:`oretrust.custody.judge_links` judges one — connected, in order, in balance — and
 recorded as the ``custody_chain`` check. An SD-JWT VC the issuer bound (``cnf``) to the
 presenter's own key is the presenter's by the issuer's word.
+
+**Commercial confidentiality.** A buyer need not see the trader's suppliers: a verified
+``ChainAttestationCredential`` (its issuer accredited for it, as its own report checks) that
+names the presenter as holder and an origin certificate by its SHA-256 carries that origin to
+the presenter in place of the custody events; ``custody_chain`` then passes "attested by" the
+attesting institution. An attestation naming another holder is about another party, and one
+naming another digest carries nothing.
 """
 
 from __future__ import annotations
@@ -22,10 +29,11 @@ from oretrust.verifier._presentation import parties_of
 
 __all__ = ["check_holder_binding"]
 
-ORIGIN, CUSTODY, LICENCE = (
+ORIGIN, CUSTODY, LICENCE, ATTESTATION = (
     "MineralOriginCertificate",
     "CustodyTransferCredential",
     "MiningLicenceCredential",
+    "ChainAttestationCredential",
 )
 
 
@@ -43,23 +51,10 @@ def check_holder_binding(
     the issuer bound the credential to (the KB-JWT check proves it) — enough for a document
     that travels with a lot, not for one about a party (an AEO status is its operator's)."""
     if key_bound:
-        strangers = [
-            nested.credential_id
-            for nested in report.credentials
-            if parties_of(nested)
-            and holder not in parties_of(nested)
-            and not forwardable_types & set(nested.types)
-        ]
-        if strangers:
-            report.failed(
-                CheckId.HOLDER_BINDING,
-                Code.HOLDER_BINDING_FAILED,
-                f"{', '.join(str(s) for s in strangers)} is about another party than {holder}",
-            )
-        else:
-            report.passed(CheckId.HOLDER_BINDING, f"key-bound by its issuer to {holder}")
+        _check_key_bound(holder, report, forwardable_types)
         return
-    chain = _chain(holder, report, now)
+    attested = _attested(holder, report)
+    chain = _chain(holder, report, now, attested.keys())
     broken = [n for n in report.credentials if {ORIGIN, CUSTODY} & set(n.types) and not n.verified]
     if chain is not None and broken:
         # The chain rests on a document that fails on its own (revoked, forged): say so with
@@ -71,7 +66,12 @@ def check_holder_binding(
             f"({broken[0].code})",
         )
         return
-    carried = chain.held_by(holder) if chain is not None else set()
+    by_attestation = {
+        str(nested.credential_id): attested[credential_digest(nested.token)]
+        for nested in report.credentials
+        if ORIGIN in nested.types and nested.token and credential_digest(nested.token) in attested
+    }
+    carried = (chain.held_by(holder) if chain is not None else set()) | set(by_attestation)
     in_hand = {
         _subject(nested).get("licenceNumber")
         for nested in report.credentials
@@ -93,6 +93,9 @@ def check_holder_binding(
         )
     if chain is not None:
         _record_chain(chain, report)
+    elif by_attestation:
+        by = ", ".join(sorted(set(by_attestation.values())))
+        report.passed(CheckId.CUSTODY_CHAIN, f"attested by {by}")
     if problems:
         code = Code.CUSTODY_NOT_LAST_BUYER if travelling else Code.HOLDER_BINDING_FAILED
         report.failed(CheckId.HOLDER_BINDING, code, "; ".join(problems))
@@ -100,10 +103,48 @@ def check_holder_binding(
         report.passed(CheckId.HOLDER_BINDING, f"signed by the holder {holder}")
 
 
-def _chain(holder: str, report: VerificationReport, now: datetime) -> ChainReport | None:
+def _check_key_bound(
+    holder: str, report: VerificationReport, forwardable_types: frozenset[str]
+) -> None:
+    strangers = [
+        nested.credential_id
+        for nested in report.credentials
+        if parties_of(nested)
+        and holder not in parties_of(nested)
+        and not forwardable_types & set(nested.types)
+    ]
+    if strangers:
+        report.failed(
+            CheckId.HOLDER_BINDING,
+            Code.HOLDER_BINDING_FAILED,
+            f"{', '.join(str(s) for s in strangers)} is about another party than {holder}",
+        )
+    else:
+        report.passed(CheckId.HOLDER_BINDING, f"key-bound by its issuer to {holder}")
+
+
+def _attested(holder: str, report: VerificationReport) -> dict[str, str]:
+    """The origin digests that verified chain attestations issued to ``holder`` carry to it,
+    each with the attesting issuer."""
+    attested: dict[str, str] = {}
+    for nested in report.credentials:
+        if ATTESTATION not in nested.types or not nested.verified:
+            continue
+        subject = _subject(nested)
+        if subject.get("holder") != holder or holder not in parties_of(nested):
+            continue
+        for origin in subject.get("origins", []):
+            if isinstance(origin, dict) and isinstance(origin.get("sha256"), str):
+                attested[origin["sha256"]] = nested.issuer or "an unnamed issuer"
+    return attested
+
+
+def _chain(
+    holder: str, report: VerificationReport, now: datetime, attested: Set[str]
+) -> ChainReport | None:
     """The carried chain, judged: the custody events, the origin certificates they derive
-    from and any origin certificate forwarded without its own binding to the presenter; None
-    when there are none."""
+    from and any origin certificate forwarded without its own binding to the presenter (nor
+    an attestation carrying it to the presenter); None when there are none."""
     events = [nested for nested in report.credentials if CUSTODY in nested.types]
     referenced = {sha for nested in events for sha in _references(nested)}
     links = events + [
@@ -112,7 +153,10 @@ def _chain(holder: str, report: VerificationReport, now: datetime) -> ChainRepor
         if ORIGIN in nested.types
         and nested.token
         and (
-            credential_digest(nested.token) in referenced or not _held(nested, holder, frozenset())
+            credential_digest(nested.token) in referenced
+            or not (
+                _held(nested, holder, frozenset()) or credential_digest(nested.token) in attested
+            )
         )
     ]
     return judge_links(links, now=now, holder=holder) if links else None

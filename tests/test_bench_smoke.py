@@ -29,3 +29,17 @@ def test_benchmark_starts(bench: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "usage" in result.stdout
+
+
+def test_verify_benchmark_prints_its_ratio() -> None:
+    """``bench_verify.py`` with tiny parameters: every verification VALID, the ratio printed."""
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / "bench_verify.py"), "--count", "5",
+         "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "full verify / raw Ed25519 verify = " in result.stdout

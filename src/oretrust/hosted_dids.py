@@ -16,6 +16,7 @@ from oretrust.did import (
     DefaultDidResolver,
     DidResolver,
     HttpsFetcher,
+    LocalDocuments,
     build_did_web_document,
     did_web_url,
     parse_did_web_hosts,
@@ -77,18 +78,28 @@ def network_fetcher(*, error_code: str = Code.DID_RESOLUTION_ERROR) -> HttpsFetc
     )
 
 
-def did_resolver(home: Home, *, allow_network: bool = True) -> DidResolver:
+def did_resolver(
+    home: Home, *, allow_network: bool = True, local: LocalDocuments | None = None
+) -> DidResolver:
     """DID resolver: this home's DIDs from the database, others over HTTPS (if allowed).
 
     One resolver per home and network setting (the networked one owns an HTTP client, built
     by :func:`network_fetcher`: a bad ``ORETRUST_DID_WEB_HOSTS`` raises here). With
     ``allow_network=False`` a did:web this home does not host raises ResolutionError
-    (``DID_NOT_FOUND``), whatever resolver an earlier call asked for.
+    (``DID_NOT_FOUND``), whatever resolver an earlier call asked for. ``local`` replaces the
+    database lookup of the home's own DIDs (the kept verifier's memory of them) in a new
+    resolver sharing that HTTP client.
     """
+    fetcher_key = ("did_fetcher", allow_network)
+    if fetcher_key not in home.services:
+        home.services[fetcher_key] = network_fetcher() if allow_network else None
+    fetcher = home.services[fetcher_key]
+    assert fetcher is None or isinstance(fetcher, HttpsFetcher)
+    if local is not None:
+        return DefaultDidResolver(fetcher=fetcher, local=local)
     key = ("did_resolver", allow_network)
     resolver = home.services.get(key)
     if resolver is None:
-        fetcher = network_fetcher() if allow_network else None
         resolver = DefaultDidResolver(
             fetcher=fetcher, local=lambda did: hosted_did_document(home, did)
         )

@@ -66,13 +66,17 @@ SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
 
 
 def get_verifier(home: HomeDep, settings: SettingsDep) -> Verifier:
-    """A verifier over the home's trust sources: DIDs, status lists, accreditation.
+    """The home's verifier over its trust sources: DIDs, status lists, accreditation.
 
-    Built per request, so no list of this home read by one request is reused by another: every
-    worker answers from the database's current state. Other homes' lists come through the
-    HTTP cache the home keeps (:mod:`oretrust.status.http_cache`: max-age, ETag, bounded).
-    It reads only (status lists as the revocation side stored them), so it takes no clock;
-    the route passes ``now`` per check.
+    Built once and kept in ``Home.services`` (:func:`oretrust.verifier.verifier_for`): each
+    request reads one statement of the home's trust-state stamp and gets the kept verifier,
+    rebuilt only when the domain, the registry, the subscriptions, a stored status list or a
+    signing key changed — in this worker or any other, since the stamp is in the database.
+    Accreditations and the issuers' DID documents are read per check, so every worker answers
+    from the database's current state. Other homes' lists come through the HTTP cache the
+    home keeps (:mod:`oretrust.status.http_cache`: max-age, ETag, bounded). It reads only
+    (status lists as the revocation side stored them), so it takes no clock; the route passes
+    ``now`` per check.
     """
     return verifier_for(home, allow_network=settings.allow_network)
 

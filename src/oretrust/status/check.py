@@ -34,6 +34,7 @@ and its age at the verification time; the same facts are in ``report.status_list
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -100,6 +101,7 @@ class StatusListCache:
         self._items: OrderedDict[tuple[str, str], VerifiedStatusList] = OrderedDict()
         self._stored_at: dict[tuple[str, str], datetime] = {}
         self._max_items = max_items
+        self._lock = threading.Lock()  # a kept verifier serves a worker's threads at once
         self.remote = remote if remote is not None else HttpStatusListCache()
 
     def age(self, url: str, format: str, now: datetime) -> timedelta | None:
@@ -109,23 +111,29 @@ class StatusListCache:
 
     def put_at(self, item: VerifiedStatusList, now: datetime) -> None:
         """:meth:`put`, remembering ``now`` as when the list was stored (for its age)."""
-        self.put(item)
-        self._stored_at[(item.format, item.url)] = now
+        with self._lock:
+            self._put(item)
+            self._stored_at[(item.format, item.url)] = now
 
     def get(self, url: str, format: str, now: datetime) -> VerifiedStatusList | None:
         """The cached list for ``url`` if still fresh at ``now``, else None (and forget it)."""
         key = (format, url)
-        item = self._items.get(key)
-        if item is None:
-            return None
-        if now >= item.cache_until:
-            del self._items[key]
-            return None
-        self._items.move_to_end(key)
-        return item
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if now >= item.cache_until:
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return item
 
     def put(self, item: VerifiedStatusList) -> None:
         """Remember a verified list (evicting the least recently used beyond the bound)."""
+        with self._lock:
+            self._put(item)
+
+    def _put(self, item: VerifiedStatusList) -> None:
         self._items[(item.format, item.url)] = item
         self._items.move_to_end((item.format, item.url))
         while len(self._items) > self._max_items:
@@ -134,8 +142,9 @@ class StatusListCache:
 
     def clear(self) -> None:
         """Forget every list (and everything the remote cache keeps)."""
-        self._items.clear()
-        self._stored_at.clear()
+        with self._lock:
+            self._items.clear()
+            self._stored_at.clear()
         self.remote.clear()
 
 

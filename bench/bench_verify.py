@@ -1,0 +1,126 @@
+"""Benchmark in-process full verification of a vc+jwt beside raw Ed25519 verification.
+
+Run: ``.venv/bin/python bench/bench_verify.py [--count N] [--rounds N]``.
+
+In a fresh home in a temporary folder (embedded SQLite, WAL) with a trust registry, an
+accredited did:web issuer and one issued ``MineralOriginCertificate`` (status entry
+included), it times, in the same run:
+
+* the **baseline**: ``cryptography``'s ``Ed25519PublicKey.verify`` of the credential's own
+  signature over its own signing input (the issuer's key, the same bytes);
+* **full verify**: what a ``POST /credentials/verify`` does in process —
+  :func:`oretrust.verifier.verifier_for` (the home's kept verifier, or a new one) then
+  ``check_credential``: signature, DID document, validity, ``issuer_accredited`` against the
+  registry, ``status`` from the stored list; every report must say ``VALID``.
+
+The figure is full verify/s ÷ raw verify/s (issue 13 asks for at least 0.7). Each is the best
+of ``--rounds`` rounds of ``--count`` operations, so a noisy machine moves both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import cryptography
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from oretrust import identities, registry
+from oretrust.credentials import EXAMPLES
+from oretrust.encoding import b64url_decode
+from oretrust.formats.jws import parse_compact
+from oretrust.home import Home
+from oretrust.issuer import issue_credential
+from oretrust.jwk import public_key_from_jwk
+from oretrust.verifier import verifier_for
+
+DOMAIN = "registry.minerals-trust.example"
+ISSUER = "did:web:mines.gouv.cd.example"
+TYPE = "MineralOriginCertificate"
+
+
+def _issued_token(home: Home, now: datetime) -> str:
+    """A registry, an accredited ministry, a holder, and one credential of the ministry."""
+    home.set_domain(DOMAIN)
+    registry.init_registry(home, did=f"did:web:{DOMAIN}", display_name="Registry", now=now)
+    identities.add_issuer(home, "ministry", display_name="Ministry of Mines", did=ISSUER, now=now)
+    holder = identities.add_holder(home, "kivu", display_name="Kivu Minerals SARL", now=now)
+    registry.accredit(home, ISSUER, TYPE, "CD", now=now)
+    subject = copy.deepcopy(EXAMPLES[TYPE])
+    subject["exporter"]["id"] = holder.did
+    issued = issue_credential(
+        home, issuer="ministry", type_name=TYPE, subject=subject, holder=holder.did, now=now
+    )
+    return issued.token
+
+
+def _raw_verify(home: Home, token: str) -> Callable[[], None]:
+    """One raw Ed25519 verify of ``token``'s signature with the issuer's public key."""
+    kid = parse_compact(token).unverified_header["kid"]
+    key = next(k for k in identities.list_keys(home, ISSUER) if k.kid == kid)
+    public = public_key_from_jwk(key.public_jwk)
+    assert isinstance(public, Ed25519PublicKey)
+    header, payload, signature = token.split(".")
+    signing_input, raw_signature = f"{header}.{payload}".encode(), b64url_decode(signature)
+    return lambda: public.verify(raw_signature, signing_input)
+
+
+def _full_verify(home: Home, token: str, now: datetime) -> Callable[[], None]:
+    """One full in-process verification, as the HTTP route does it."""
+
+    def once() -> None:
+        report = verifier_for(home, allow_network=False).check_credential(token, now=now)
+        if report.verdict != "VALID":
+            raise SystemExit(f"the benchmark credential did not verify: {report.to_dict()}")
+
+    return once
+
+
+def _per_second(operation: Callable[[], None], count: int, rounds: int) -> float:
+    """The best rate of ``rounds`` rounds of ``count`` calls."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(count):
+            operation()
+        best = min(best, time.perf_counter() - start)
+    return count / best
+
+
+def main() -> int:
+    """Measure and print the table; return a process exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=2000, help="operations per round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (the best is kept)")
+    args = parser.parse_args()
+    now = datetime.now(UTC)
+    with tempfile.TemporaryDirectory(prefix="oretrust-bench-") as folder:
+        home = Home.open(Path(folder))
+        token = _issued_token(home, now)
+        full = _full_verify(home, token, now)
+        full()  # builds (and keeps) the verifier, as an app's first request does
+        raw_rate = _per_second(_raw_verify(home, token), args.count * 10, args.rounds)
+        full_rate = _per_second(full, args.count, args.rounds)
+        home.engine.dispose()
+
+    print(
+        f"oretrust verify benchmark: Python {sys.version.split()[0]}, "
+        f"cryptography {cryptography.__version__}; best of {args.rounds} rounds"
+    )
+    print(f"  {'operation':<58}{'per second':>12}{'ratio':>8}")
+    print(f"  {'baseline: raw Ed25519 verify (same signature, same bytes)':<58}"
+          f"{raw_rate:>12,.0f}{1:>8.3f}")  # fmt: skip
+    print(f"  {'full verify: verifier_for + check_credential (vc+jwt)':<58}"
+          f"{full_rate:>12,.0f}{full_rate / raw_rate:>8.3f}")  # fmt: skip
+    print(f"\nfull verify / raw Ed25519 verify = {full_rate / raw_rate:.3f} (issue 13 target 0.7)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

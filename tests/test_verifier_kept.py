@@ -20,7 +20,14 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from api_support import MINISTRY, ApiClient, Cast, make_cast, origin_certificate
+from api_support import (
+    MINISTRY,
+    ApiClient,
+    Cast,
+    make_cast,
+    origin_certificate,
+    postgres_schema,
+)
 from oretrust import registry
 from oretrust.codes import Code
 from oretrust.identities import add_issuer, mark_key_compromised, rotate_key
@@ -43,9 +50,16 @@ class CountingVerifier(Verifier):
         super().__init__(*args, **kwargs)
 
 
-@pytest.fixture
-def cast(tmp_path: Path) -> Cast:
-    return make_cast(tmp_path / "home")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def cast(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cast]:
+    """The story's cast on each database engine (the stamp is one statement on both)."""
+    if request.param == "sqlite":
+        yield make_cast(tmp_path / "home")
+        return
+    with postgres_schema() as url:
+        made = make_cast(tmp_path / "home", url)
+        yield made
+        made.home.engine.dispose()
 
 
 @pytest.fixture

@@ -12,12 +12,13 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 import test_custody_chain as custody
+from conftest import run_oretrust
 from oretrust import holder
 from oretrust.codes import CheckId, Code
 from oretrust.credentials import EXAMPLES, build_credential
@@ -183,3 +184,34 @@ def test_an_attestation_from_an_unaccredited_issuer_fails_its_own_accreditation(
     nested = next(n for n in report.credentials if ATTESTATION in n.types)
     assert _check(nested, CheckId.ISSUER_ACCREDITED).code == Code.ISSUER_NOT_ACCREDITED
     assert _check(report, CheckId.HOLDER_BINDING).code == Code.CUSTODY_NOT_LAST_BUYER
+
+
+def test_the_cli_attests_a_verified_chain_and_refuses_a_broken_one(
+    world: World, tmp_path: Any
+) -> None:
+    """``oretrust custody attest`` in the auditor's (platform) home: exit 0 and a file for the
+    honest chain, exit 1 and nothing for an over-claimed one."""
+    _accredited_auditor(world)
+    refresh_status_lists(world.platform, now=datetime.now(UTC))  # the CLI reads the clock
+    first, second = _honest(world)
+    files = {}
+    for name, token in (("origin", world.origin), ("first", first), ("second", second)):
+        files[name] = tmp_path / f"{name}.jwt"
+        files[name].write_text(token + "\n")
+    out = tmp_path / "attestation.jwt"
+    made = run_oretrust(
+        "custody", "attest", str(files["second"]), "--with", str(files["first"]),
+        "--with", str(files["origin"]), "--issuer", "auditor", "--out", str(out),
+        "--home", str(world.platform.path), "--json",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["holder"] == world.dids["refinery"]
+    claims = json.loads(b64url_decode(out.read_text().strip().split(".")[1]))
+    assert ATTESTATION in claims["type"] and world.dids["trader"] not in json.dumps(claims)
+    refused = run_oretrust(
+        "custody", "attest", str(files["second"]), "--with", str(files["origin"]),
+        "--issuer", "auditor", "--out", str(tmp_path / "none.jwt"),
+        "--home", str(world.platform.path),
+    )  # fmt: skip
+    assert refused.returncode == 1 and "CUSTODY_LINK_BROKEN" in refused.stderr
+    assert not (tmp_path / "none.jwt").exists()

@@ -1,5 +1,5 @@
-"""``oretrust custody …``: hand a lot over (a custody event signed in the seller's own home)
-and verify a lot's chain back to its origin certificates.
+"""``oretrust custody …``: hand a lot over (a custody event signed in the seller's own home),
+verify a lot's chain back to its origin certificates, and attest a verified chain.
 
 Same contract as :mod:`oretrust.cli`: ``verify`` exits 0 for a valid chain, 1 for an invalid
 one (a verdict), 2 for bad input (one line on stderr); ``--json`` prints the report on stdout.
@@ -23,6 +23,7 @@ from oretrust.custody import verify_chain
 from oretrust.errors import InputError
 from oretrust.holder import issue_custody_event
 from oretrust.home import Home
+from oretrust.issuer import attest_chain
 from oretrust.verifier import verifier_for
 
 __all__ = ["custody_app"]
@@ -105,6 +106,44 @@ def verify(
         for code, link, detail in report.problems:
             out.print(f"  ✘ {code} {link}: {detail}", markup=False, highlight=False)
     raise typer.Exit(0 if report.verified else 1)
+
+
+@custody_app.command("attest")
+def attest(
+    final: Annotated[str, typer.Argument(help="The custody event that put the lot in hand.")],
+    documents: Annotated[
+        list[str],
+        typer.Option("--with", help="The documents it derives from (repeatable)."),
+    ],
+    issuer: Annotated[
+        str, typer.Option(help="The accredited auditor (or registry operator) attesting.")
+    ],
+    output: Annotated[Path, typer.Option("--out", help="Write the attestation here.")],
+    lot: Annotated[
+        str | None, typer.Option(help="The final lot, when the event hands on several.")
+    ] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify a lot's chain and attest it to its last buyer without naming intermediaries.
+
+    Exit 1 when the chain does not verify (nothing is attested), 2 for bad input or an
+    issuer this home's registry does not accredit for chain attestations."""
+    opened = Home.open(home)
+    made = attest_chain(
+        opened,
+        issuer,
+        _token(final),
+        [_token(f) for f in documents],
+        verifier=verifier_for(opened),
+        now=_now(),
+        lot_id=lot,
+    )
+    output.write_text(made.token + "\n", encoding="utf-8")
+    if as_json:
+        _print_json({"id": made.id, "holder": made.holder, "file": str(output)})
+    else:
+        out.print(f"chain attestation {made.id} → {output}", markup=False, highlight=False)
 
 
 def _token(path: str) -> str:

@@ -261,3 +261,22 @@ def test_home_reads_its_keys_from_oretrust_keys_dir(
     assert second.keys.load(name).public_key() == key.public_key()
     monkeypatch.delenv("ORETRUST_KEYS_DIR")
     assert Home.open(tmp_path / "three").keys.folder == (tmp_path / "three" / "keys").resolve()
+
+
+_PEM_PRIVATE = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----\s")
+
+
+def test_no_tracked_file_holds_private_key_material() -> None:
+    """Templates show the shape of a secret with placeholders, never PEM armour a scanner
+    (or a careless copy) would take for a key; the real keys come from files at deploy time."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    holding = [
+        name.decode()
+        for name in tracked
+        if name
+        and (REPO_ROOT / name.decode()).is_file()
+        and _PEM_PRIVATE.search((REPO_ROOT / name.decode()).read_bytes())
+    ]
+    assert holding == []

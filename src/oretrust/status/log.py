@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -28,9 +28,11 @@ from oretrust.store.status_models import RevocationLogRecord, StatusEntryRecord
 
 __all__ = [
     "GENESIS_HASH",
+    "ChainedEntry",
     "LogEntry",
     "LogVerification",
     "append_log_entry",
+    "chain_problem",
     "entry_hash",
     "list_log",
     "verify_log",
@@ -159,7 +161,7 @@ def verify_log(home: Home) -> LogVerification:
     previous_hash = GENESIS_HASH
     replayed: dict[str, str] = {}
     for position, record in enumerate(records, start=1):
-        problem = _chain_problem(record, position, previous_hash)
+        problem = chain_problem(record, position, previous_hash, entry_hash(record))
         before = replayed.get(record.credential_id, STATUS_NAMES[STATUS_VALID])
         if problem is None and before != record.previous_status:
             problem = (
@@ -184,12 +186,29 @@ def verify_log(home: Home) -> LogVerification:
     return LogVerification(True, len(records), None, f"{len(records)} entries, chain intact")
 
 
-def _chain_problem(record: RevocationLogRecord, position: int, previous_hash: str) -> str | None:
+class ChainedEntry(Protocol):
+    """An entry of a hash-chained log (the revocation log, the mass ledger)."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def prev_hash(self) -> str: ...
+
+    @property
+    def entry_hash(self) -> str: ...
+
+
+def chain_problem(
+    record: ChainedEntry, position: int, previous_hash: str, expected_hash: str
+) -> str | None:
+    """What breaks the chain at ``record`` (the ``position``-th entry, after one hashing to
+    ``previous_hash``; its content hashes to ``expected_hash``), or None."""
     if record.seq != position:
         return f"has sequence number {record.seq}, expected {position} (an entry is missing)"
     if record.prev_hash != previous_hash:
         return "does not link to the previous entry's hash"
-    if record.entry_hash != entry_hash(record):
+    if record.entry_hash != expected_hash:
         return "was altered: its content no longer matches its hash"
     return None
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +30,7 @@ from oretrust.custody.links import LotAmount
 from oretrust.custody.rules import mineral_rules
 from oretrust.encoding import canonical_json
 from oretrust.home import Home
+from oretrust.status.log import LogVerification, chain_problem
 from oretrust.store.db import as_utc
 from oretrust.store.ledger_models import (
     GENESIS_HASH,
@@ -171,18 +171,8 @@ def list_ledger(home: Home, origin_id: str | None = None) -> list[dict[str, Any]
         return [entry_dict(record) for record in session.exec(query)]
 
 
-@dataclass(frozen=True)
-class LedgerVerification:
-    """The outcome of :func:`verify_ledger`: intact, or where the ledger was tampered with."""
-
-    intact: bool
-    entries: int
-    first_broken: int | None
-    detail: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return asdict(self)
+#: The outcome of :func:`verify_ledger`, shaped as the revocation log's.
+LedgerVerification = LogVerification
 
 
 def verify_ledger(home: Home) -> LedgerVerification:
@@ -195,7 +185,9 @@ def verify_ledger(home: Home) -> LedgerVerification:
     previous = GENESIS_HASH
     replay = _Replay()
     for position, record in enumerate(records, start=1):
-        problem = _chain_problem(record, position, previous) or replay.step(record)
+        problem = chain_problem(record, position, previous, entry_hash(record)) or replay.step(
+            record
+        )
         if problem is not None:
             return LedgerVerification(
                 False, len(records), record.seq, f"entry {record.seq} {problem}"
@@ -205,16 +197,6 @@ def verify_ledger(home: Home) -> LedgerVerification:
     if problem is not None:
         return LedgerVerification(False, len(records), None, problem)
     return LedgerVerification(True, len(records), None, f"{len(records)} entries, chain intact")
-
-
-def _chain_problem(record: LedgerEntryRecord, position: int, previous: str) -> str | None:
-    if record.seq != position:
-        return f"has sequence number {record.seq}, expected {position} (an entry is missing)"
-    if record.prev_hash != previous:
-        return "does not link to the previous entry's hash"
-    if record.entry_hash != entry_hash(record):
-        return "was altered: its content no longer matches its hash"
-    return None
 
 
 class _Replay:

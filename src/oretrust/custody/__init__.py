@@ -11,6 +11,7 @@ from oretrust.custody.chain import (
     judge_links,
     verify_chain,
 )
+from oretrust.custody.links import derived_digests, single_subject
 from oretrust.custody.rules import MineralRule, mineral_rule, mineral_rules
 
 __all__ = [
@@ -18,9 +19,11 @@ __all__ = [
     "CredentialChecker",
     "MineralRule",
     "credential_digest",
+    "derived_digests",
     "document_id",
     "judge_links",
     "mineral_rule",
     "mineral_rules",
+    "single_subject",
     "verify_chain",
 ]

@@ -19,7 +19,15 @@ from oretrust.errors import OreTrustError
 from oretrust.registry.checks import issuance_time
 from oretrust.report import VerificationReport
 
-__all__ = ["CUSTODY", "ORIGIN", "Link", "LotAmount", "link_from_report"]
+__all__ = [
+    "CUSTODY",
+    "ORIGIN",
+    "Link",
+    "LotAmount",
+    "derived_digests",
+    "link_from_report",
+    "single_subject",
+]
 
 ORIGIN = "MineralOriginCertificate"
 CUSTODY = "CustodyTransferCredential"
@@ -71,6 +79,25 @@ class Link:
         """A short name for reports: ``origin``, ``sale`` or ``transformation`` and the id."""
         kind = {"TransactionEvent": "sale", "TransformationEvent": "transformation"}
         return f"{kind.get(self.kind, self.kind)} {self.id}"
+
+
+def single_subject(credential: dict[str, Any]) -> dict[str, Any]:
+    """A credential's one subject (a custody event's array of one unwrapped); ``{}`` when it
+    has none or several. For reading claims of already verified credentials."""
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, list):
+        subject = subject[0] if len(subject) == 1 else None
+    return subject if isinstance(subject, dict) else {}
+
+
+def derived_digests(credential: dict[str, Any]) -> set[str]:
+    """The SHA-256 digests a custody event says it derives from (``derivedFrom``)."""
+    refs = single_subject(credential).get("derivedFrom", [])
+    return (
+        {str(ref.get("sha256")) for ref in refs if isinstance(ref, dict)}
+        if isinstance(refs, list)
+        else set()
+    )
 
 
 def link_from_report(

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from oretrust.codes import Code
 from oretrust.credentials.disclosure import format_path, has_claim
-from oretrust.custody import credential_digest
+from oretrust.custody import credential_digest, derived_digests
 from oretrust.errors import ConflictError, InputError, NotFoundError
 from oretrust.formats.dates import parse_datetime
 from oretrust.formats.jws import parse_compact
@@ -219,10 +219,8 @@ def _custody_for(
 
 
 def _references(token: str) -> set[str]:
-    subject = parse_compact(token).unverified_payload().get("credentialSubject")
-    event = subject[0] if isinstance(subject, list) and subject else {}
-    refs = event.get("derivedFrom", []) if isinstance(event, dict) else []
-    return {str(ref.get("sha256")) for ref in refs if isinstance(ref, dict)}
+    """What a wallet custody event (verified when it was received) derives from."""
+    return derived_digests(parse_compact(token).unverified_payload())
 
 
 def _sign_vp(

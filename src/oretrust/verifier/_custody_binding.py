@@ -23,7 +23,13 @@ from datetime import datetime
 from typing import Any
 
 from oretrust.codes import CheckId, Code
-from oretrust.custody import ChainReport, credential_digest, judge_links
+from oretrust.custody import (
+    ChainReport,
+    credential_digest,
+    derived_digests,
+    judge_links,
+    single_subject,
+)
 from oretrust.report import VerificationReport
 from oretrust.verifier._presentation import parties_of
 
@@ -146,7 +152,7 @@ def _chain(
     from and any origin certificate forwarded without its own binding to the presenter (nor
     an attestation carrying it to the presenter); None when there are none."""
     events = [nested for nested in report.credentials if CUSTODY in nested.types]
-    referenced = {sha for nested in events for sha in _references(nested)}
+    referenced = {sha for nested in events for sha in derived_digests(nested.claims or {})}
     links = events + [
         nested
         for nested in report.credentials
@@ -168,11 +174,6 @@ def _held(nested: VerificationReport, holder: str, carried: Set[str]) -> bool:
     return holder in parties_of(nested) or _key_bound(nested) or nested.credential_id in carried
 
 
-def _references(nested: VerificationReport) -> set[str]:
-    refs = _subject(nested).get("derivedFrom", [])
-    return {str(ref.get("sha256")) for ref in refs if isinstance(ref, dict)}
-
-
 def _record_chain(chain: ChainReport, report: VerificationReport) -> None:
     if chain.verified:
         report.passed(CheckId.CUSTODY_CHAIN, " | ".join(line.strip() for line in chain.lines()))
@@ -192,7 +193,4 @@ def _key_bound(report: VerificationReport) -> bool:
 
 
 def _subject(nested: VerificationReport) -> dict[str, Any]:
-    subject = (nested.claims or {}).get("credentialSubject")
-    if isinstance(subject, list):
-        subject = subject[0] if len(subject) == 1 else None
-    return subject if isinstance(subject, dict) else {}
+    return single_subject(nested.claims or {})

@@ -18,7 +18,7 @@ naming another digest carries nothing.
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Callable, Set
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,9 @@ from oretrust.report import VerificationReport
 from oretrust.verifier._presentation import parties_of
 
 __all__ = ["check_holder_binding"]
+
+#: The parties a credential is about (:func:`parties_of`).
+Parties = Callable[[VerificationReport], set[str]]
 
 ORIGIN, CUSTODY, LICENCE, ATTESTATION = (
     "MineralOriginCertificate",
@@ -56,11 +59,12 @@ def check_holder_binding(
     ``key_bound``: an SD-JWT+KB, whose presenter is by construction whoever holds the key
     the issuer bound the credential to (the KB-JWT check proves it) — enough for a document
     that travels with a lot, not for one about a party (an AEO status is its operator's)."""
+    parties = _memo(parties_of)  # a subject's parties are parsed once per check
     if key_bound:
-        _check_key_bound(holder, report, forwardable_types)
+        _check_key_bound(holder, report, forwardable_types, parties)
         return
-    attested = _attested(holder, report)
-    chain = _chain(holder, report, now, attested.keys())
+    attested = _attested(holder, report, parties)
+    chain = _chain(holder, report, now, attested.keys(), parties)
     broken = [n for n in report.credentials if {ORIGIN, CUSTODY} & set(n.types) and not n.verified]
     if chain is not None and broken:
         # The chain rests on a document that fails on its own (revoked, forged): say so with
@@ -81,19 +85,19 @@ def check_holder_binding(
     in_hand = {
         _subject(nested).get("licenceNumber")
         for nested in report.credentials
-        if ORIGIN in nested.types and _held(nested, holder, carried)
+        if ORIGIN in nested.types and _held(nested, holder, carried, parties)
     }
     problems: list[str] = []
     travelling = False
     for nested in report.credentials:
-        if _held(nested, holder, carried) or not parties_of(nested):
+        if _held(nested, holder, carried, parties) or not parties(nested):
             continue
         if LICENCE in nested.types and _subject(nested).get("licenceNumber") in in_hand:
             continue  # the licence the lot in hand was mined under
         moves = bool(forwardable_types & set(nested.types)) or CUSTODY in nested.types
         travelling |= moves
         problems.append(
-            f"{nested.credential_id} is about {', '.join(sorted(parties_of(nested)))}, "
+            f"{nested.credential_id} is about {', '.join(sorted(parties(nested)))}, "
             f"not {holder}"
             + ("; no custody chain in the presentation ends with the presenter" if moves else "")
         )
@@ -110,13 +114,13 @@ def check_holder_binding(
 
 
 def _check_key_bound(
-    holder: str, report: VerificationReport, forwardable_types: frozenset[str]
+    holder: str, report: VerificationReport, forwardable_types: frozenset[str], parties: Parties
 ) -> None:
     strangers = [
         nested.credential_id
         for nested in report.credentials
-        if parties_of(nested)
-        and holder not in parties_of(nested)
+        if parties(nested)
+        and holder not in parties(nested)
         and not forwardable_types & set(nested.types)
     ]
     if strangers:
@@ -129,7 +133,7 @@ def _check_key_bound(
         report.passed(CheckId.HOLDER_BINDING, f"key-bound by its issuer to {holder}")
 
 
-def _attested(holder: str, report: VerificationReport) -> dict[str, str]:
+def _attested(holder: str, report: VerificationReport, parties: Parties) -> dict[str, str]:
     """The origin digests that verified chain attestations issued to ``holder`` carry to it,
     each with the attesting issuer."""
     attested: dict[str, str] = {}
@@ -137,7 +141,7 @@ def _attested(holder: str, report: VerificationReport) -> dict[str, str]:
         if ATTESTATION not in nested.types or not nested.verified:
             continue
         subject = _subject(nested)
-        if subject.get("holder") != holder or holder not in parties_of(nested):
+        if subject.get("holder") != holder or holder not in parties(nested):
             continue
         for origin in subject.get("origins", []):
             if isinstance(origin, dict) and isinstance(origin.get("sha256"), str):
@@ -146,7 +150,11 @@ def _attested(holder: str, report: VerificationReport) -> dict[str, str]:
 
 
 def _chain(
-    holder: str, report: VerificationReport, now: datetime, attested: Set[str]
+    holder: str,
+    report: VerificationReport,
+    now: datetime,
+    attested: Set[str],
+    parties: Parties,
 ) -> ChainReport | None:
     """The carried chain, judged: the custody events, the origin certificates they derive
     from and any origin certificate forwarded without its own binding to the presenter (nor
@@ -161,17 +169,30 @@ def _chain(
         and (
             credential_digest(nested.token) in referenced
             or not (
-                _held(nested, holder, frozenset()) or credential_digest(nested.token) in attested
+                _held(nested, holder, frozenset(), parties)
+                or credential_digest(nested.token) in attested
             )
         )
     ]
     return judge_links(links, now=now, holder=holder) if links else None
 
 
-def _held(nested: VerificationReport, holder: str, carried: Set[str]) -> bool:
+def _held(nested: VerificationReport, holder: str, carried: Set[str], parties: Parties) -> bool:
     """In the presenter's hands: about it, bound by its issuer to its key, or carried to it
     by the custody chain."""
-    return holder in parties_of(nested) or _key_bound(nested) or nested.credential_id in carried
+    return holder in parties(nested) or _key_bound(nested) or nested.credential_id in carried
+
+
+def _memo(read: Parties) -> Parties:
+    """``read`` remembered per report object for one holder-binding check."""
+    seen: dict[int, set[str]] = {}
+
+    def remembered(nested: VerificationReport) -> set[str]:
+        if id(nested) not in seen:
+            seen[id(nested)] = read(nested)
+        return seen[id(nested)]
+
+    return remembered
 
 
 def _record_chain(chain: ChainReport, report: VerificationReport) -> None:

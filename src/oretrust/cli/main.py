@@ -28,6 +28,7 @@ from oretrust.cli.bundle import bundle_app, offline_report
 from oretrust.cli.custody import custody_app
 from oretrust.cli.issued import database_problem, register_issued_commands
 from oretrust.cli.ledger import ledger_app
+from oretrust.cli.print_cmd import register_print_command
 from oretrust.cli.registry import registry_app
 from oretrust.cli.serve import register_serve_commands
 from oretrust.cli.show import read_input, register_show_commands
@@ -485,6 +486,7 @@ register_issued_commands(app)  # issued
 register_serve_commands(app)  # serve, token …, db …
 register_backup_commands(app)  # backup, restore, heads
 register_show_commands(app)  # show, qr
+register_print_command(app)  # print (PDF certificates)
 
 
 def _fail(message: str, code: int) -> NoReturn:

@@ -10,18 +10,19 @@ the home's own registry, else the registries it subscribes to), each with its st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from oretrust.errors import NotFoundError, OreTrustError
 from oretrust.home import Home
-from oretrust.identities import find_issuer
+from oretrust.identities import find_issuer, list_holders, list_issuers
 from oretrust.registry.sources import RegistryTrustSource, TrustSource
 from oretrust.verifier.home import policy_trust_source
 from oretrust.web.describe import AccreditationLine, IssuerInfo, IssuerLookup
 from oretrust.web.i18n import Translator
 
-__all__ = ["issuer_lookup"]
+__all__ = ["issuer_lookup", "party_names"]
 
 
 def issuer_lookup(home: Home, t: Translator, *, now: datetime) -> IssuerLookup:
@@ -55,6 +56,14 @@ def issuer_lookup(home: Home, t: Translator, *, now: datetime) -> IssuerLookup:
         return IssuerInfo(did, name, name_source, lines, kind)
 
     return look_up
+
+
+def party_names(home: Home) -> Callable[[str], str | None]:
+    """A DID → display name look-up of the parties this home registers (its issuers and
+    holders), read once: the names its operator vouches for, e.g. on a custody chain."""
+    known = {issuer.did: issuer.display_name for issuer in list_issuers(home)}
+    known.update({holder.did: holder.display_name for holder in list_holders(home)})
+    return lambda did: known.get(did) or None
 
 
 def _name(home: Home, did: str, claims: dict[str, Any] | None) -> tuple[str | None, str | None]:

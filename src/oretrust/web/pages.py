@@ -34,9 +34,11 @@ from oretrust.formats.ot1 import decode_ot1, is_ot1
 from oretrust.home import Home
 from oretrust.report import VerificationReport
 from oretrust.verifier import verify_token
+from oretrust.web.chain_view import chain_view
 from oretrust.web.describe import describe_report
 from oretrust.web.i18n import Translator
-from oretrust.web.issuers import issuer_lookup
+from oretrust.web.issuers import issuer_lookup, party_names
+from oretrust.web.printing import print_certificates
 from oretrust.web.qr_image import qr_svg, read_qr
 from oretrust.web.rendering import page_language, render
 
@@ -96,6 +98,9 @@ async def verify_submit(
         return _error_page(request, t, exc, settings.max_body_bytes)
     lookup = issuer_lookup(home, t, now=now)
     document = await anyio.to_thread.run_sync(lambda: describe_report(report, t, lookup))
+    chain = await anyio.to_thread.run_sync(
+        lambda: chain_view(report, t, party_names(home), now=now)
+    )
     return render(
         request,
         "result.html",
@@ -105,6 +110,29 @@ async def verify_submit(
         replay_checked=submission.replay_check,
         checked_at=now.strftime("%Y-%m-%d %H:%M:%S UTC"),
         qr=_qr(submission.text) if report.kind == "credential" else None,
+        chain=chain,
+    )
+
+
+@router.post("/verify/certificate.pdf")
+async def verify_certificate_pdf(
+    request: Request, home: HomeDep, now: NowDep, settings: SettingsDep
+) -> Response:
+    """The credential the form sent as a one-page PDF certificate in the page's language,
+    with its verdict now and its QR code (:mod:`oretrust.web.printing`); problem+json for
+    unusable input or a presentation."""
+    async with request.form() as form:
+        t = page_language(request, _field(form, "lang"))
+        submission = await _submission(form)
+    pdf = await anyio.to_thread.run_sync(
+        lambda: print_certificates(
+            home, [submission.text], t, now=now, allow_network=settings.allow_network
+        )
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="oretrust-certificate.pdf"'},
     )
 
 

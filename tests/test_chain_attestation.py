@@ -19,6 +19,7 @@ import pytest
 
 import test_custody_chain as custody
 from conftest import run_oretrust
+from custody_world import LOT, NOW, World, lot
 from oretrust import holder
 from oretrust.codes import CheckId, Code
 from oretrust.credentials import EXAMPLES, build_credential
@@ -31,7 +32,7 @@ from oretrust.issuer import IssuedCredential, attest_chain, issue_credential, li
 from oretrust.registry.service import accredit
 from oretrust.report import VerificationReport
 from oretrust.status.publication import refresh_status_lists
-from test_custody_chain import LOT, NOW, World, _honest, _lot
+from test_custody_chain import _honest
 
 world = custody.world  # the mine, trader, refinery and platform homes of the custody tests
 ATTESTATION = "ChainAttestationCredential"
@@ -119,7 +120,7 @@ def test_the_last_buyer_presents_the_origin_with_the_attestation_alone(
 def test_an_invalid_chain_is_not_attested(world: World) -> None:
     _accredited_auditor(world)
     greedy = world.sale(world.kivu, "kivu", "trader", [world.origin],
-                        inputs=[_lot(LOT, 30.0)], outputs=[_lot("LMT-0091", 30.0)])  # fmt: skip
+                        inputs=[lot(LOT, 30.0)], outputs=[lot("LMT-0091", 30.0)])  # fmt: skip
     with pytest.raises(InvalidCredentialError) as caught:
         attest_chain(world.platform, "auditor", greedy, [world.origin],
                      verifier=world.verifier(), now=NOW)  # fmt: skip

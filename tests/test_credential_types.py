@@ -189,6 +189,10 @@ def chain_attestation_subject() -> dict[str, Any]:
     return copy.deepcopy(EXAMPLES["ChainAttestationCredential"])
 
 
+def period_account_subject() -> dict[str, Any]:
+    return copy.deepcopy(EXAMPLES["PeriodAccountCredential"])
+
+
 SUBJECTS: dict[str, Callable[[], dict[str, Any]]] = {
     "BusinessIdentityCredential": identity_subject,
     "MiningLicenceCredential": licence_subject,
@@ -198,6 +202,7 @@ SUBJECTS: dict[str, Callable[[], dict[str, Any]]] = {
     "CustodyTransferCredential": custody_subject,
     "SiteStatusCredential": site_status_subject,
     "ChainAttestationCredential": chain_attestation_subject,
+    "PeriodAccountCredential": period_account_subject,
 }
 ISSUERS = {
     "BusinessIdentityCredential": ("did:web:rccm.example", "Guichet Unique, RCCM RD Congo"),
@@ -214,6 +219,7 @@ ISSUERS = {
         "did:web:mulumba-assurance.example",
         "Mulumba Audit & Assurance SA",
     ),
+    "PeriodAccountCredential": ("did:web:baltic-cathode.example", "Baltic Cathode Oy"),
 }
 UNTP_SCHEMAS = {
     "BusinessIdentityCredential": "digitalIdentityAnchor",
@@ -685,6 +691,13 @@ BAD_SUBJECTS: list[tuple[str, str, Callable[[dict[str, Any]], None], str, str]] 
      _set("origins.0.drawn.basis", "wet"), "credentialSubject.origins", "contained terms"),
     ("attestation-names-another-holder-as-id", "ChainAttestationCredential",
      _set("id", "did:web:lualaba-trading.example"), "credentialSubject.id", "must equal holder"),
+    ("period-account-over-twelve-months", "PeriodAccountCredential",
+     _set("periodEnd", "2027-07-01T00:00:01Z"), "credentialSubject.periodEnd", "at most 12 months"),
+    ("period-account-ends-before-it-starts", "PeriodAccountCredential",
+     _set("periodEnd", "2026-06-30T00:00:00Z"), "credentialSubject.periodEnd", "after periodStart"),
+    ("period-account-names-another-holder-as-id", "PeriodAccountCredential",
+     _set("id", "did:web:lualaba-trading.example"), "credentialSubject.id",
+     "must equal accountHolder"),
 ]  # fmt: skip
 
 
@@ -783,5 +796,6 @@ def test_holder_of_is_the_members_did(type_name: str) -> None:
     holder = {  # a custody event is held by whoever received the lot: the buyer
         "CustodyTransferCredential": "did:web:lualaba-trading.example",
         "ChainAttestationCredential": "did:web:baltic-cathode.example",  # the last buyer
+        "PeriodAccountCredential": "did:web:baltic-cathode.example",  # the account holder
     }.get(type_name, "did:web:kivu-minerals.example")
     assert ctype.holder_of(SUBJECTS[type_name]()) == holder

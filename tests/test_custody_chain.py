@@ -13,15 +13,15 @@ import json
 import subprocess
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conftest import run_oretrust
-from oretrust import holder, identities
+from custody_world import LOT, NOW, World, custody_world, lot, payload
+from oretrust import holder
 from oretrust.codes import Code
 from oretrust.credentials import EXAMPLES, build_credential
 from oretrust.custody import credential_digest, verify_chain
@@ -29,94 +29,14 @@ from oretrust.encoding import b64url_decode, b64url_encode
 from oretrust.errors import ConflictError
 from oretrust.formats.vc_jwt import sign_credential
 from oretrust.holder import issue_custody_event
-from oretrust.home import Home
 from oretrust.identities import signer_for
-from oretrust.issuer import issue_credential
-from oretrust.registry.service import accredit, init_registry
 from oretrust.status.operations import revoke
 from oretrust.status.publication import refresh_status_lists
-from oretrust.verifier import Verifier, verifier_for
-
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-MINISTRY = "did:web:mines.gouv.cd.example"
-LOT = "KVM-2026-LOT-0457"  # 24.85 t wet, 20 % moisture, 30.5 % Co: 6,063.4 kg contained
-
-
-@dataclass
-class World:
-    platform: Home
-    kivu: Home
-    trader: Home
-    refinery: Home
-    dids: dict[str, str]
-    origin: str
-
-    def verifier(self) -> Verifier:
-        """The refinery's check of every link (the platform hosts the ministry, the registry
-        and the status lists; holders' did:jwk resolve alone)."""
-        return verifier_for(self.platform, allow_network=False)
-
-    def sale(self, home: Home, seller: str, buyer: str, derived: list[str], **change: Any) -> str:
-        """``seller`` (its home) sells lot(s) to ``buyer``; ``change`` edits the event."""
-        event = copy.deepcopy(EXAMPLES["CustodyTransferCredential"])
-        event.pop("sourceParty"), event.pop("derivedFrom")
-        event["destinationParty"] = self.dids[buyer]
-        event["eventTime"] = "2026-11-02T08:00:00Z"
-        for key, value in change.items():
-            event[key] = value
-        return issue_custody_event(home, seller, event, derived_from=derived, now=NOW).token
-
-
-def _lot(lot_id: str, tonnes: float, moisture: float = 20.0, grade: float = 30.5) -> dict[str, Any]:
-    return {
-        "lotId": lot_id,
-        "mass": {"value": tonnes, "unit": "t", "moisture": moisture, "grade": grade},
-    }
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    homes = {
-        name: Home.open(
-            tmp_path / name, database_url=f"sqlite:///{tmp_path / name / 'oretrust.db'}"
-        )
-        for name in ("platform", "kivu", "trader", "refinery")
-    }
-    platform = homes["platform"]
-    platform.set_domain("registry.minerals-trust.example")
-    init_registry(
-        platform,
-        did="did:web:registry.minerals-trust.example",
-        display_name="R",
-        now=NOW - timedelta(days=30),
-    )
-    identities.add_issuer(
-        platform,
-        "ministry",
-        display_name="Ministère des Mines",
-        did=MINISTRY,
-        now=NOW - timedelta(days=30),
-    )
-    accredit(platform, MINISTRY, "MineralOriginCertificate", "CD", now=NOW - timedelta(days=30))
-    dids = {
-        name: identities.add_holder(homes[name], name, display_name=name.title(), now=NOW).did
-        for name in ("kivu", "trader", "refinery")
-    }
-    subject = copy.deepcopy(EXAMPLES["MineralOriginCertificate"])
-    subject["exporter"]["id"] = dids["kivu"]
-    origin = issue_credential(
-        platform,
-        issuer="ministry",
-        type_name="MineralOriginCertificate",
-        subject=subject,
-        holder=dids["kivu"],
-        now=NOW - timedelta(days=20),
-        valid_until=NOW + timedelta(days=300),
-    )
-    refresh_status_lists(platform, now=NOW)  # the lists as the platform publishes them today
-    yield World(platform, homes["kivu"], homes["trader"], homes["refinery"], dids, origin.token)
-    for home in homes.values():
-        home.engine.dispose()
+    yield from custody_world(tmp_path)
 
 
 def _honest(world: World) -> tuple[str, str]:
@@ -126,8 +46,8 @@ def _honest(world: World) -> tuple[str, str]:
         "kivu",
         "trader",
         [world.origin],
-        inputs=[_lot(LOT, 12.0)],
-        outputs=[_lot("LMT-0091", 12.0)],
+        inputs=[lot(LOT, 12.0)],
+        outputs=[lot("LMT-0091", 12.0)],
     )
     second = world.sale(
         world.trader,
@@ -135,8 +55,8 @@ def _honest(world: World) -> tuple[str, str]:
         "refinery",
         [first],
         eventTime="2026-11-10T08:00:00Z",
-        inputs=[_lot("LMT-0091", 12.0)],
-        outputs=[_lot("BCR-7781", 12.0)],
+        inputs=[lot("LMT-0091", 12.0)],
+        outputs=[lot("BCR-7781", 12.0)],
     )
     return first, second
 
@@ -171,9 +91,9 @@ def test_the_honest_chain_verifies_and_is_drawn(world: World) -> None:
 @pytest.mark.parametrize(
     ("outputs", "basis"),
     [
-        ([_lot("LMT-0091", 13.0)], "wet"),  # more tonnes than were bought
-        ([_lot("LMT-0091", 12.0, moisture=10.0)], "dry"),  # same tonnes, declared drier
-        ([_lot("LMT-0091", 12.0, grade=40.0)], "contained"),  # same tonnes, richer on paper
+        ([lot("LMT-0091", 13.0)], "wet"),  # more tonnes than were bought
+        ([lot("LMT-0091", 12.0, moisture=10.0)], "dry"),  # same tonnes, declared drier
+        ([lot("LMT-0091", 12.0, grade=40.0)], "contained"),  # same tonnes, richer on paper
     ],
 )
 def test_handing_on_more_than_was_received_is_caught_in_each_term(
@@ -186,7 +106,7 @@ def test_handing_on_more_than_was_received_is_caught_in_each_term(
         "refinery",
         [first],
         eventTime="2026-11-10T08:00:00Z",
-        inputs=[_lot("LMT-0091", 12.0)],
+        inputs=[lot("LMT-0091", 12.0)],
         outputs=outputs,
     )
     report = verify_chain(inflated, [first, world.origin], verifier=world.verifier(), now=NOW)
@@ -198,7 +118,7 @@ def test_handing_on_more_than_was_received_is_caught_in_each_term(
 
 
 def inflated_ids(token: str) -> set[str]:
-    return {_payload(token)["id"]}
+    return {payload(token)["id"]}
 
 
 def test_drawing_more_from_a_lot_than_it_holds_names_the_excess(world: World) -> None:
@@ -207,16 +127,16 @@ def test_drawing_more_from_a_lot_than_it_holds_names_the_excess(world: World) ->
         "kivu",
         "trader",
         [world.origin],
-        inputs=[_lot(LOT, 20.0)],
-        outputs=[_lot("LMT-0091", 20.0)],
+        inputs=[lot(LOT, 20.0)],
+        outputs=[lot("LMT-0091", 20.0)],
     )
     again = world.sale(
         world.kivu,
         "kivu",
         "refinery",
         [world.origin],
-        inputs=[_lot(LOT, 20.0)],
-        outputs=[_lot("BCR-9", 20.0)],
+        inputs=[lot(LOT, 20.0)],
+        outputs=[lot("BCR-9", 20.0)],
     )
     merge = world.sale(
         world.trader,
@@ -224,8 +144,8 @@ def test_drawing_more_from_a_lot_than_it_holds_names_the_excess(world: World) ->
         "refinery",
         [first, again],
         eventTime="2026-11-10T08:00:00Z",
-        inputs=[_lot("LMT-0091", 20.0)],
-        outputs=[_lot("BCR-7781", 20.0)],
+        inputs=[lot("LMT-0091", 20.0)],
+        outputs=[lot("BCR-7781", 20.0)],
     )
     report = verify_chain(merge, [first, again, world.origin], verifier=world.verifier(), now=NOW)
     assert Code.MASS_BALANCE_EXCEEDED in _codes(report)
@@ -245,8 +165,8 @@ def test_a_missing_or_altered_document_breaks_the_link(world: World) -> None:
         "kivu",
         "trader",
         [world.origin],
-        inputs=[_lot(LOT, 12.0)],
-        outputs=[_lot("LMT-0091", 12.0)],
+        inputs=[lot(LOT, 12.0)],
+        outputs=[lot("LMT-0091", 12.0)],
     )
     swapped = verify_chain(second, [other, world.origin], verifier=world.verifier(), now=NOW)
     assert swapped.code == Code.CUSTODY_LINK_BROKEN
@@ -258,8 +178,8 @@ def test_a_lot_not_in_what_the_event_derives_from_breaks_the_link(world: World) 
         "kivu",
         "trader",
         [world.origin],
-        inputs=[_lot("KVM-2026-LOT-9999", 12.0)],
-        outputs=[_lot("LMT-0091", 12.0)],
+        inputs=[lot("KVM-2026-LOT-9999", 12.0)],
+        outputs=[lot("LMT-0091", 12.0)],
     )
     report = verify_chain(ghost, [world.origin], verifier=world.verifier(), now=NOW)
     assert report.code == Code.CUSTODY_LINK_BROKEN and "9999" in report.problems[0][2]
@@ -273,8 +193,8 @@ def test_an_event_dated_before_what_it_derives_from_is_out_of_order(world: World
         "refinery",
         [first],
         eventTime="2026-10-01T08:00:00Z",
-        inputs=[_lot("LMT-0091", 12.0)],
-        outputs=[_lot("BCR-7781", 12.0)],
+        inputs=[lot("LMT-0091", 12.0)],
+        outputs=[lot("BCR-7781", 12.0)],
     )
     report = verify_chain(early, [first, world.origin], verifier=world.verifier(), now=NOW)
     assert report.code == Code.CUSTODY_DATES_OUT_OF_ORDER
@@ -287,8 +207,8 @@ def test_a_transfer_by_someone_who_never_held_the_lot(world: World) -> None:
         "refinery",
         "trader",
         [world.origin],
-        inputs=[_lot(LOT, 12.0)],
-        outputs=[_lot("LMT-0091", 12.0)],
+        inputs=[lot(LOT, 12.0)],
+        outputs=[lot("LMT-0091", 12.0)],
     )
     report = verify_chain(stolen, [world.origin], verifier=world.verifier(), now=NOW)
     assert report.code == Code.CUSTODY_SELLER_NEVER_HELD
@@ -305,8 +225,8 @@ def test_a_yield_beyond_tolerance(world: World, declared: float, grade: float, c
     event = {
         "type": ["TransformationEvent", "Event"],
         "processType": "refining",
-        "inputs": [_lot("LMT-0091", 12.0)],
-        "outputs": [_lot("SUL-1", 12.0, moisture=0.0, grade=grade)],  # 2,904 kg in 2,928 kg
+        "inputs": [lot("LMT-0091", 12.0)],
+        "outputs": [lot("SUL-1", 12.0, moisture=0.0, grade=grade)],  # 2,904 kg in 2,928 kg
         "declaredYield": declared,
         "commodity": "cobalt sulphate",
         "eventTime": "2026-11-10T08:00:00Z",
@@ -343,7 +263,7 @@ def test_a_revoked_origin_or_a_forged_event_invalidates_the_chain(world: World) 
     assert tampered.code == Code.CUSTODY_LINK_BROKEN  # the altered event is not the one referenced
     alone = verify_chain(forged, [world.origin], verifier=world.verifier(), now=NOW)
     assert alone.code == Code.CUSTODY_LINK_INVALID
-    origin_id = _payload(world.origin)["id"]
+    origin_id = payload(world.origin)["id"]
     revoke(world.platform, origin_id, reason="assay withdrawn", actor="ministry", now=NOW)
     revoked = verify_chain(second, [first, world.origin], verifier=world.verifier(), now=NOW)
     assert revoked.code == Code.CUSTODY_LINK_INVALID and "REVOKED" in revoked.problems[0][2]
@@ -357,10 +277,10 @@ def test_an_event_must_be_signed_by_its_source_party(world: World) -> None:
         sourceParty=world.dids["kivu"],
         destinationParty=world.dids["trader"],
         derivedFrom=[
-            {"id": _payload(world.origin)["id"], "sha256": credential_digest(world.origin)}
+            {"id": payload(world.origin)["id"], "sha256": credential_digest(world.origin)}
         ],
-        inputs=[_lot(LOT, 12.0)],
-        outputs=[_lot("LMT-0091", 12.0)],
+        inputs=[lot(LOT, 12.0)],
+        outputs=[lot("LMT-0091", 12.0)],
     )
     credential = build_credential(
         "CustodyTransferCredential",
@@ -375,11 +295,6 @@ def test_an_event_must_be_signed_by_its_source_party(world: World) -> None:
     assert report.code == Code.ISSUER_NOT_ACCREDITED, report.to_dict()
     chain = verify_chain(token, [world.origin], verifier=world.verifier(), now=NOW)
     assert chain.code == Code.CUSTODY_LINK_INVALID
-
-
-def _payload(token: str) -> dict[str, Any]:
-    value: dict[str, Any] = json.loads(b64url_decode(token.split(".")[1]))
-    return value
 
 
 def _tamper(token: str, change: Any) -> str:
@@ -404,7 +319,7 @@ def test_the_cli_hands_a_lot_over_and_verifies_the_chain(world: World, tmp_path:
     event.update(destinationParty=world.dids["trader"], eventTime="2026-11-02T08:00:00Z")
 
     def hand_over(tonnes: float, name: str) -> subprocess.CompletedProcess[str]:
-        event.update(inputs=[_lot(LOT, tonnes)], outputs=[_lot("LMT-0091", tonnes)])
+        event.update(inputs=[lot(LOT, tonnes)], outputs=[lot("LMT-0091", tonnes)])
         (tmp_path / f"{name}.json").write_text(json.dumps(event))
         return run_oretrust(
             "custody", "issue", "--holder", "kivu", "--event", str(tmp_path / f"{name}.json"),
@@ -443,7 +358,7 @@ def _trader_presents(world: World, *events: str) -> Any:
             holder.receive_credential(
                 world.trader, "trader", token, now=NOW, verifier=world.verifier()
             )
-    origin_id = _payload(world.origin)["id"]
+    origin_id = payload(world.origin)["id"]
     token = holder.present(world.trader, "trader", [origin_id], nonce="n-1",
                            audience=world.dids["refinery"], now=NOW)  # fmt: skip
     return world.verifier().check_presentation(
@@ -455,7 +370,7 @@ def test_a_trader_presents_the_mines_origin_only_with_the_chain_to_itself(world:
     bare = _trader_presents(world)
     assert bare.code == Code.CUSTODY_NOT_LAST_BUYER and not bare.verified
     first = world.sale(world.kivu, "kivu", "trader", [world.origin],
-                       inputs=[_lot(LOT, 12.0)], outputs=[_lot("LMT-0091", 12.0)])  # fmt: skip
+                       inputs=[lot(LOT, 12.0)], outputs=[lot("LMT-0091", 12.0)])  # fmt: skip
     carried = _trader_presents(world, first)
     assert carried.verified, carried.to_dict()["errors"]
     chain = next(c for c in carried.checks if c.id == "custody_chain")
@@ -464,7 +379,7 @@ def test_a_trader_presents_the_mines_origin_only_with_the_chain_to_itself(world:
 
 def test_a_presented_chain_that_does_not_balance_fails(world: World) -> None:
     greedy = world.sale(world.kivu, "kivu", "trader", [world.origin],
-                        inputs=[_lot(LOT, 30.0)], outputs=[_lot("LMT-0091", 30.0)])  # fmt: skip
+                        inputs=[lot(LOT, 30.0)], outputs=[lot("LMT-0091", 30.0)])  # fmt: skip
     report = _trader_presents(world, greedy)
     assert not report.verified
     failed = next(c for c in report.checks if c.id == "custody_chain")

@@ -13,6 +13,7 @@ type                                        subject model                   juri
 ``CustodyTransferCredential`` (DTE)         :class:`CustodyEvent`           event's place
 ``SiteStatusCredential``                    :class:`SiteStatus`             site's country
 ``ChainAttestationCredential``              :class:`ChainAttestation`       country of origin
+``PeriodAccountCredential``                 :class:`PeriodAccount`          facility country
 ==========================================  ==============================  ===================
 
 Everything here is pure: dicts in, dicts out, no clock, no I/O. Invalid subjects raise
@@ -32,6 +33,7 @@ from oretrust.credentials._custody import CustodyEvent, Quantity
 from oretrust.credentials._identity import RegisteredIdentity
 from oretrust.credentials._licence import LicenceType, MiningLicence
 from oretrust.credentials._origin import MineralOrigin
+from oretrust.credentials._period_account import PeriodAccount, period_limit
 from oretrust.credentials._registry import (
     CREDENTIAL_TYPES,
     EXAMPLES,
@@ -71,10 +73,12 @@ __all__ = [
     "MiningLicence",
     "Party",
     "Period",
+    "PeriodAccount",
     "Quantity",
     "RegisteredIdentity",
     "SiteStatus",
     "build_credential",
     "get_credential_type",
+    "period_limit",
     "xsd_datetime",
 ]

@@ -22,6 +22,7 @@ from oretrust.credentials._custody import EXAMPLE_CUSTODY_TRANSFER, CustodyEvent
 from oretrust.credentials._identity import EXAMPLE_REGISTERED_IDENTITY, RegisteredIdentity
 from oretrust.credentials._licence import EXAMPLE_MINING_LICENCE, MiningLicence
 from oretrust.credentials._origin import EXAMPLE_MINERAL_ORIGIN, MineralOrigin
+from oretrust.credentials._period_account import EXAMPLE_PERIOD_ACCOUNT, PeriodAccount
 from oretrust.credentials._site_status import EXAMPLE_SITE_STATUS, SiteStatus
 from oretrust.credentials._validation import validate_model
 from oretrust.errors import InputError, SchemaValidationError
@@ -259,6 +260,17 @@ _ALL = (
         description="An accredited auditor (or the registry) that verified a lot's custody "
         "chain attests its origins and balance to the last buyer, naming no intermediary.",
         example_subject=EXAMPLE_CHAIN_ATTESTATION,
+    ),
+    CredentialType(
+        name="PeriodAccountCredential",
+        types=_vc("PeriodAccountCredential"),
+        contexts=(VC_V2_CONTEXT, ORETRUST_CONTEXT),
+        subject_model=PeriodAccount,
+        description="A refiner balances a mineral over an accounting period of at most 12 "
+        "months (mass balance): the lots taken in, with what they derive from, and the lots "
+        "drawn out.",
+        example_subject=EXAMPLE_PERIOD_ACCOUNT,
+        self_issued=True,
     ),
 )
 

@@ -114,6 +114,8 @@ _PROFILES = (
     DisclosureProfile("SiteStatusCredential", (("inspectionReport",), ("minerals",))),
     # Already the confidential form of a chain: what it names is what a buyer checks.
     DisclosureProfile("ChainAttestationCredential", ()),
+    # Vc+jwt only, like custody events: the balance needs every lot and reference.
+    DisclosureProfile("PeriodAccountCredential", ()),
 )
 
 #: Profiles by credential type name; every oretrust type has one.

@@ -11,10 +11,12 @@ from oretrust.custody.chain import (
     judge_links,
     verify_chain,
 )
-from oretrust.custody.links import derived_digests, single_subject
+from oretrust.custody.links import CHAIN_TYPES, PERIOD_ACCOUNT, derived_digests, single_subject
 from oretrust.custody.rules import MineralRule, mineral_rule, mineral_rules
 
 __all__ = [
+    "CHAIN_TYPES",
+    "PERIOD_ACCOUNT",
     "ChainReport",
     "CredentialChecker",
     "MineralRule",

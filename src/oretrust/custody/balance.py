@@ -26,12 +26,14 @@ def link_problems(
 ) -> list[Problem]:
     """What is wrong with one event against the links it derives from."""
     found: list[Problem] = []
-    if link.time > now + _LEEWAY:
+    # A period account may run on past today (an interim statement); it may not start later.
+    dated = link.period[0] if link.period is not None else link.time
+    if dated > now + _LEEWAY:
         found.append(
             (
                 Code.CUSTODY_DATES_OUT_OF_ORDER,
                 link.id,
-                f"event time {link.time:%Y-%m-%dT%H:%M:%SZ} is in the future",
+                f"event time {dated:%Y-%m-%dT%H:%M:%SZ} is in the future",
             )
         )
     for lot in link.inputs:
@@ -62,17 +64,40 @@ def link_problems(
                     f"put in the hands of {parent.holder}",
                 )
             )
-        if link.time < parent.time:
-            found.append(
-                (
-                    Code.CUSTODY_DATES_OUT_OF_ORDER,
-                    link.id,
-                    f"dated {link.time:%Y-%m-%d %H:%M}, before {parent.label()} "
-                    f"({parent.time:%Y-%m-%d %H:%M}) it derives from",
-                )
-            )
+        disorder = _out_of_order(link, parent)
+        if disorder is not None:
+            found.append((Code.CUSTODY_DATES_OUT_OF_ORDER, link.id, disorder))
     found.extend(_quantity_problems(link, rule))
     return found
+
+
+def _out_of_order(link: Link, parent: Link) -> str | None:
+    """Why ``link`` cannot follow ``parent`` in time, if it cannot. An event follows what it
+    derives from; a period account takes in only what came during its period, and an event
+    draws on an account only during the account's period (mass balance is kept per period,
+    so what was drawn before an input arrived is balanced by it — never across periods)."""
+    if link.period is not None:
+        start, end = link.period
+        if not start <= parent.time <= end:
+            return (
+                f"takes in {parent.label()} of {parent.time:%Y-%m-%d %H:%M}, outside its "
+                f"period {start:%Y-%m-%d} to {end:%Y-%m-%d}"
+            )
+        return None
+    if parent.period is not None:
+        start, end = parent.period
+        if not start <= link.time <= end:
+            return (
+                f"dated {link.time:%Y-%m-%d %H:%M}, outside the period "
+                f"{start:%Y-%m-%d} to {end:%Y-%m-%d} of {parent.label()} it draws on"
+            )
+        return None
+    if link.time < parent.time:
+        return (
+            f"dated {link.time:%Y-%m-%d %H:%M}, before {parent.label()} "
+            f"({parent.time:%Y-%m-%d %H:%M}) it derives from"
+        )
+    return None
 
 
 def _quantity_problems(link: Link, rule: MineralRule) -> list[Problem]:
@@ -87,7 +112,7 @@ def _quantity_problems(link: Link, rule: MineralRule) -> list[Problem]:
                 "lack the moisture or grade for it",
             )
         ]
-    if link.kind == "TransformationEvent":
+    if link.kind == "TransformationEvent" or link.declared_yield is not None:
         declared = link.declared_yield or 0.0
         if declared > rule.max_yield:
             found.append(

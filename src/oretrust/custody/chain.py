@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from oretrust.codes import CheckId, Code
 from oretrust.custody.balance import Problem, balance_problems, link_problems
-from oretrust.custody.links import CUSTODY, ORIGIN, Link, link_from_report
+from oretrust.custody.links import CHAIN_TYPES, Link, link_from_report
 from oretrust.custody.rules import mineral_rules
 from oretrust.formats.jws import parse_compact
 from oretrust.report import VerificationReport
@@ -187,7 +187,7 @@ def judge_links(
     rules = dict(mineral_rules())
     walked: dict[str, Link] = {}
     for nested in reports:
-        if not {ORIGIN, CUSTODY} & set(nested.types) or not nested.verified or not nested.token:
+        if not CHAIN_TYPES & set(nested.types) or not nested.verified or not nested.token:
             continue
         link = link_from_report(nested, credential_digest(nested.token), rules)
         if isinstance(link, str):

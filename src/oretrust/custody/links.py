@@ -1,9 +1,13 @@
 """The links of a custody chain, read from verified credentials.
 
-A link is either a lot's *origin* (a ``MineralOriginCertificate``: one lot, in the exporter's
-hands) or a custody *event* (a ``CustodyTransferCredential``: input lots that leave the
+A link is a lot's *origin* (a ``MineralOriginCertificate``: one lot, in the exporter's
+hands), a custody *event* (a ``CustodyTransferCredential``: input lots that leave the
 handler's hands, output lots that the buyer — or, for a transformation, the processor —
-holds afterwards). Every quantity is carried in the three terms a balance can be kept in:
+holds afterwards) or a *period account* (a ``PeriodAccountCredential``: lots a refiner took
+into its mass balance over a period, and the lots it drew out; it keeps both, so its handler
+and holder are the same party, and its ``period`` bounds the dates of both sides).
+
+Every quantity is carried in the three terms a balance can be kept in:
 wet, dry (when the moisture is known) and contained metal (when the grade is known too).
 """
 
@@ -11,17 +15,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
-from oretrust.credentials import CREDENTIAL_TYPES, CustodyEvent, MineralOrigin, Quantity
+from oretrust.credentials import (
+    CREDENTIAL_TYPES,
+    CustodyEvent,
+    MineralOrigin,
+    PeriodAccount,
+    Quantity,
+)
 from oretrust.custody.rules import Basis, MineralRule
 from oretrust.errors import OreTrustError
 from oretrust.registry.checks import issuance_time
 from oretrust.report import VerificationReport
 
 __all__ = [
+    "CHAIN_TYPES",
     "CUSTODY",
     "ORIGIN",
+    "PERIOD_ACCOUNT",
     "Link",
     "LotAmount",
     "derived_digests",
@@ -31,7 +43,18 @@ __all__ = [
 
 ORIGIN = "MineralOriginCertificate"
 CUSTODY = "CustodyTransferCredential"
+PERIOD_ACCOUNT = "PeriodAccountCredential"
+#: Every type a custody chain is made of.
+CHAIN_TYPES = frozenset({ORIGIN, CUSTODY, PERIOD_ACCOUNT})
 _KG = {"kg": 1.0, "t": 1000.0}
+
+
+class _Common(TypedDict):
+    """What every link takes from its credential's report."""
+
+    id: str
+    digest: str
+    issuer: str
 
 
 @dataclass(frozen=True)
@@ -59,7 +82,7 @@ class Link:
 
     id: str
     digest: str
-    kind: str  #: ``origin``, ``TransactionEvent`` or ``TransformationEvent``
+    kind: str  #: ``origin``, ``TransactionEvent``, ``TransformationEvent`` or ``PeriodAccount``
     issuer: str
     handler: str | None  #: who hands the inputs over (None for an origin)
     holder: str  #: who holds the outputs afterwards
@@ -70,6 +93,8 @@ class Link:
     references: tuple[tuple[str, str], ...]  #: (credential id, sha256) it derives from
     declared_yield: float | None
     report: VerificationReport
+    #: A period account's (start, end): its inputs and the events drawing on it fall within.
+    period: tuple[datetime, datetime] | None = None
 
     def output(self, lot_id: str) -> LotAmount | None:
         """The output lot called ``lot_id``, if this link produced it."""
@@ -77,7 +102,11 @@ class Link:
 
     def label(self) -> str:
         """A short name for reports: ``origin``, ``sale`` or ``transformation`` and the id."""
-        kind = {"TransactionEvent": "sale", "TransformationEvent": "transformation"}
+        kind = {
+            "TransactionEvent": "sale",
+            "TransformationEvent": "transformation",
+            "PeriodAccount": "period account",
+        }
         return f"{kind.get(self.kind, self.kind)} {self.id}"
 
 
@@ -107,16 +136,21 @@ def link_from_report(
     claims = report.claims or {}
     subject: Any = claims.get("credentialSubject")
     types = [t for t in report.types if t in CREDENTIAL_TYPES]
-    common = {"id": report.credential_id or "", "digest": digest, "issuer": report.issuer or ""}
-    kind = next((t for t in (ORIGIN, CUSTODY) if t in types), None)
+    common = _Common(id=report.credential_id or "", digest=digest, issuer=report.issuer or "")
+    kind = next((t for t in (ORIGIN, CUSTODY, PERIOD_ACCOUNT) if t in types), None)
     if kind is None:
-        return f"{common['id']} is no origin certificate or custody event ({', '.join(types)})"
+        return (
+            f"{common['id']} is no origin certificate, custody event or period account "
+            f"({', '.join(types)})"
+        )
     try:
         parsed = CREDENTIAL_TYPES[kind].parse_subject(subject)
     except OreTrustError as exc:  # an SD-JWT origin with its mass withheld cannot balance
         return f"{common['id']}: {exc.detail}"
     if isinstance(parsed, MineralOrigin):
         return _origin(parsed, claims, common, report, rules)
+    if isinstance(parsed, PeriodAccount):
+        return _account(parsed, common, report)
     assert isinstance(parsed, CustodyEvent)
     return _event(parsed, common, report)
 
@@ -124,7 +158,7 @@ def link_from_report(
 def _origin(
     origin: MineralOrigin,
     claims: dict[str, Any],
-    common: dict[str, str],
+    common: _Common,
     report: VerificationReport,
     rules: dict[str, MineralRule],
 ) -> Link:
@@ -152,7 +186,7 @@ def _origin(
     )
 
 
-def _event(event: CustodyEvent, common: dict[str, str], report: VerificationReport) -> Link:
+def _event(event: CustodyEvent, common: _Common, report: VerificationReport) -> Link:
     return Link(
         kind=event.kind(),
         handler=event.source_party,
@@ -164,5 +198,22 @@ def _event(event: CustodyEvent, common: dict[str, str], report: VerificationRepo
         references=tuple((ref.id, ref.sha256) for ref in event.derived_from),
         declared_yield=event.declared_yield,
         report=report,
+        **common,
+    )
+
+
+def _account(account: PeriodAccount, common: _Common, report: VerificationReport) -> Link:
+    return Link(
+        kind="PeriodAccount",
+        handler=account.account_holder,
+        holder=account.account_holder,
+        time=account.period_end,
+        mineral=str(account.mineral),
+        inputs=tuple(LotAmount.of_quantity(lot.lot_id, lot.mass) for lot in account.inputs),
+        outputs=tuple(LotAmount.of_quantity(lot.lot_id, lot.mass) for lot in account.outputs),
+        references=tuple((ref.id, ref.sha256) for ref in account.derived_from),
+        declared_yield=account.declared_yield,
+        report=report,
+        period=(account.period_start, account.period_end),
         **common,
     )

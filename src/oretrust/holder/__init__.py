@@ -18,7 +18,7 @@ to present a credential it can see is expired, revoked or suspended.
 
 from __future__ import annotations
 
-from oretrust.holder._custody import IssuedCustodyEvent, issue_custody_event
+from oretrust.holder._custody import IssuedCustodyEvent, issue_custody_event, issue_period_account
 from oretrust.holder._fetch import fetch_credential, is_url
 from oretrust.holder._policy_request import request_for_policy
 from oretrust.holder._present import (
@@ -53,6 +53,7 @@ __all__ = [
     "find_entry",
     "is_url",
     "issue_custody_event",
+    "issue_period_account",
     "list_wallet",
     "present",
     "present_sd_jwt",

@@ -1,4 +1,4 @@
-"""A holder hands a lot over: the custody event it signs with its own key.
+"""A holder hands a lot over: the custody event (or period account) it signs with its own key.
 
 Custody events are self-issued (``CustodyTransferCredential.self_issued``): the seller or
 processor — the party in whose hands the lot is — records what it hands over, derived from
@@ -24,9 +24,16 @@ from oretrust.formats.vc_jwt import sign_credential
 from oretrust.home import Home
 from oretrust.identities import find_holder, signer_for
 
-__all__ = ["CUSTODY_TYPE", "IssuedCustodyEvent", "issue_custody_event"]
+__all__ = [
+    "CUSTODY_TYPE",
+    "PERIOD_ACCOUNT_TYPE",
+    "IssuedCustodyEvent",
+    "issue_custody_event",
+    "issue_period_account",
+]
 
 CUSTODY_TYPE = "CustodyTransferCredential"
+PERIOD_ACCOUNT_TYPE = "PeriodAccountCredential"
 
 
 @dataclass(frozen=True)
@@ -53,21 +60,50 @@ def issue_custody_event(
     Raises NotFoundError for an unknown holder, InputError ``INVALID_INPUT`` when no
     credential is given or one has no id, SchemaValidationError naming a bad field.
     """
+    return _self_issue(home, holder, CUSTODY_TYPE, event, "sourceParty", derived_from, now)
+
+
+def issue_period_account(
+    home: Home,
+    holder: str,
+    account: Mapping[str, Any],
+    *,
+    derived_from: Sequence[str],
+    now: datetime,
+) -> IssuedCustodyEvent:
+    """Sign a ``PeriodAccountCredential`` (a mass balance over at most 12 months) as
+    ``holder``: ``account`` without ``accountHolder`` and ``derivedFrom``, which are filled
+    from the holder and ``derived_from`` — the credentials that put its input lots in the
+    holder's hands. Raises as :func:`issue_custody_event`."""
+    return _self_issue(
+        home, holder, PERIOD_ACCOUNT_TYPE, account, "accountHolder", derived_from, now
+    )
+
+
+def _self_issue(
+    home: Home,
+    holder: str,
+    type_name: str,
+    subject: Mapping[str, Any],
+    party_field: str,
+    derived_from: Sequence[str],
+    now: datetime,
+) -> IssuedCustodyEvent:
     owner = find_holder(home, holder)
     if not derived_from:
         raise InputError(
-            "a custody event derives from the credentials the lot came with: give at least one",
+            "a custody document derives from the credentials the lots came with: give at least one",
             code=Code.INVALID_INPUT,
         )
-    subject = {
-        **event,
-        "sourceParty": owner.did,
+    signed_subject = {
+        **subject,
+        party_field: owner.did,
         "derivedFrom": [_reference(token) for token in derived_from],
     }
     credential = build_credential(
-        CUSTODY_TYPE,
+        type_name,
         issuer={"id": owner.did, "name": owner.display_name},
-        subject=subject,
+        subject=signed_subject,
         valid_from=now,
         valid_until=None,
         credential_id=f"urn:uuid:{uuid.uuid4()}",

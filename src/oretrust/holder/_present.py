@@ -17,7 +17,7 @@ from oretrust.formats.sd_jwt import present_sd_jwt as present_sd_jwt_token
 from oretrust.formats.sd_jwt_core import DEFAULT_LIMITS
 from oretrust.formats.sd_jwt_processing import process_payload
 from oretrust.formats.vc_jwt import sign_presentation
-from oretrust.holder._custody import CUSTODY_TYPE
+from oretrust.holder._custody import CUSTODY_TYPE, PERIOD_ACCOUNT_TYPE
 from oretrust.holder._wallet import (
     VC_JWT,
     WalletCredential,
@@ -197,13 +197,15 @@ def _usable(
 def _custody_for(
     chosen: Sequence[WalletCredential], wallet: Iterable[WalletCredential]
 ) -> list[WalletCredential]:
-    """The wallet's custody events that carry the chosen documents to the holder (each
-    derives from a chosen document or from one of these): a trader presenting the mine's
-    origin certificate must show the chain that put the lot in its hands."""
+    """The wallet's custody events and period accounts that carry the chosen documents to the
+    holder (each derives from a chosen document or from one of these): a trader presenting
+    the mine's origin certificate must show the chain that put the lot in its hands."""
     reached = {credential_digest(entry.token) for entry in chosen}
     ids = {entry.credential_id for entry in chosen}
     events = [
-        entry for entry in wallet if entry.type == CUSTODY_TYPE and entry.credential_id not in ids
+        entry
+        for entry in wallet
+        if entry.type in (CUSTODY_TYPE, PERIOD_ACCOUNT_TYPE) and entry.credential_id not in ids
     ]
     added: list[WalletCredential] = []
     grown = True

@@ -18,6 +18,7 @@ from sqlmodel import select
 from oretrust.codes import Code
 from oretrust.credentials import CREDENTIAL_TYPES
 from oretrust.credentials.disclosure import format_path
+from oretrust.custody import CHAIN_TYPES
 from oretrust.errors import ConflictError, InputError, NotFoundError, OreTrustError
 from oretrust.formats.jws import parse_compact
 from oretrust.formats.sd_jwt import SD_JWT_VC_TYP, parse_sd_jwt
@@ -189,7 +190,9 @@ def _require_own_subject(
     owner: HolderPublic, credential: dict[str, Any], types: list[str], forwardable: frozenset[str]
 ) -> None:
     """A vc+jwt belongs in this wallet when the holder is a party it is about, or when it is
-    of a type that travels with the material (``forwardable``, as the verifier allows).
+    of a type that travels with the material (``forwardable``, as the verifier allows, and
+    the custody chain's documents: a buyer keeps the events and period accounts its seller
+    hands over with the lot, which the verifier accepts when the chain ends with the buyer).
 
     The parties are the subjects' DID ids and the party each oretrust type names as holder
     (as the verifier's holder-binding check reads them), so a credential issued to another
@@ -207,7 +210,7 @@ def _require_own_subject(
                 parties.add(known.holder_of(subject))
             except OreTrustError:
                 continue  # a subject its schema refuses: the credential is about nobody here
-    if owner.did in parties or (parties and forwardable & set(types)):
+    if owner.did in parties or (parties and (forwardable | CHAIN_TYPES) & set(types)):
         return
     named = ", ".join(sorted(parties)) or "nobody"
     raise InputError(

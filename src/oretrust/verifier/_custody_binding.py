@@ -24,6 +24,7 @@ from typing import Any
 
 from oretrust.codes import CheckId, Code
 from oretrust.custody import (
+    CHAIN_TYPES,
     ChainReport,
     credential_digest,
     derived_digests,
@@ -38,12 +39,13 @@ __all__ = ["check_holder_binding"]
 #: The parties a credential is about (:func:`parties_of`).
 Parties = Callable[[VerificationReport], set[str]]
 
-ORIGIN, CUSTODY, LICENCE, ATTESTATION = (
+ORIGIN, LICENCE, ATTESTATION = (
     "MineralOriginCertificate",
-    "CustodyTransferCredential",
     "MiningLicenceCredential",
     "ChainAttestationCredential",
 )
+#: The documents that move a lot on: custody events and period accounts.
+MOVES = CHAIN_TYPES - {ORIGIN}
 
 
 def check_holder_binding(
@@ -65,7 +67,7 @@ def check_holder_binding(
         return
     attested = _attested(holder, report, parties)
     chain = _chain(holder, report, now, attested.keys(), parties)
-    broken = [n for n in report.credentials if {ORIGIN, CUSTODY} & set(n.types) and not n.verified]
+    broken = [n for n in report.credentials if CHAIN_TYPES & set(n.types) and not n.verified]
     if chain is not None and broken:
         # The chain rests on a document that fails on its own (revoked, forged): say so with
         # that document's code rather than judge half a chain.
@@ -94,7 +96,7 @@ def check_holder_binding(
             continue
         if LICENCE in nested.types and _subject(nested).get("licenceNumber") in in_hand:
             continue  # the licence the lot in hand was mined under
-        moves = bool(forwardable_types & set(nested.types)) or CUSTODY in nested.types
+        moves = bool((forwardable_types | MOVES) & set(nested.types))
         travelling |= moves
         problems.append(
             f"{nested.credential_id} is about {', '.join(sorted(parties(nested)))}, "
@@ -159,7 +161,7 @@ def _chain(
     """The carried chain, judged: the custody events, the origin certificates they derive
     from and any origin certificate forwarded without its own binding to the presenter (nor
     an attestation carrying it to the presenter); None when there are none."""
-    events = [nested for nested in report.credentials if CUSTODY in nested.types]
+    events = [nested for nested in report.credentials if MOVES & set(nested.types)]
     referenced = {sha for nested in events for sha in derived_digests(nested.claims or {})}
     links = events + [
         nested

@@ -278,7 +278,7 @@ def test_a_worker_never_overwrites_a_newer_trust_list_stored_by_another(cast: Ca
         served = current_trust_list(cast.home, now=now + timedelta(seconds=5))
     finally:
         event.remove(cast.home.engine, "before_cursor_execute", another_worker_commits_first)
-    assert raced and served == "newer"
+    assert raced and served.body == b"newer"
     with cast.home.engine.connect() as connection:
         stored = connection.execute(text("SELECT iat, token FROM published_trust_list")).one()
     assert tuple(stored) == (newer, "newer")

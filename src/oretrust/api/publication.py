@@ -10,7 +10,8 @@
 * ``/.well-known/jwt-vc-issuer`` metadata (SD-JWT VC): ``{"issuer", "jwks": {"keys"}}`` with
   each key's ``kid`` its RFC 7638 thumbprint; keys marked compromised are left out (a JWKS
   cannot say "valid until T" as the DID document's ``revoked`` does);
-* the trust list, signed once per registry log head and re-signed at half its lifetime.
+* the trust list, signed once per registry log head and re-signed at half its lifetime,
+  kept in memory with its ETag between changes (a 10,000-accreditation list is ~5 MB);
   The token served is kept in the database (``published_trust_list``) and only ever replaced
   by one with a later ``iat``, so every worker serves the same list and a client never sees
   an older list after a newer one (which :func:`~oretrust.registry.load_trust_list` would
@@ -25,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,17 +38,17 @@ from sqlmodel import col
 from oretrust.codes import Code
 from oretrust.did import did_web_url
 from oretrust.errors import NotFoundError
-from oretrust.formats.jws import parse_compact
 from oretrust.home import Home
 from oretrust.hosted_dids import hosted_did_at, hosted_did_document
 from oretrust.identities import find_issuer, list_keys
 from oretrust.jwk import thumbprint
-from oretrust.registry import export_trust_list, head_of, registry_did_of
+from oretrust.registry import head_of, registry_did_of, sign_trust_list
 from oretrust.registry.trust_list import DEFAULT_LIFETIME
 from oretrust.store.auth_models import PublishedTrustListRecord
 
 __all__ = [
     "DOCUMENT_MAX_AGE",
+    "ServedTrustList",
     "cacheable",
     "current_trust_list",
     "did_document_at",
@@ -59,6 +61,7 @@ __all__ = [
 DOCUMENT_MAX_AGE = 300
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_SERVED_KEY = ("publication", "trust_list")
 
 
 def did_document_at(home: Home, host: str | None, raw_path: bytes) -> dict[str, Any]:
@@ -117,34 +120,71 @@ def jwt_vc_issuer_metadata(home: Home, name: str | None) -> dict[str, Any]:
     return {"issuer": issuer_url, "jwks": {"keys": keys}}
 
 
-def current_trust_list(home: Home, *, now: datetime) -> str:
+@dataclass(frozen=True)
+class ServedTrustList:
+    """The trust list being served: its bytes, ETag and the claims it is keyed by."""
+
+    body: bytes
+    etag: str
+    iat: int
+    exp: int
+    log_seq: int
+    log_hash: str
+
+    def serves(self, head: tuple[int, str], moment: float) -> bool:
+        """Still the list to serve for log ``head`` at ``moment`` (before half its life)?"""
+        return (self.log_seq, self.log_hash) == head and (
+            self.iat - 60 <= moment < (self.iat + self.exp) / 2
+        )
+
+
+def current_trust_list(home: Home, *, now: datetime) -> ServedTrustList:
     """The signed trust list to serve now (see the module docstring); NotFoundError without
-    a registry."""
+    a registry.
+
+    The home's own registry writes are the change notification: every write moves the log
+    head, so one ``ORDER BY seq DESC LIMIT 1`` tells whether the list kept in memory
+    (``Home.services``, with its ETag) still stands. Only when it does not is the stored
+    list read, and only when that is stale too is a new one signed — once per change.
+    """
     registry_did = registry_did_of(home)
     with home.session() as session:
-        seq, head = head_of(session)
-        stored = session.get(PublishedTrustListRecord, registry_did)
+        head = head_of(session)
     moment = now.timestamp()
-    if (
-        stored is not None
-        and (stored.log_seq, stored.log_hash) == (seq, head)
-        and stored.iat - 60 <= moment < (stored.iat + stored.exp) / 2
-    ):
-        return stored.token
-    token = export_trust_list(home, now=now, lifetime=DEFAULT_LIFETIME)
-    claims = parse_compact(token).unverified_payload()  # signed just now, by this home
-    fresh = PublishedTrustListRecord(
-        registry_did=registry_did,
-        iat=int(claims["iat"]),
-        exp=int(claims["exp"]),
-        log_seq=int(claims["log_head"]["seq"]),
-        log_hash=str(claims["log_head"]["hash"]),
-        token=token,
-    )
-    _store_if_newer(home, fresh)
+    kept = home.services.get(_SERVED_KEY)
+    if isinstance(kept, ServedTrustList) and kept.serves(head, moment):
+        return kept
     with home.session() as session:
-        newest = session.get(PublishedTrustListRecord, registry_did)
-    return newest.token if newest is not None and newest.iat >= fresh.iat else token
+        stored = session.get(PublishedTrustListRecord, registry_did)
+    if stored is None or not _served(stored).serves(head, moment):
+        signed = sign_trust_list(home, now=now, lifetime=DEFAULT_LIFETIME)
+        fresh = PublishedTrustListRecord(
+            registry_did=registry_did,
+            iat=signed.iat,
+            exp=signed.exp,
+            log_seq=signed.log_seq,
+            log_hash=signed.log_hash,
+            token=signed.token,
+        )
+        _store_if_newer(home, fresh)
+        with home.session() as session:
+            newest = session.get(PublishedTrustListRecord, registry_did)
+        stored = newest if newest is not None and newest.iat >= fresh.iat else fresh
+    served = _served(stored)
+    home.services[_SERVED_KEY] = served
+    return served
+
+
+def _served(record: PublishedTrustListRecord) -> ServedTrustList:
+    body = record.token.encode()
+    return ServedTrustList(
+        body,
+        hashlib.sha256(body).hexdigest()[:32],
+        record.iat,
+        record.exp,
+        record.log_seq,
+        record.log_hash,
+    )
 
 
 def _store_if_newer(home: Home, fresh: PublishedTrustListRecord) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Query, Request, Response
 
@@ -105,9 +106,13 @@ def trqp_recognition(
 def trust_list(request: Request, home: HomeDep, now: NowDep) -> Response:
     """Every accreditation, recognition and high-risk flag, signed by the registry operator
     (header ``typ: trust-list+jwt``), for verifiers that work offline."""
-    token = publication.current_trust_list(home, now=now).encode()
+    served = publication.current_trust_list(home, now=now)
     return publication.cacheable(
-        request, token, media_type="application/jwt", max_age=publication.DOCUMENT_MAX_AGE
+        request,
+        served.body,
+        media_type="application/jwt",
+        max_age=publication.DOCUMENT_MAX_AGE,
+        etag=served.etag,
     )
 
 
@@ -230,14 +235,35 @@ def recognise(
 def history(
     _principal: ReaderDep,
     home: HomeDep,
+    response: Response,
     entity_id: Annotated[str | None, Query(max_length=2048)] = None,
     subject: Annotated[str | None, Query(max_length=512)] = None,
+    after: Annotated[int, Query(ge=0, le=2**62, description="Only events after this seq.")] = 0,
+    limit: Annotated[
+        int, Query(ge=1, le=registry.HISTORY_MAX_LIMIT, description="Events per page.")
+    ] = registry.HISTORY_DEFAULT_LIMIT,
 ) -> list[dict[str, Any]]:
-    """Every registry event in order (each a JWS signed by the operator), optionally only
-    those about ``entity_id`` or ``subject``."""
-    return [
-        event.to_dict() for event in registry.history(home, entity_id=entity_id, subject=subject)
-    ]
+    """Registry events in order (each a JWS signed by the operator), a page of at most
+    ``limit`` after ``after``, optionally only those about ``entity_id`` or ``subject``.
+
+    A full page carries ``Link: <…?after=<last seq>…>; rel="next"`` for the next one.
+    """
+    events = registry.history(home, entity_id=entity_id, subject=subject, after=after, limit=limit)
+    if len(events) == limit:
+        query = urlencode(
+            {
+                key: value
+                for key, value in (
+                    ("entity_id", entity_id),
+                    ("subject", subject),
+                    ("after", str(events[-1].seq)),
+                    ("limit", str(limit)),
+                )
+                if value is not None
+            }
+        )
+        response.headers["Link"] = f'</registry/history?{query}>; rel="next"'
+    return [event.to_dict() for event in events]
 
 
 @router.get(

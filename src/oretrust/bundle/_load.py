@@ -28,7 +28,7 @@ from oretrust.errors import InputError, OreTrustError, ResolutionError
 from oretrust.formats.dates import parse_datetime
 from oretrust.formats.jws import UnverifiedJws, parse_compact, verify_signature
 from oretrust.jwk import thumbprint
-from oretrust.registry.trust_list import VerifiedTrustList, load_trust_list
+from oretrust.registry.trust_list import MAX_TRUST_LIST_BYTES, VerifiedTrustList, load_trust_list
 
 __all__ = ["BundlePins", "VerifiedBundle", "load_bundle"]
 
@@ -240,7 +240,7 @@ def _check_list_key_pinned(
     token: str, did: str, document: dict[str, Any], pinned: frozenset[str]
 ) -> None:
     try:
-        kid = parse_compact(token).unverified_header.get("kid")
+        kid = parse_compact(token, max_bytes=MAX_TRUST_LIST_BYTES).unverified_header.get("kid")
         method = signing_method(
             StaticDidResolver({did: document}).resolve(did), str(kid), "assertionMethod"
         )

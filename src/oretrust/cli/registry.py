@@ -354,11 +354,29 @@ def export(
 @registry_app.command("history")
 def history(
     entity: Annotated[str | None, typer.Option(help="Only events about this entity.")] = None,
+    after: Annotated[
+        int, typer.Option(min=0, help="Only events after this seq (the next page's cursor).")
+    ] = 0,
+    limit: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=registry.HISTORY_MAX_LIMIT,
+            help=f"At most this many events (max {registry.HISTORY_MAX_LIMIT}).",
+        ),
+    ] = registry.HISTORY_DEFAULT_LIMIT,
+    every: Annotated[bool, typer.Option("--all", help="Every event, unpaged.")] = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show the signed event log (who, what, when, why)."""
-    events = registry.history(Home.open(home), entity_id=entity)
+    """Show the signed event log (who, what, when, why), a page at a time.
+
+    A full page ends with a note on stderr naming the ``--after`` of the next one.
+    """
+    page = None if every else limit
+    events = registry.history(Home.open(home), entity_id=entity, after=after, limit=page)
+    if page is not None and len(events) == page:
+        Console(stderr=True).print(f"more events may follow: --after {events[-1].seq}")
     if as_json:
         _print_json([event.to_dict() for event in events])
         return

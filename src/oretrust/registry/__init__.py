@@ -10,13 +10,15 @@ conflict-affected or high-risk. Every change is a signed, hash-chained event.
 The public surface::
 
     service      init_registry, registry_info, accredit, suspend, reinstate, withdraw, renew,
-                 find_accreditation, list_accreditations; history, verify_log (the log)
+                 find_accreditation, list_accreditations; history (paged), verify_log (the log)
+    bulk         accredit_many, GrantRequest (one transaction of ordinary chained events)
     recognitions recognise, withdraw_recognition, list_recognitions
     flags        flag_jurisdiction, unflag_jurisdiction, list_flags (+ packaged seeds)
     trqp         AuthorizationRequest/Response, RecognitionRequest/Response,
                  authorization(source, request, now=), recognition(source, request, now=)
     sources      TrustSource, RegistryTrustSource(home), StaticTrustSource
-    trust_list   export_trust_list, load_trust_list, trust_list_source, VerifiedTrustList
+    trust_list   export_trust_list, sign_trust_list, load_trust_list, trust_list_source,
+                 VerifiedTrustList, MAX_TRUST_LIST_BYTES
     trust_list_store  TrustListStore, InMemoryTrustListStore, FileTrustListStore
     checks       accreditation_check(source), home_accreditation_check(home), judge_issuer
     policy       identify_holder(report, source), require_high_risk_evidence(report, source)
@@ -27,7 +29,15 @@ The public surface::
 from __future__ import annotations
 
 from oretrust.registry._claims import accreditation_claim, recognition_claim
-from oretrust.registry._log import LogVerification, RegistryEvent, head_of, history, verify_log
+from oretrust.registry._log import (
+    HISTORY_DEFAULT_LIMIT,
+    HISTORY_MAX_LIMIT,
+    LogVerification,
+    RegistryEvent,
+    head_of,
+    history,
+    verify_log,
+)
 from oretrust.registry._model import (
     Accreditation,
     Decision,
@@ -41,6 +51,7 @@ from oretrust.registry._model import (
     whole_seconds,
 )
 from oretrust.registry._store import registry_did_of
+from oretrust.registry.bulk import GrantRequest, accredit_many
 from oretrust.registry.checks import (
     IssuerJudgement,
     accreditation_check,
@@ -72,9 +83,12 @@ from oretrust.registry.trqp import (
     recognition,
 )
 from oretrust.registry.trust_list import (
+    MAX_TRUST_LIST_BYTES,
+    SignedTrustList,
     VerifiedTrustList,
     export_trust_list,
     load_trust_list,
+    sign_trust_list,
     trust_list_source,
 )
 from oretrust.registry.trust_list_store import (
@@ -84,11 +98,15 @@ from oretrust.registry.trust_list_store import (
 )
 
 __all__ = [
+    "HISTORY_DEFAULT_LIMIT",
+    "HISTORY_MAX_LIMIT",
+    "MAX_TRUST_LIST_BYTES",
     "Accreditation",
     "AuthorizationRequest",
     "AuthorizationResponse",
     "Decision",
     "FileTrustListStore",
+    "GrantRequest",
     "HolderIdentity",
     "InMemoryTrustListStore",
     "IssuerJudgement",
@@ -100,12 +118,14 @@ __all__ = [
     "RegistryEvent",
     "RegistryInfo",
     "RegistryTrustSource",
+    "SignedTrustList",
     "StaticTrustSource",
     "Suspension",
     "TrustListStore",
     "TrustSource",
     "VerifiedTrustList",
     "accredit",
+    "accredit_many",
     "accreditation_check",
     "accreditation_claim",
     "authorization",
@@ -134,6 +154,7 @@ __all__ = [
     "reinstate",
     "renew",
     "require_high_risk_evidence",
+    "sign_trust_list",
     "suspend",
     "trust_list_source",
     "unflag_jurisdiction",

@@ -22,13 +22,15 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from oretrust.codes import Code
 from oretrust.did import DidResolver, signing_method
-from oretrust.errors import ConflictError, OreTrustError
+from oretrust.errors import ConflictError, InputError, OreTrustError
 from oretrust.formats.dates import parse_datetime
 from oretrust.formats.jws import UnverifiedJws, parse_compact, sign_compact, verify_signature
 from oretrust.home import Home
 from oretrust.hosted_dids import did_resolver
 from oretrust.identities import signer_for
+from oretrust.keys import Signer
 from oretrust.registry._events import (
     GENESIS_PREV,
     RegistryState,
@@ -45,6 +47,8 @@ from oretrust.store.write_lock import lock_for_writing
 
 __all__ = [
     "EVENT_TYP",
+    "HISTORY_DEFAULT_LIMIT",
+    "HISTORY_MAX_LIMIT",
     "LogVerification",
     "RegistryChange",
     "RegistryEvent",
@@ -112,11 +116,17 @@ class LogVerification:
 
 
 def head_of(session: Session) -> tuple[int, str]:
-    """``(seq, hash)`` of the last event, or ``(0, GENESIS_PREV)`` for an empty log."""
+    """``(seq, hash)`` of the last event, or ``(0, GENESIS_PREV)`` for an empty log.
+
+    One row by the primary key (``ORDER BY seq DESC LIMIT 1``): without the LIMIT a driver
+    that buffers results (psycopg) carried every event to the client on each write.
+    """
     row = session.exec(
-        select(RegistryEventRecord).order_by(col(RegistryEventRecord.seq).desc())
+        select(RegistryEventRecord.seq, RegistryEventRecord.hash)
+        .order_by(col(RegistryEventRecord.seq).desc())
+        .limit(1)
     ).first()
-    return (row.seq, row.hash) if row else (0, GENESIS_PREV)
+    return (row[0], row[1]) if row else (0, GENESIS_PREV)
 
 
 def lock_log(session: Session) -> None:
@@ -140,14 +150,19 @@ def append_event(
     reason: str,
     actor: str | None,
     now: datetime,
-) -> dict[str, Any]:
-    """Apply an event to ``state`` (raising if the lifecycle forbids it), sign and stage it.
+    head: tuple[int, str] | None = None,
+    signer: Signer | None = None,
+) -> tuple[int, str]:
+    """Apply an event to ``state`` (raising if the lifecycle forbids it), sign and stage it;
+    return the new head ``(seq, hash)``.
 
     The caller holds the log's lock (:func:`lock_log`), writes the changed projection rows and
     commits; a writer that took the same ``seq`` anyway (a database with no lock) makes the
     write fail, which :func:`registry_change` and :func:`commit` turn into ConflictError.
+    A caller staging many events in one transaction passes the ``head`` it was last given
+    and one ``signer`` (bulk import), so neither is read again per event.
     """
-    seq, prev = head_of(session)
+    seq, prev = head if head is not None else head_of(session)
     event = new_event(
         seq=seq + 1,
         prev=prev,
@@ -161,7 +176,8 @@ def append_event(
     )
     apply_event(state, event)
     payload = canonical_bytes(event)
-    token = sign_compact({"typ": EVENT_TYP}, payload, signer_for(home, authority_id))
+    digest = event_hash(payload)
+    token = sign_compact({"typ": EVENT_TYP}, payload, signer or signer_for(home, authority_id))
     session.add(
         RegistryEventRecord(
             seq=seq + 1,
@@ -170,11 +186,11 @@ def append_event(
             entity_id=data.get("entity_id"),
             recorded_at=as_utc(now),
             prev_hash=prev,
-            hash=event_hash(payload),
+            hash=digest,
             jws=token,
         )
     )
-    return event
+    return seq + 1, digest
 
 
 def commit(session: Session) -> None:
@@ -243,12 +259,38 @@ def registry_change(home: Home, subject: str) -> Iterator[RegistryChange]:
         commit(session)
 
 
+#: ``history`` returns at most this many events unless asked for fewer or more.
+HISTORY_DEFAULT_LIMIT = 100
+#: The most events one ``history`` page may hold (a page of signed events is ~1.5 KB each).
+HISTORY_MAX_LIMIT = 1000
+
+
 def history(
-    home: Home, *, entity_id: str | None = None, subject: str | None = None
+    home: Home,
+    *,
+    entity_id: str | None = None,
+    subject: str | None = None,
+    after: int = 0,
+    limit: int | None = None,
 ) -> list[RegistryEvent]:
-    """The log in order, optionally only events about ``entity_id`` or ``subject``."""
+    """Events with ``seq > after`` in order, at most ``limit`` (None: all, for exports and
+    the CLI's ``--all``), optionally only those about ``entity_id`` or ``subject``.
+
+    A page is one indexed range read (``seq`` is the primary key): the next page starts
+    after the last ``seq`` returned, so paging stays stable while events are appended.
+    Raises InputError for a negative ``after`` or a ``limit`` outside 1..HISTORY_MAX_LIMIT.
+    """
+    if after < 0 or (limit is not None and not 1 <= limit <= HISTORY_MAX_LIMIT):
+        raise InputError(
+            f"history needs after >= 0 and 1 <= limit <= {HISTORY_MAX_LIMIT}",
+            code=Code.INVALID_QUERY,
+        )
     with home.session() as session:
-        query = select(RegistryEventRecord).order_by(col(RegistryEventRecord.seq))
+        query = (
+            select(RegistryEventRecord)
+            .where(col(RegistryEventRecord.seq) > after)
+            .order_by(col(RegistryEventRecord.seq))
+        )
         if entity_id is not None:
             query = query.where(
                 (RegistryEventRecord.entity_id == entity_id)
@@ -256,26 +298,27 @@ def history(
             )
         if subject is not None:
             query = query.where(RegistryEventRecord.subject == subject)
+        if limit is not None:
+            query = query.limit(limit)
         rows = list(session.exec(query))
-    events = []
-    for row in rows:
-        event = json.loads(parse_compact(row.jws).unverified_payload_bytes)
-        events.append(
-            RegistryEvent(
-                seq=row.seq,
-                hash=row.hash,
-                prev=row.prev_hash,
-                kind=row.kind,
-                authority_id=str(event.get("authority_id")),
-                recorded_at=as_utc(row.recorded_at),
-                subject=row.subject,
-                data=dict(event.get("data") or {}),
-                reason=str(event.get("reason", "")),
-                actor=event.get("actor"),
-                jws=row.jws,
-            )
-        )
-    return events
+    return [_event_of(row) for row in rows]
+
+
+def _event_of(row: RegistryEventRecord) -> RegistryEvent:
+    event = json.loads(parse_compact(row.jws).unverified_payload_bytes)
+    return RegistryEvent(
+        seq=row.seq,
+        hash=row.hash,
+        prev=row.prev_hash,
+        kind=row.kind,
+        authority_id=str(event.get("authority_id")),
+        recorded_at=as_utc(row.recorded_at),
+        subject=row.subject,
+        data=dict(event.get("data") or {}),
+        reason=str(event.get("reason", "")),
+        actor=event.get("actor"),
+        jws=row.jws,
+    )
 
 
 def verify_log(home: Home, *, resolver: DidResolver | None = None) -> LogVerification:

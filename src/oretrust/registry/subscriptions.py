@@ -68,7 +68,7 @@ from oretrust.home import Home, Settings
 from oretrust.jwk import thumbprint
 from oretrust.registry._model import check_did, format_time
 from oretrust.registry.sources import StaticTrustSource
-from oretrust.registry.trust_list import VerifiedTrustList, load_trust_list
+from oretrust.registry.trust_list import MAX_TRUST_LIST_BYTES, VerifiedTrustList, load_trust_list
 from oretrust.store.trust_models import TrustSubscriptionRecord
 
 __all__ = [
@@ -86,7 +86,8 @@ __all__ = [
     "subscribed_trust_source",
 ]
 
-MAX_BYTES = 4 * 1024 * 1024
+#: The largest body fetched or read (a trust list may be large: see MAX_TRUST_LIST_BYTES).
+MAX_BYTES = MAX_TRUST_LIST_BYTES
 TIMEOUT = 10.0
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,10})\"?\s*(?:,|$)", re.IGNORECASE)
@@ -369,7 +370,9 @@ def list_subscriptions(home: Home) -> list[Subscription]:
         records = list(session.exec(select(TrustSubscriptionRecord)))
     out = []
     for record in records:
-        claims = parse_compact(record.token).unverified_payload()  # verified when stored
+        claims = parse_compact(
+            record.token, max_bytes=MAX_BYTES
+        ).unverified_payload()  # verified when stored
         count = len(claims.get("accreditations", []))
         out.append(_public_counts(record, count))
     return sorted(out, key=lambda s: s.registry_did)
@@ -551,7 +554,7 @@ def _verify(
 def _signing_thumbprint(token: str, registry_did: str, document: dict[str, Any]) -> str:
     """The thumbprint of the ``assertionMethod`` key the list's ``kid`` names."""
     try:
-        kid = parse_compact(token).unverified_header.get("kid")
+        kid = parse_compact(token, max_bytes=MAX_BYTES).unverified_header.get("kid")
         if not isinstance(kid, str) or kid.split("#", 1)[0] != registry_did:
             raise ResolutionError(
                 f"trust list kid {kid!r} is not a key of {registry_did}",
@@ -574,7 +577,7 @@ def _signing_thumbprint(token: str, registry_did: str, document: dict[str, Any])
 def _claimed_issuer(token: str) -> str:
     """The list's ``iss``, unverified: only used to know which DID to verify it against."""
     try:
-        iss = parse_compact(token).unverified_payload().get("iss")
+        iss = parse_compact(token, max_bytes=MAX_BYTES).unverified_payload().get("iss")
     except OreTrustError as exc:
         raise ResolutionError(
             f"not a trust list: {exc.detail}", code=Code.TRUST_LIST_INVALID

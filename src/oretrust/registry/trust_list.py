@@ -21,6 +21,14 @@ rollback: a :class:`TrustListStore` keeps the highest ``iat`` seen per registry)
 Errors are :class:`~oretrust.errors.ResolutionError` with codes ``TRUST_LIST_INVALID``,
 ``TRUST_LIST_SIGNATURE_INVALID``, ``TRUST_LIST_EXPIRED``, ``TRUST_LIST_NOT_YET_VALID``,
 ``TRUST_LIST_ROLLBACK``.
+
+**Size.** One signed document, bounded by :data:`MAX_TRUST_LIST_BYTES` (32 MiB, about 60,000
+accreditations at ~530 bytes each once base64url-encoded) instead of the 256 KiB bound of
+credential tokens, which a registry passed at ~750 accreditations. The bound is enforced
+before anything is decoded, by every reader: :func:`load_trust_list`, the subscription
+fetcher (streamed, stops reading past it) and offline bundles. The publisher signs it once
+per log head (see :mod:`oretrust.api.publication`), so its size costs one signature per
+change, not one per request.
 """
 
 from __future__ import annotations
@@ -53,24 +61,52 @@ from oretrust.registry.trust_list_store import TrustListStore
 from oretrust.store.models import HomeSetting
 
 __all__ = [
+    "MAX_TRUST_LIST_BYTES",
     "TRUST_LIST_TYP",
+    "SignedTrustList",
     "VerifiedTrustList",
     "export_trust_list",
     "load_trust_list",
+    "sign_trust_list",
     "trust_list_source",
 ]
 
 TRUST_LIST_TYP = "trust-list+jwt"
 DEFAULT_LIFETIME = timedelta(hours=24)
+#: The largest trust list oretrust signs or reads (a compact JWS, in bytes).
+MAX_TRUST_LIST_BYTES = 32 * 1024 * 1024
 _LAST_IAT_SETTING = "trust_list_last_iat"
 
 
 # ---------------------------------------------------------------------------- export
+@dataclass(frozen=True)
+class SignedTrustList:
+    """A trust list this home just signed, with the claims a publisher keys it by."""
+
+    token: str
+    iat: int
+    exp: int
+    log_seq: int
+    log_hash: str
+
+
 def export_trust_list(home: Home, *, now: datetime, lifetime: timedelta = DEFAULT_LIFETIME) -> str:
     """Sign the home's current registry state as a trust list valid for ``lifetime``.
 
     ``iat`` strictly increases from one export to the next (even within one second), so
     verifiers can refuse an older list. Raises NotFoundError without a registry.
+    """
+    return sign_trust_list(home, now=now, lifetime=lifetime).token
+
+
+def sign_trust_list(
+    home: Home, *, now: datetime, lifetime: timedelta = DEFAULT_LIFETIME
+) -> SignedTrustList:
+    """:func:`export_trust_list`, returning the token with its ``iat``, ``exp`` and log head
+    (a publisher stores them without parsing back a document it just built).
+
+    Raises ResolutionError ``TRUST_LIST_INVALID`` for a non-positive lifetime or a list past
+    :data:`MAX_TRUST_LIST_BYTES` (no reader would accept it).
     """
     registry_did = registry_did_of(home)
     if lifetime <= timedelta(0):
@@ -83,10 +119,11 @@ def export_trust_list(home: Home, *, now: datetime, lifetime: timedelta = DEFAUL
         session.merge(HomeSetting(key=_LAST_IAT_SETTING, value=str(iat)))
         session.commit()
     at = datetime.fromtimestamp(iat, tz=UTC)
+    exp = iat + int(lifetime.total_seconds())
     claims = {
         "iss": registry_did,
         "iat": iat,
-        "exp": iat + int(lifetime.total_seconds()),
+        "exp": exp,
         "log_head": {"seq": seq, "hash": head},
         "accreditations": [
             accreditation_claim(a, at)
@@ -98,7 +135,14 @@ def export_trust_list(home: Home, *, now: datetime, lifetime: timedelta = DEFAUL
         "high_risk_jurisdictions": [flag_claim(f) for _, f in sorted(state.flags.items())],
     }
     payload = json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode()
-    return sign_compact({"typ": TRUST_LIST_TYP}, payload, signer_for(home, registry_did))
+    token = sign_compact({"typ": TRUST_LIST_TYP}, payload, signer_for(home, registry_did))
+    if len(token) > MAX_TRUST_LIST_BYTES:
+        raise ResolutionError(
+            f"the trust list would be {len(token)} bytes, past the "
+            f"{MAX_TRUST_LIST_BYTES}-byte bound readers accept",
+            code=Code.TRUST_LIST_INVALID,
+        )
+    return SignedTrustList(token, iat, exp, seq, head)
 
 
 # ---------------------------------------------------------------------------- load (verifier side)
@@ -133,7 +177,7 @@ def load_trust_list(
     registry's saved document, which pins its keys. Raises ResolutionError (codes above).
     """
     try:
-        unverified = parse_compact(token)
+        unverified = parse_compact(token, max_bytes=MAX_TRUST_LIST_BYTES)
     except OreTrustError as exc:
         raise ResolutionError(
             f"trust list is not a compact JWS: {exc.detail}", code=Code.TRUST_LIST_INVALID

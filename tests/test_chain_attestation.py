@@ -18,9 +18,12 @@ from typing import Any
 import pytest
 
 import test_custody_chain as custody
+from api_support import ApiClient
 from conftest import run_oretrust
 from custody_world import LOT, NOW, World, lot
 from oretrust import holder
+from oretrust.api import ServiceSettings, create_app
+from oretrust.api.tokens import create_token
 from oretrust.codes import CheckId, Code
 from oretrust.credentials import EXAMPLES, build_credential
 from oretrust.custody import credential_digest
@@ -216,3 +219,39 @@ def test_the_cli_attests_a_verified_chain_and_refuses_a_broken_one(
     )  # fmt: skip
     assert refused.returncode == 1 and "CUSTODY_LINK_BROKEN" in refused.stderr
     assert not (tmp_path / "none.jwt").exists()
+
+
+def test_an_auditor_attests_over_http_with_its_issuer_token(world: World) -> None:
+    """``POST /custody/attestations``: 201 and a verifying attestation for the honest chain;
+    422 with the chain's code and nothing issued for a greedy one; a registry-admin token,
+    or an issuer not accredited for attestations, is refused."""
+    _accredited_auditor(world)
+    first, second = _honest(world)
+    settings = ServiceSettings(home=world.platform.path, allow_network=False, rate_limit=None)
+    client = ApiClient(create_app(settings, clock=lambda: NOW))
+
+    def bearer(role: str, issuer: str | None = None) -> dict[str, str]:
+        _, token = create_token(world.platform, role=role, issuer=issuer, now=NOW,
+                                expires_in=timedelta(days=1))  # fmt: skip
+        return {"Authorization": f"Bearer {token}"}
+
+    body = {"event": second, "documents": [first, world.origin]}
+    made = client.post("/custody/attestations", json=body, headers=bearer("issuer", "auditor"))
+    assert made.status_code == 201, made.text
+    token = made.json()["verifiableCredential"]["id"].split(",", 1)[1]
+    assert world.verifier().check_credential(token, now=NOW).verified
+    assert _payload(token)["credentialSubject"]["holder"] == world.dids["refinery"]
+    greedy = world.sale(world.kivu, "kivu", "trader", [world.origin],
+                        inputs=[lot(LOT, 30.0)], outputs=[lot("LMT-0091", 30.0)])  # fmt: skip
+    refused = client.post("/custody/attestations", headers=bearer("issuer", "auditor"),
+                          json={"event": greedy, "documents": [world.origin]})  # fmt: skip
+    assert refused.status_code == 422 and refused.json()["code"] == Code.MASS_BALANCE_EXCEEDED
+    assert len(list_issued(world.platform, issuer="auditor", type_name=ATTESTATION)) == 1
+    admin = client.post("/custody/attestations", json=body, headers=bearer("registry-admin"))
+    assert admin.status_code == 403
+    ministry = client.post("/custody/attestations", json=body, headers=bearer("issuer", "ministry"))
+    assert (
+        ministry.status_code == 409
+        and ministry.json()["code"] == Code.ISSUER_NOT_ACCREDITED_TO_ISSUE
+    )
+    client.close()

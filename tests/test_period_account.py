@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from conftest import run_oretrust
 from custody_world import LOT, NOW, World, custody_world, lot, payload
 from oretrust import holder
 from oretrust.codes import Code
@@ -242,3 +244,56 @@ def test_the_buyer_presents_the_origin_with_the_chain_through_the_account(world:
 )
 def test_a_period_runs_twelve_calendar_months_at_most(start: datetime, latest: datetime) -> None:
     assert period_limit(start) == latest
+
+
+def test_the_cli_keeps_an_account_and_sells_from_it(world: World, tmp_path: Path) -> None:
+    """``custody account`` in the refinery's own home, ``custody issue --from ACCOUNT`` for the
+    sale, ``custody verify`` at the buyer's: exit 0; a period over 12 months exits 2, one line."""
+    refresh_status_lists(world.platform, now=datetime.now(UTC))  # the CLI reads the clock
+    supplies = _supplies(world)
+    files = []
+    for index, token in enumerate((*supplies, world.origin)):
+        files.append(tmp_path / f"doc{index}.jwt")
+        files[-1].write_text(token + "\n")
+    account = copy.deepcopy(EXAMPLES["PeriodAccountCredential"])
+    account.update(PERIOD, inputs=[lot("BCR-IN-1", 12.0), lot("BCR-IN-2", 10.0)],
+                   outputs=[_sulphate("SUL-1")])  # fmt: skip
+    (tmp_path / "account.json").write_text(json.dumps(account))
+    home = ("--home", str(world.refinery.path))
+    made = run_oretrust(
+        "custody",
+        "account",
+        "--holder",
+        "refinery",
+        "--account",
+        str(tmp_path / "account.json"),
+        "--from",
+        str(files[0]),
+        "--from",
+        str(files[2]),
+        "--out",
+        str(tmp_path / "account.jwt"),
+        *home,
+    )
+    assert made.returncode == 0, made.stderr
+    sale = copy.deepcopy(EXAMPLES["CustodyTransferCredential"])
+    sale.update(destinationParty=world.dids["trader"], eventTime="2026-11-15T08:00:00Z",
+                inputs=[_sulphate("SUL-1")], outputs=[_sulphate("NKR-1")])  # fmt: skip
+    (tmp_path / "sale.json").write_text(json.dumps(sale))
+    sold = run_oretrust("custody", "issue", "--holder", "refinery", "--event",
+                        str(tmp_path / "sale.json"), "--from", str(tmp_path / "account.jwt"),
+                        "--out", str(tmp_path / "sale.jwt"), *home)  # fmt: skip
+    assert sold.returncode == 0, sold.stderr
+    with_docs = [arg for f in (tmp_path / "account.jwt", *files) for arg in ("--with", str(f))]
+    checked = run_oretrust("custody", "verify", str(tmp_path / "sale.jwt"), *with_docs,
+                           "--holder", world.dids["trader"], "--json",
+                           "--home", str(world.platform.path))  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "PeriodAccount" in [link["kind"] for link in json.loads(checked.stdout)["links"]]
+    account["periodEnd"] = "2027-07-02T00:00:00Z"
+    (tmp_path / "account.json").write_text(json.dumps(account))
+    too_long = run_oretrust("custody", "account", "--holder", "refinery", "--account",
+                            str(tmp_path / "account.json"), "--from", str(files[0]),
+                            "--out", str(tmp_path / "long.jwt"), *home)  # fmt: skip
+    assert too_long.returncode == 2 and "at most 12 months" in too_long.stderr
+    assert len(too_long.stderr.strip().splitlines()) == 1 and not (tmp_path / "long.jwt").exists()

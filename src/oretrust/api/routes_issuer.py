@@ -1,4 +1,5 @@
-"""Issuers over HTTP: issue and change status (``issuer`` tokens); the revocation log (readers).
+"""Issuers over HTTP: issue, attest custody chains and change status (``issuer`` tokens); the
+revocation log (readers).
 
 An ``issuer`` token is bound to one issuer DID: it issues as that issuer only, changes the
 status of that issuer's credentials only and lists (``GET /credentials``) only what that
@@ -16,26 +17,29 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from oretrust.api import examples as ex
 from oretrust.api.audit import set_audit_target
 from oretrust.api.auth import PermissionDeniedError
-from oretrust.api.deps import HomeDep, IssuerDep, NowDep, ReaderDep
+from oretrust.api.deps import HomeDep, IssuerDep, NowDep, ReaderDep, VerifierDep
 from oretrust.api.schemas import (
     EnvelopedCredential,
     IssuedPublic,
     IssueRequest,
     StatusChangePublic,
     StatusChangeRequest,
+    Token,
     example_response,
     problem_responses,
 )
 from oretrust.api.services import change_own_status, issue_as
 from oretrust.codes import Code
-from oretrust.errors import InputError
+from oretrust.custody import ChainReport, ledger
+from oretrust.errors import InputError, InvalidCredentialError
 from oretrust.formats.dates import parse_datetime
 from oretrust.formats.vc_jwt import envelope
-from oretrust.issuer import list_issued
+from oretrust.issuer import attest_chain, list_issued
 from oretrust.status.log import list_log
 
 __all__ = ["router"]
@@ -141,3 +145,57 @@ def issued_credentials(
         home, issuer=principal.issuer_did, type_name=credential_type, since=moment, status=status
     )
     return [row.to_dict() for row in rows]
+
+
+class AttestationRequest(BaseModel):
+    """``POST /custody/attestations``: the chain to verify and attest to its last buyer."""
+
+    model_config = ConfigDict(extra="forbid")
+    event: Token = Field(description="The custody event that put the final lot in hand")
+    documents: list[Token] = Field(
+        min_length=1,
+        max_length=ledger.MAX_DOCUMENTS,
+        description="The chain's other credentials: events, period accounts, origin certificates",
+    )
+    lotId: str | None = Field(
+        default=None, min_length=1, max_length=128, description="The final lot, when several"
+    )
+
+
+@router.post(
+    "/custody/attestations",
+    tags=["issuance"],
+    summary="Verify a custody chain and attest it to the last buyer (issuer token)",
+    status_code=201,
+    response_model=IssuedPublic,
+    responses=problem_responses(400, 401, 403, 409, 413, 422),
+)
+def attest_custody_chain(
+    body: AttestationRequest,
+    request: Request,
+    principal: IssuerDep,
+    home: HomeDep,
+    verifier: VerifierDep,
+    now: NowDep,
+) -> IssuedPublic:
+    """The token's issuer (an auditor, or the registry operator, accredited for
+    ``ChainAttestationCredential`` in the origin country) walks the whole chain; only when it
+    verifies is a ``ChainAttestationCredential`` issued, naming the origins and the balance
+    and no intermediary. 422 with the chain's code (``MASS_BALANCE_EXCEEDED``…) and nothing
+    issued otherwise; 409 ``ISSUER_NOT_ACCREDITED_TO_ISSUE`` for an issuer not accredited."""
+    if principal.issuer_did is None:
+        raise PermissionDeniedError("this token is not bound to an issuer")
+    try:
+        issued = attest_chain(
+            home, principal.issuer_did, body.event, body.documents,
+            verifier=verifier, now=now, lot_id=body.lotId,
+        )  # fmt: skip
+    except InvalidCredentialError as refused:
+        if isinstance(refused.report, ChainReport):
+            raise ledger.ChainRejectedError(refused.report) from None
+        raise
+    set_audit_target(request, issued.id)
+    return IssuedPublic(
+        verifiableCredential=EnvelopedCredential.model_validate(envelope(issued.token)),
+        credentialId=issued.id,
+    )

@@ -1,5 +1,6 @@
 """``oretrust custody …``: hand a lot over (a custody event signed in the seller's own home),
-verify a lot's chain back to its origin certificates, and attest a verified chain.
+keep a period account (mass balance over at most 12 months), verify a lot's chain back to its
+origin certificates, and attest a verified chain.
 
 Same contract as :mod:`oretrust.cli`: ``verify`` exits 0 for a valid chain, 1 for an invalid
 one (a verdict), 2 for bad input (one line on stderr); ``--json`` prints the report on stdout.
@@ -21,7 +22,7 @@ from oretrust.cli._common import read_text as _read_text
 from oretrust.codes import Code
 from oretrust.custody import verify_chain
 from oretrust.errors import InputError
-from oretrust.holder import issue_custody_event
+from oretrust.holder import issue_custody_event, issue_period_account
 from oretrust.home import Home
 from oretrust.issuer import attest_chain
 from oretrust.verifier import verifier_for
@@ -72,6 +73,39 @@ def issue(
         _print_json({"id": made.id, "file": str(output)})
     else:
         out.print(f"custody event {made.id} → {output}", markup=False, highlight=False)
+
+
+@custody_app.command("account")
+def account(
+    holder: Annotated[str, typer.Option(help="The refiner keeping the account (name or DID).")],
+    account_file: Annotated[
+        str,
+        typer.Option(
+            "--account",
+            help="JSON file of the account: facility, mineral, commodity, periodStart, "
+            "periodEnd (at most 12 months on), inputs, outputs, declaredYield when processing "
+            "(see 'oretrust schema PeriodAccountCredential --example'); accountHolder and "
+            "derivedFrom are filled in.",
+        ),
+    ],
+    derived_from: FromOpt,
+    output: Annotated[Path, typer.Option("--out", help="Write the signed account here.")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Sign a period account (mass balance over at most 12 months) with the holder's key;
+    sales of its output lots then derive from it (``custody issue --from ACCOUNT``)."""
+    subject = _json_object(_read_text(account_file), "--account")
+    for field in ("accountHolder", "derivedFrom"):
+        subject.pop(field, None)
+    made = issue_period_account(
+        Home.open(home), holder, subject, derived_from=[_token(f) for f in derived_from], now=_now()
+    )
+    output.write_text(made.token + "\n", encoding="utf-8")
+    if as_json:
+        _print_json({"id": made.id, "file": str(output)})
+    else:
+        out.print(f"period account {made.id} → {output}", markup=False, highlight=False)
 
 
 @custody_app.command("verify")

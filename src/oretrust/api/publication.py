@@ -11,7 +11,7 @@
   each key's ``kid`` its RFC 7638 thumbprint; keys marked compromised are left out (a JWKS
   cannot say "valid until T" as the DID document's ``revoked`` does);
 * the trust list, signed once per registry log head and re-signed at half its lifetime,
-  kept in memory with its ETag between changes (a 10,000-accreditation list is ~5 MB);
+  kept in memory with its ETag between changes (a 10,000-accreditation list is ~3.6 MB);
   The token served is kept in the database (``published_trust_list``) and only ever replaced
   by one with a later ``iat``, so every worker serves the same list and a client never sees
   an older list after a newer one (which :func:`~oretrust.registry.load_trust_list` would

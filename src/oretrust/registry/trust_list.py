@@ -22,8 +22,8 @@ Errors are :class:`~oretrust.errors.ResolutionError` with codes ``TRUST_LIST_INV
 ``TRUST_LIST_SIGNATURE_INVALID``, ``TRUST_LIST_EXPIRED``, ``TRUST_LIST_NOT_YET_VALID``,
 ``TRUST_LIST_ROLLBACK``.
 
-**Size.** One signed document, bounded by :data:`MAX_TRUST_LIST_BYTES` (32 MiB, about 60,000
-accreditations at ~530 bytes each once base64url-encoded) instead of the 256 KiB bound of
+**Size.** One signed document, bounded by :data:`MAX_TRUST_LIST_BYTES` (32 MiB, about 90,000
+accreditations at ~360 bytes each once base64url-encoded) instead of the 256 KiB bound of
 credential tokens, which a registry passed at ~750 accreditations. The bound is enforced
 before anything is decoded, by every reader: :func:`load_trust_list`, the subscription
 fetcher (streamed, stops reading past it) and offline bundles. The publisher signs it once

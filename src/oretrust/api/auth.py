@@ -21,7 +21,7 @@ from oretrust.errors import OreTrustError
 
 __all__ = ["ROLES", "AuthenticationError", "PermissionDeniedError", "Principal", "Role"]
 
-Role = Literal["registry-admin", "issuer", "auditor"]
+Role = Literal["registry-admin", "issuer", "auditor", "holder"]
 ROLES: Final[tuple[Role, ...]] = get_args(Role)
 
 
@@ -42,11 +42,14 @@ class PermissionDeniedError(OreTrustError):
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller: the token's id, role and (for issuers) issuer DID."""
+    """An authenticated caller: the token's id, role, (for issuers) issuer DID and (for
+    holders) holder DID. A holder token opens that holder's wallet page and nothing else:
+    no API route accepts the ``holder`` role, so it cannot issue, revoke or accredit."""
 
     token_id: str
     role: Role
     issuer_did: str | None = None
+    holder_did: str | None = None
 
     @property
     def actor(self) -> str:

@@ -4,13 +4,15 @@ A token reads ``ort_<id>_<secret>``: ``id`` (12 hex digits) names the row, ``sec
 random bits. The database keeps the SHA-256 of the whole token, compared in constant time
 (:func:`hmac.compare_digest`); the token itself is shown once, by ``oretrust token create``.
 Every token has a role, an expiry and can be revoked; an ``issuer`` token is bound to one
-issuer DID of the home.
+issuer DID of the home, a ``holder`` token to one holder DID of the home (the column
+``issuer_did`` keeps the DID a token is scoped to: the issuer's, or the holder's).
 
 Roles::
 
     registry-admin   accredit, suspend, withdraw, recognise; read history and logs
     issuer           issue, revoke, suspend, reinstate — its own issuer's credentials only
     auditor          read the registry history and the revocation log
+    holder           open its own holder's wallet page (``/wallet``); no API route
 
 :func:`authenticate` fails with one :class:`AuthenticationError` whatever the reason (unknown,
 malformed, expired, revoked), so a caller cannot learn which tokens exist.
@@ -32,7 +34,7 @@ from oretrust.api.auth import ROLES, AuthenticationError, Principal, Role
 from oretrust.codes import Code
 from oretrust.errors import InputError, NotFoundError
 from oretrust.home import Home
-from oretrust.identities import find_issuer
+from oretrust.identities import find_holder, find_issuer
 from oretrust.store.auth_models import ApiTokenRecord
 from oretrust.store.db import as_utc
 
@@ -67,6 +69,7 @@ class TokenPublic:
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+    holder: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (times as ISO 8601)."""
@@ -78,6 +81,7 @@ class TokenPublic:
             "created_at": self.created_at.isoformat(),
             "expires_at": self.expires_at.isoformat(),
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "holder": self.holder,
         }
 
 
@@ -102,11 +106,13 @@ def create_token(
     expires_in: timedelta,
     issuer: str | None = None,
     label: str = "",
+    holder: str | None = None,
 ) -> tuple[TokenPublic, str]:
     """Create a token; return its public facts and the token (the only time it is known).
 
     ``issuer`` (a name or DID of this home) is required for, and only for, the ``issuer``
-    role. Raises InputError (role, scope, lifetime, label), NotFoundError (issuer).
+    role, ``holder`` (a holder name or DID of this home) for and only for the ``holder``
+    role. Raises InputError (role, scope, lifetime, label), NotFoundError (issuer, holder).
     """
     if role not in ROLES:
         raise InputError(f"role must be one of {', '.join(ROLES)}", code=Code.INVALID_ROLE)
@@ -114,11 +120,17 @@ def create_token(
         raise InputError(
             "--issuer is required for, and only for, the issuer role", code=Code.INVALID_SCOPE
         )
+    if (role == "holder") != (holder is not None):
+        raise InputError(
+            "--holder is required for, and only for, the holder role", code=Code.INVALID_SCOPE
+        )
     if not timedelta(0) < expires_in <= MAX_LIFETIME:
         raise InputError("a token must expire within 366 days", code=Code.INVALID_LIFETIME)
     if len(label) > 256:
         raise InputError("the label is longer than 256 characters", code=Code.INVALID_INPUT)
     issuer_did = find_issuer(home, issuer).did if issuer is not None else None
+    if holder is not None:
+        issuer_did = find_holder(home, holder).did  # the column keeps the token's scope DID
     token_id = secrets.token_hex(6)
     token = f"{_PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
     record = ApiTokenRecord(
@@ -168,6 +180,8 @@ def authenticate(home: Home, token: str, *, now: datetime) -> Principal:
         raise AuthenticationError()
     if record.revoked_at is not None or now >= as_utc(record.expires_at):
         raise AuthenticationError()
+    if record.role == "holder":
+        return Principal(record.id, "holder", holder_did=record.issuer_did)
     return Principal(record.id, cast(Role, record.role), record.issuer_did)
 
 
@@ -176,12 +190,14 @@ def _hash(token: str) -> str:
 
 
 def _public(record: ApiTokenRecord) -> TokenPublic:
+    holder = record.role == "holder"
     return TokenPublic(
         record.id,
         record.role,
-        record.issuer_did,
+        None if holder else record.issuer_did,
         record.label,
         as_utc(record.created_at),
         as_utc(record.expires_at),
         as_utc(record.revoked_at) if record.revoked_at else None,
+        record.issuer_did if holder else None,
     )

@@ -5,7 +5,8 @@ Same contract as :mod:`oretrust.cli`: exit 0 success, 2 usage or input error (ra
 machine-readable output on stdout. The clock is read here only.
 
     oretrust serve [--home DIR] [--host H] [--port P] [--workers N]
-    oretrust token create --role registry-admin|issuer|auditor [--issuer NAME_OR_DID]
+    oretrust token create --role registry-admin|issuer|auditor|holder
+        [--issuer NAME_OR_DID | --holder NAME_OR_DID]
                           [--expires-in 30d] [--label TEXT] [--json]
     oretrust token list [--json]
     oretrust token revoke ID
@@ -76,9 +77,13 @@ def serve(
 
 @token_app.command("create")
 def token_create(
-    role: Annotated[str, typer.Option(help="registry-admin, issuer or auditor.")],
+    role: Annotated[str, typer.Option(help="registry-admin, issuer, auditor or holder.")],
     issuer: Annotated[
         str | None, typer.Option(help="The issuer (name or DID) an issuer token acts for.")
+    ] = None,
+    holder: Annotated[
+        str | None,
+        typer.Option(help="The holder (name or DID) whose wallet page a holder token opens."),
     ] = None,
     expires_in: Annotated[
         str, typer.Option("--expires-in", help="Lifetime: 30d, 12h, 90m (at most 366d).")
@@ -94,6 +99,7 @@ def token_create(
         Home.open(home),
         role=role,
         issuer=issuer,
+        holder=holder,
         expires_in=parse_lifetime(expires_in),
         label=label,
         now=_now(),
@@ -101,8 +107,9 @@ def token_create(
     if as_json:
         sys.stdout.write(json.dumps({**public.to_dict(), "token": token}, indent=2) + "\n")
         return
+    scope = public.issuer or public.holder
     err.print(
-        f"token {public.id} ({public.role}{' for ' + public.issuer if public.issuer else ''}), "
+        f"token {public.id} ({public.role}{' for ' + scope if scope else ''}), "
         f"expires {public.expires_at.isoformat()} — shown once, keep it secret:",
         markup=False,
     )
@@ -120,14 +127,14 @@ def token_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         return
     now = _now()
     table = id_table(
-        "id", "role", "issuer", "label", "expires", "state", ids=[t.id for t in tokens]
+        "id", "role", "issuer/holder", "label", "expires", "state", ids=[t.id for t in tokens]
     )
     for token in tokens:
         state = (
             "revoked" if token.revoked_at else "expired" if token.expires_at <= now else "active"
         )
         table.add_row(
-            token.id, token.role, token.issuer or "", token.label,
+            token.id, token.role, token.issuer or token.holder or "", token.label,
             token.expires_at.isoformat(), state,
         )  # fmt: skip
     out.print(table)

@@ -15,15 +15,18 @@ from fastapi.staticfiles import StaticFiles
 from oretrust.web import pages
 from oretrust.web.docs import install_docs
 from oretrust.web.security import SecurityHeadersMiddleware
+from oretrust.web.wallet import pages as wallet_pages
 
 __all__ = ["install_web"]
 
 
 def install_web(app: FastAPI) -> None:
-    """Add the pages, their static files, the offline ``/docs`` and the security headers
-    to ``app`` (built with ``docs_url=None, redoc_url=None``)."""
+    """Add the pages (the verify page, the holder's wallet page), their static files, the
+    offline ``/docs`` and the security headers to ``app`` (built with ``docs_url=None,
+    redoc_url=None``)."""
     static = Path(str(resources.files("oretrust.web") / "static"))
     app.mount("/static/web", StaticFiles(directory=static), name="web-static")
     install_docs(app)
     app.include_router(pages.router)
+    app.include_router(wallet_pages.router)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -8,7 +8,10 @@ A DID in a credential is attacker-chosen, so the URL we derive from it is too. T
   multicast, reserved or unspecified (IPv4, IPv6, and IPv4 embedded in IPv6), then connects to
   the checked address (TLS still verified for the host name) so DNS rebinding cannot swap it;
 * asks for ``identity`` encoding and refuses compressed bodies (no decompression bomb);
-* stops reading once the body passes ``max_bytes`` or the overall deadline passes.
+* stops reading once the body passes ``max_bytes``, and ends the whole fetch — name lookup,
+  connect, TLS, headers and body together — at one deadline (``timeout``, default 5 s; see
+  :mod:`oretrust.did._deadline`): a server trickling its headers a byte a second no longer
+  holds a fetch past it.
 
 A host mapped by ``hosts`` (``ORETRUST_DID_WEB_HOSTS``, see :mod:`oretrust.did._hosts`) is the
 operator's explicit word: its requests go to the mapped base URL (http allowed) with the did:web
@@ -34,6 +37,7 @@ from typing import Protocol, runtime_checkable
 import httpx
 
 from oretrust.codes import Code
+from oretrust.did._deadline import Deadline
 from oretrust.did._hosts import DidWebHosts
 from oretrust.errors import InputError, ResolutionError, UnsafeUrlError
 
@@ -130,22 +134,27 @@ class HttpsFetcher:
 
     def fetch(self, url: str) -> bytes:
         """GET ``url`` and return at most ``max_bytes`` of body; see the module for the rules."""
-        request_url, headers, extensions = self._pinned_request(url)
-        headers["Accept"] = "application/did+json, application/json"
-        headers["Accept-Encoding"] = "identity"
-        deadline = self._clock() + self._timeout
-        try:
-            with self._client.stream(
-                "GET",
-                request_url,
-                headers=headers,
-                extensions=extensions,
-                follow_redirects=False,
-                timeout=self._timeout,
-            ) as response:
-                return self._read(url, response, deadline)
-        except httpx.HTTPError as exc:
-            raise ResolutionError(f"fetching {url} failed: {exc}", code=self._code) from exc
+        with Deadline(self._timeout, self._clock) as deadline:
+            request_url, headers, extensions = self._pinned_request(url, deadline)
+            headers["Accept"] = "application/did+json, application/json"
+            headers["Accept-Encoding"] = "identity"
+            try:
+                with self._client.stream(
+                    "GET",
+                    request_url,
+                    headers=headers,
+                    extensions={**extensions, "trace": deadline.trace},
+                    follow_redirects=False,
+                    timeout=deadline.remaining(),
+                ) as response:
+                    return self._read(url, response, deadline)
+            except httpx.HTTPError as exc:
+                if deadline.passed():
+                    raise self._too_slow(url) from exc
+                raise ResolutionError(f"fetching {url} failed: {exc}", code=self._code) from exc
+
+    def _too_slow(self, url: str) -> ResolutionError:
+        return ResolutionError(f"{url} took longer than {self._timeout} s", code=self._code)
 
     def close(self) -> None:
         """Close the underlying client if this fetcher created it."""
@@ -163,7 +172,9 @@ class HttpsFetcher:
     ) -> None:
         self.close()
 
-    def _pinned_request(self, url: str) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
+    def _pinned_request(
+        self, url: str, deadline: Deadline
+    ) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
         """Check ``url`` and return the request to send: to a checked IP when a name was given."""
         try:
             parsed = httpx.URL(url)
@@ -186,7 +197,7 @@ class HttpsFetcher:
         if host == "localhost" or host.endswith(".localhost"):
             raise UnsafeUrlError(f"refusing to fetch from {host}")
         try:
-            addresses = list(self._resolve_host(host, parsed.port or 443))
+            addresses = list(deadline.resolve(self._resolve_host, host, parsed.port or 443))
         except OSError as exc:
             raise ResolutionError(f"cannot resolve {host}: {exc}", code=self._code) from exc
         if not addresses:
@@ -211,7 +222,7 @@ class HttpsFetcher:
         extensions = {"sni_hostname": host} if target.scheme == "https" else {}
         return target, {"Host": authority}, extensions
 
-    def _read(self, url: str, response: httpx.Response, deadline: float) -> bytes:
+    def _read(self, url: str, response: httpx.Response, deadline: Deadline) -> bytes:
         if response.is_redirect:
             raise ResolutionError(f"{url} redirects; redirects are not followed", code=self._code)
         if response.status_code != 200:
@@ -229,8 +240,8 @@ class HttpsFetcher:
                 raise ResolutionError(
                     f"{url} body exceeds {self._max_bytes} bytes", code=self._code
                 )
-            if self._clock() > deadline:
-                raise ResolutionError(f"{url} took longer than {self._timeout} s", code=self._code)
+            if deadline.passed():
+                raise self._too_slow(url)
         return bytes(body)
 
 

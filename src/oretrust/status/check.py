@@ -14,6 +14,11 @@ reads the entry. It records one check, id ``status``, with code:
   silently;
 * ``OK`` — every reference was read and says valid.
 
+A credential names its own status lists, so it could make a verifier fetch without end: each
+list URL is fetched at most once per credential, and a credential naming more than
+``max_lists`` distinct lists (:data:`MAX_STATUS_LISTS_PER_CREDENTIAL`, 4 by default; an
+oretrust credential names two) fails ``STATUS_RETRIEVAL_ERROR`` before any is fetched.
+
 A credential with **no** status reference gets a *passed* ``status`` check with detail
 ``no status`` (it cannot be revoked; whether that is acceptable is a policy question for the
 caller). Entries with purposes other than revocation/suspension (``message``, ``refresh``)
@@ -36,12 +41,13 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from oretrust import cache_stats
 from oretrust.codes import CheckId, Code
 from oretrust.did import DidResolver
 from oretrust.errors import MalformedTokenError, OreTrustError
@@ -68,12 +74,16 @@ from oretrust.status.resolver import (
 )
 
 __all__ = [
+    "MAX_STATUS_LISTS_PER_CREDENTIAL",
     "StatusListCache",
     "StatusReference",
     "remote_status_lists",
     "status_check",
     "status_references",
 ]
+
+#: The most distinct status lists one credential may make the verifier fetch.
+MAX_STATUS_LISTS_PER_CREDENTIAL = 4
 
 _REMOTE_KEY = ("status", "http_cache")
 _INDEX = re.compile(r"^[0-9]{1,10}$")
@@ -102,6 +112,7 @@ class StatusListCache:
         self._stored_at: dict[tuple[str, str], datetime] = {}
         self._max_items = max_items
         self._lock = threading.Lock()  # a kept verifier serves a worker's threads at once
+        self._counter = cache_stats.counter("status_lists")
         self.remote = remote if remote is not None else HttpStatusListCache()
 
     def age(self, url: str, format: str, now: datetime) -> timedelta | None:
@@ -120,12 +131,12 @@ class StatusListCache:
         key = (format, url)
         with self._lock:
             item = self._items.get(key)
-            if item is None:
-                return None
-            if now >= item.cache_until:
-                del self._items[key]
+            if item is None or now >= item.cache_until:
+                self._items.pop(key, None)
+                self._counter.miss()
                 return None
             self._items.move_to_end(key)
+            self._counter.hit()
             return item
 
     def put(self, item: VerifiedStatusList) -> None:
@@ -191,6 +202,7 @@ def status_check(
     *,
     max_entries: int = DEFAULT_MAX_BITSTRING_ENTRIES,
     leeway: timedelta = timedelta(seconds=60),
+    max_lists: int = MAX_STATUS_LISTS_PER_CREDENTIAL,
 ) -> CredentialCheck:
     """A credential check recording ``status`` as the module docstring describes."""
     lists = cache if cache is not None else StatusListCache()
@@ -231,15 +243,25 @@ def status_check(
         if not references:
             report.passed(CheckId.STATUS, "no status")
             return
+        wanted = {(r.format, r.url) for r in references if _checked(r)}
+        if len(wanted) > max_lists:
+            report.failed(
+                CheckId.STATUS,
+                STATUS_RETRIEVAL_ERROR,
+                f"{Code.STATUS_ENTRY_INVALID}: the credential names {len(wanted)} status lists;"
+                f" at most {max_lists} are fetched for one credential",
+            )
+            return
         found: dict[str, list[str]] = {"REVOKED": [], "SUSPENDED": [], "ERROR": [], "OK": []}
+        fetched: dict[tuple[str, str], SourcedStatusList | OreTrustError] = {}
         for reference in references:
-            if reference.format == "bitstring" and reference.purpose not in _CHECKED_PURPOSES:
+            if not _checked(reference):
                 report.warnings.append(
                     f"status entry with purpose {reference.purpose!r} was not checked"
                 )
                 continue
             try:
-                sourced = fetch_list(reference, now)
+                sourced = _once(fetched, reference, partial(fetch_list, reference, now))
                 outcome = _read(sourced.status_list, reference, issuer)
             except OreTrustError as exc:
                 found["ERROR"].append(f"{reference.url}: {exc.code}: {exc.detail}")
@@ -255,6 +277,30 @@ def status_check(
         _record(report, found)
 
     return CredentialCheck(CheckId.STATUS, check)
+
+
+def _checked(reference: StatusReference) -> bool:
+    """Is this a reference the check reads (token lists, and BSL revocation/suspension)?"""
+    return reference.format != "bitstring" or reference.purpose in _CHECKED_PURPOSES
+
+
+def _once(
+    fetched: dict[tuple[str, str], SourcedStatusList | OreTrustError],
+    reference: StatusReference,
+    fetch: Callable[[], SourcedStatusList],
+) -> SourcedStatusList:
+    """``fetch()`` for the first reference to a list in this credential, its memo after —
+    a failure included, so a credential repeating one bad URL costs one fetch."""
+    key = (reference.format, reference.url)
+    if key not in fetched:
+        try:
+            fetched[key] = fetch()
+        except OreTrustError as exc:
+            fetched[key] = exc
+    outcome = fetched[key]
+    if isinstance(outcome, OreTrustError):
+        raise outcome
+    return outcome
 
 
 def _answerer(resolver: StatusListResolver, url: str) -> StatusListResolver | None:

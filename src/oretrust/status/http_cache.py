@@ -15,7 +15,11 @@ uptime; caching blindly would hide a revocation. :class:`HttpStatusListCache` ke
   unexpired and no older than ``max_stale``, and fails closed after; any other failure (4xx,
   an unsafe URL, a body that does not verify) forgets the list;
 * remembers a failure for ``negative_ttl`` (a few seconds, at most ``MAX_NEGATIVE_TTL``) so a
-  dead host is not asked again for every credential.
+  dead host is not asked again for every credential — per list, and per host when it gave
+  no HTTP answer at all (then none of its lists is asked meanwhile);
+* fetches at most ``max_per_host`` lists from one host at a time
+  (:class:`~oretrust.status.host_guard.HostGuard`), so one slow host cannot take every
+  worker thread.
 
 Every answer says where the list came from (:class:`SourcedStatusList`): ``https`` (fetched
 now), ``revalidated`` (a 304), ``cache`` (with the cached copy's age). Time is the caller's
@@ -43,6 +47,7 @@ from oretrust.codes import Code
 from oretrust.did import DidWebFetcher, HttpsFetcher, parse_did_web_hosts
 from oretrust.errors import InputError, OreTrustError, ResolutionError, UnsafeUrlError
 from oretrust.home import Settings
+from oretrust.status.host_guard import MAX_PER_HOST, HostBusyError, HostGuard, host_of
 from oretrust.status.list_tokens import VerifiedStatusList, ensure_unexpired
 
 __all__ = [
@@ -120,11 +125,12 @@ class _Answer:
 
 
 class _FetchFailed(Exception):
-    """A failed GET, and whether a cached copy may stand in for it."""
+    """A failed GET, whether a cached copy may stand in for it, and whether the host gave no
+    HTTP answer at all (then it is marked down for a while)."""
 
-    def __init__(self, error: ResolutionError, *, transient: bool) -> None:
+    def __init__(self, error: ResolutionError, *, transient: bool, no_answer: bool = False) -> None:
         super().__init__(error.detail)
-        self.error, self.transient = error, transient
+        self.error, self.transient, self.no_answer = error, transient, no_answer
 
 
 def network_parts() -> tuple[httpx.BaseTransport, FetcherFactory]:
@@ -164,6 +170,7 @@ class HttpStatusListCache:
         negative_ttl: timedelta = NEGATIVE_TTL,
         max_stale: timedelta = MAX_STALE,
         max_items: int = 256,
+        max_per_host: int = MAX_PER_HOST,
     ) -> None:
         if not timedelta(0) <= negative_ttl <= MAX_NEGATIVE_TTL:
             raise InputError(f"negative_ttl must be between 0 and {MAX_NEGATIVE_TTL}")
@@ -178,6 +185,7 @@ class HttpStatusListCache:
         self._entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
         self._failures: OrderedDict[tuple[str, str], _Failure] = OrderedDict()
         self._lock = threading.Lock()
+        self._hosts = HostGuard(max_per_host=max_per_host, wait=timeout, down_for=negative_ttl)
         #: HTTP requests sent so far (operators and tests read it).
         self.requests = 0
 
@@ -199,10 +207,17 @@ class HttpStatusListCache:
             return self._serve(key, entry, now, leeway, "cache")
         if failure is not None and now < failure.until:
             return self._stale(key, entry, now, leeway, f"{failure.detail} (not retried yet)")
+        host = host_of(url)
+        down = self._hosts.down(host, now)
+        if down is not None:
+            detail = f"{url[:200]}: {host} gave no answer: {down} (not retried yet)"
+            return self._stale(key, entry, now, leeway, detail)
         try:
             answer = self._get(url, entry.etag if entry is not None else None)
         except _FetchFailed as failed:
             self._fail(key, now, failed.error.detail)
+            if failed.no_answer:
+                self._hosts.mark_down(host, now, failed.error.detail)
             if failed.transient:
                 return self._stale(key, entry, now, leeway, failed.error.detail)
             self._forget(key)
@@ -327,7 +342,11 @@ class HttpStatusListCache:
         with self._lock:
             self.requests += 1
         try:
-            body = fetcher_factory(client).fetch(url)
+            with self._hosts.slot(host_of(url)):
+                body = fetcher_factory(client).fetch(url)
+        except HostBusyError as exc:
+            error = ResolutionError(f"{url[:200]}: {exc}", code=_RETRIEVAL)
+            raise _FetchFailed(error, transient=True) from exc
         except UnsafeUrlError as exc:
             raise _FetchFailed(exc, transient=False) from exc
         except ResolutionError as exc:
@@ -337,7 +356,7 @@ class HttpStatusListCache:
             status = None if response is None else response.status_code
             transient = status is None or status >= 500 or status in _TRANSIENT
             error = ResolutionError(f"{url[:200]}: {exc.detail}", code=_RETRIEVAL)
-            raise _FetchFailed(error, transient=transient) from exc
+            raise _FetchFailed(error, transient=transient, no_answer=status is None) from exc
         response = seen.get("response")
         return _Answer(200, response.headers if response else httpx.Headers(), body)
 

@@ -96,9 +96,14 @@ def test_a_broken_chain_names_the_link_and_the_figure(api: ApiClient, cast: Cast
     assert "The chain breaks at this step" in page.text
 
 
-def test_a_lone_credential_draws_no_chain(api: ApiClient, cast: Cast) -> None:
+def test_no_chain_without_custody_events(api: ApiClient, cast: Cast) -> None:
     subject = origin_certificate(cast.holder_did)["credentialSubject"]
     origin = issue_credential(cast.home, issuer=MINISTRY, type_name="MineralOriginCertificate",
                               subject=subject, now=datetime.now(UTC))  # fmt: skip
     page = api.post("/verify", data={"token": origin.token})
     assert page.status_code == 200 and "chain-steps" not in page.text
+    now = datetime.now(UTC)
+    holder.receive_credential(cast.home, "kivu", origin.token, now=now)
+    own = holder.present(cast.home, "kivu", [origin.id], nonce=NONCE, audience=AUDIENCE, now=now)
+    page = api.post("/verify", data={"token": own, "nonce": NONCE, "audience": AUDIENCE})
+    assert 'data-verdict="VALID"' in page.text and "chain-steps" not in page.text

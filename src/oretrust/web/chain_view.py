@@ -2,7 +2,8 @@
 
 No judging of its own: the chain is the :class:`~oretrust.custody.ChainReport` that
 :func:`oretrust.custody.judge_links` makes of the presentation's verified credentials — the
-very judgement the verifier's ``custody_chain`` check records — turned into
+very judgement the verifier's ``custody_chain`` check records (drawn only when the report
+has that check) — turned into
 :class:`ChainStep` rows: what the step is (origin, sale, transformation), who signed it, from
 whom to whom the lots went, when, and each lot's mass wet, dry and in contained metal (kg).
 A broken chain keeps each problem with the link it names and the figure the rule found
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from oretrust.codes import CheckId
 from oretrust.custody import ChainReport, judge_links
 from oretrust.custody.links import LotAmount
 from oretrust.report import VerificationReport
@@ -77,8 +79,11 @@ class ChainView:
 def chain_view(
     report: VerificationReport, t: Translator, names: PartyNames, *, now: datetime
 ) -> ChainView | None:
-    """The chain a presentation carries, or None when it carries no custody link."""
-    if report.kind != "presentation":
+    """The chain a presentation carries, or None when the verifier judged none (no
+    ``custody_chain`` check: no custody event, or a chain attested instead of shown)."""
+    if report.kind != "presentation" or not any(
+        check.id == CheckId.CUSTODY_CHAIN for check in report.checks
+    ):
         return None
     chain = judge_links(report.credentials, now=now, holder=report.holder)
     if not chain.links and not chain.problems:

@@ -15,6 +15,7 @@ exactly what its forger wants read, so they are not put on a page that looks off
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ __all__ = [
     "Entry",
     "IssuerInfo",
     "describe_report",
+    "value_text",
     "verdict_of",
 ]
 
@@ -231,6 +233,20 @@ def _entry(label: str, value: Any, t: Translator) -> Entry:
         children = tuple(_entry(f"{label} {n}", item, t) for n, item in enumerate(value, 1))
         return Entry(label, None, children)
     return Entry(label, _scalar(value, t))
+
+
+def value_text(value: Any, t: Translator) -> str:
+    """One claim's value on one line, as the document writes it (a mass ``24.85 t``, a price
+    ``412000 USD``, a point); a structure with no short form as compact JSON."""
+    if isinstance(value, dict):
+        compact = _compact(value, t)
+        if compact is not None:
+            return compact
+    elif isinstance(value, list) and all(not isinstance(item, dict | list) for item in value):
+        return ", ".join(_scalar(item, t) for item in value)
+    elif not isinstance(value, list):
+        return _scalar(value, t)
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
 def _compact(value: dict[str, Any], t: Translator) -> str | None:

@@ -12,7 +12,6 @@ withholdable ones by claim path — each a checkbox on the page).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 from oretrust.holder import WalletCredential, describe
 from oretrust.home import Home
 from oretrust.verifier import verifier_for
-from oretrust.web.describe import CredentialDocument, describe_report
+from oretrust.web.describe import CredentialDocument, describe_report, value_text
 from oretrust.web.i18n import Translator
 from oretrust.web.issuers import issuer_lookup
 
@@ -77,7 +76,7 @@ def wallet_rows(
                 document=document,
                 visible=_visible(details.visible, t) if details.withholdable else (),
                 disclosable=tuple(
-                    Disclosable(path, _path_label(path, t), _value(value))
+                    Disclosable(path, _path_label(path, t), _short(value_text(value, t)))
                     for path, value in details.withholdable.items()
                 ),
             )
@@ -96,8 +95,5 @@ def _path_label(path: str, t: Translator) -> str:
     return " \u203a ".join(t.first(f"field.{part}", part) for part in path.split("."))
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, dict) and set(value) <= {"value", "unit"} and "value" in value:
-        return f"{value['value']} {value.get('unit', '')}".strip()
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+def _short(text: str) -> str:
     return text if len(text) <= 200 else text[:199] + "\u2026"

@@ -1,0 +1,155 @@
+"""Present from the wallet page and verify on the verify page, in a real browser, across two
+nodes: the platform (registry and ministry) serves the verify page from its home; the holder
+(Kivu) runs ``oretrust serve`` on a home of its own, holding its keys and wallet. Debian's
+Chromium, headless, driven by Playwright; every request to a third origin is refused (the
+pages work with no external network). Screenshots go to ``$ORETRUST_SCREENSHOTS`` (default:
+the test's temporary folder)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+
+from api_support import DOMAIN, MINISTRY, origin_certificate, serve_home
+from oretrust import identities
+from oretrust.api.tokens import create_token
+from oretrust.credentials import EXAMPLES
+from oretrust.holder import receive_credential
+from oretrust.home import Home
+from oretrust.issuer import issue_sd_jwt_credential
+from oretrust.verifier import verifier_for
+from web_support import make_credentials
+
+pytestmark = pytest.mark.slow
+CHROMIUM = "/usr/bin/chromium"
+NONCE, AUDIENCE = "n-border-2026-12", "https://refinery.example/verify"
+
+
+@dataclass
+class Nodes:
+    platform: str
+    holder: str
+    token: str
+    credential_id: str
+
+
+@pytest.fixture(scope="module")
+def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
+    folder = tmp_path_factory.mktemp("wallet-nodes")
+    platform = make_credentials(folder / "platform").cast
+    kivu = Home.open(folder / "kivu", database_url=f"sqlite:///{folder / 'kivu' / 'oretrust.db'}")
+    now = datetime.now(UTC)
+    kivu_did = identities.add_holder(kivu, "kivu", display_name="Kivu Minerals SARL", now=now).did
+    subject = dict(EXAMPLES["MineralOriginCertificate"])
+    subject["exporter"] = origin_certificate(kivu_did)["credentialSubject"]["exporter"]
+    issued = issue_sd_jwt_credential(
+        platform.home, issuer=MINISTRY, holder=kivu_did, now=now,
+        type_name="MineralOriginCertificate", subject=subject,
+    )  # fmt: skip
+    checker = verifier_for(platform.home, allow_network=False)  # the platform's published state
+    receive_credential(kivu, "kivu", issued.token, now=now, verifier=checker)
+    _, token = create_token(kivu, role="holder", holder="kivu", now=now,
+                            expires_in=timedelta(hours=1))  # fmt: skip
+    platform.home.engine.dispose()
+    kivu.engine.dispose()
+    with serve_home(platform.folder) as platform_url:
+        hosts = f"{DOMAIN}={platform_url},mines.gouv.cd.example={platform_url}"
+        with serve_home(folder / "kivu", ORETRUST_DID_WEB_HOSTS=hosts) as holder_url:
+            yield Nodes(platform_url, holder_url, token, issued.id)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).is_file(), "Chromium is installed by .ci/run (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, nodes: Nodes) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB",
+                                  accept_downloads=True)  # fmt: skip
+    outside: list[str] = []
+
+    def offline(route: Route) -> None:
+        if route.request.url.startswith((nodes.platform, nodes.holder)):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", offline)
+    opened = context.new_page()
+    yield opened
+    context.close()
+    assert outside == [], "a page asked for another origin"
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = Path(os.environ.get("ORETRUST_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_present_from_the_wallet_and_verify_it(page: Page, nodes: Nodes, shots: Path) -> None:
+    page.goto(f"{nodes.holder}/wallet")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Open your wallet")
+    page.screenshot(path=str(shots / "wallet-login.png"), full_page=True)
+    page.get_by_label("Holder token").fill(nodes.token)
+    page.get_by_role("button", name="Open the wallet").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Wallet: Kivu Minerals SARL")
+    card = page.locator(f'fieldset.credential[data-credential="{nodes.credential_id}"]')
+    card.get_by_label("Include Mineral origin certificate in the presentation").check()
+    card.locator(f'input[name=disclose][value="{nodes.credential_id}|mass"]').check()
+    page.get_by_label("Verifier's nonce").fill(NONCE)
+    page.get_by_label("Verifier's audience").fill(AUDIENCE)
+    page.screenshot(path=str(shots / "wallet.png"), full_page=True)
+    page.get_by_role("button", name="Make the presentation").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Presentation made")
+    expect(page.locator("#presentation-qr")).to_be_visible()
+    page.screenshot(path=str(shots / "wallet-presentation.png"), full_page=True)
+    file_text = page.locator("#presentation-file").input_value()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the presentation file").click()
+    assert json.loads(Path(download.value.path()).read_text()) == json.loads(file_text)
+
+    page.goto(f"{nodes.platform}/")
+    page.get_by_label("Paste the credential or presentation").fill(file_text)
+    page.locator("#nonce").fill(NONCE)
+    page.locator("#audience").fill(AUDIENCE)
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator(".verdict-label").first).to_have_text("Valid")
+    expect(page.locator("dd.disclosed").first).to_contain_text("Mass")
+    expect(page.locator("section.chain")).to_have_count(0)  # no custody events: no chain
+    page.screenshot(path=str(shots / "verify-wallet-presentation.png"), full_page=True)
+
+
+def test_another_challenge_is_refused(page: Page, nodes: Nodes) -> None:
+    """The presentation made for one nonce does not pass for another."""
+    page.goto(f"{nodes.holder}/wallet")
+    page.get_by_label("Holder token").fill(nodes.token)
+    page.get_by_role("button", name="Open the wallet").click()
+    page.locator(f'fieldset.credential[data-credential="{nodes.credential_id}"] '
+                 'input[name=credential]').check()  # fmt: skip
+    page.get_by_label("Verifier's nonce").fill(NONCE)
+    page.get_by_label("Verifier's audience").fill(AUDIENCE)
+    page.get_by_role("button", name="Make the presentation").click()
+    file_text = page.locator("#presentation-file").input_value()
+    page.goto(f"{nodes.platform}/")
+    page.get_by_label("Paste the credential or presentation").fill(file_text)
+    page.locator("#nonce").fill("someone-else's-nonce")
+    page.locator("#audience").fill(AUDIENCE)
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator(".verdict-label").first).to_have_text("Not valid")

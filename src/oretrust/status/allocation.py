@@ -6,9 +6,22 @@ issued). Safety does not depend on the allocator being alone:
 
 * the database's unique ``(list_id, list_index)`` constraint decides; an insert that loses a
   race fails with an integrity error and the allocator draws again;
-* after a few collisions (the list is filling up) it reads the free indices and draws one of
-  those; when none is left it marks the list full and the next list (``seq + 1``, unique per
-  issuer) is opened — again by whichever process inserts it first.
+* the cost stays flat to the last slot. Each round draws :data:`_PROBES` random candidates
+  and asks which are taken in *one* indexed query, trying the free ones in draw order
+  (rejection sampling: uniform over the free slots). Only when every candidate is taken
+  (from ~90% fill) does it read random blocks of :data:`_BLOCK` slots (one index range each)
+  and draw among a block's free slots; for a list's last few dozen slots, when random blocks
+  keep coming up full, it counts the taken slots of every block in one aggregate over the
+  unique index and draws uniformly. It once tried eight inserts one by one and then loaded
+  every taken index of the list (up to 131,072 rows): ~26 times slower at 95% fill, 0.3-1 s
+  per credential near the end. When no slot is left it marks the list full and the next
+  list (``seq + 1``, unique per issuer) is opened — again by whichever process inserts it
+  first.
+
+Every draw is the CSPRNG's among slots left free by earlier random draws, so an index says
+nothing about when or in what order a credential was issued (herd privacy). The block step
+slightly favours slots in blocks with fewer free slots (at 99.9% fill a block has 0-4):
+unpredictable still, not exactly uniform; the probe and the count steps are uniform.
 
 The list is published by the writer, not by its first reader: once an index is taken,
 :func:`~oretrust.status.publication.refresh_status_list` signs the list's documents if it has
@@ -31,7 +44,7 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, func, select
 
 from oretrust.codes import Code
 from oretrust.errors import ConflictError
@@ -60,7 +73,9 @@ __all__ = [
 #: ``randbelow(n)`` returns an integer in ``[0, n)``; must be a CSPRNG outside tests.
 Randbelow = Callable[[int], int]
 
-_RANDOM_TRIES = 8  # draws before falling back to reading the free indices
+_PROBES = 32  # random candidates checked per round in one query
+_BLOCK = 1024  # slots per block of the fallback's free-slot search
+_BLOCK_TRIES = 4  # random blocks read before counting the free slots of every block
 _MAX_ROUNDS = 64  # bound on retries under contention (each round re-reads the state)
 
 
@@ -95,16 +110,16 @@ def allocate_index(
     """
     for _ in range(_MAX_ROUNDS):
         current = _current_list(home, issuer_did, list_size, now, randbelow)
-        for _ in range(_RANDOM_TRIES):
-            index = randbelow(current.size)
+        candidates = _probe(home, current, randbelow)
+        if not candidates:
+            free_index = _pick_free(home, current, randbelow)
+            if free_index is None:
+                _mark_full(home, current.id)
+                continue
+            candidates = [free_index]
+        for index in candidates:
             if _try_insert(home, current, index, credential_id, type_name, now):
                 return _published(home, current, index, credential_id, type_name, now)
-        free_index = _pick_free(home, current, randbelow)
-        if free_index is None:
-            _mark_full(home, current.id)
-            continue
-        if _try_insert(home, current, free_index, credential_id, type_name, now):
-            return _published(home, current, free_index, credential_id, type_name, now)
     raise ConflictError(
         f"could not allocate a status index for {credential_id}", code=Code.STATUS_ALLOCATION_FAILED
     )
@@ -233,27 +248,77 @@ def _try_insert(
     return False
 
 
-def _pick_free(home: Home, current: StatusListRecord, randbelow: Randbelow) -> int | None:
-    """A uniformly random index among those not yet taken, or None when the list is full."""
+def _probe(home: Home, current: StatusListRecord, randbelow: Randbelow) -> list[int]:
+    """Up to :data:`_PROBES` random candidates, those not yet taken, in the order drawn."""
+    drawn = list(dict.fromkeys(randbelow(current.size) for _ in range(_PROBES)))
     with home.session() as session:
-        taken = sorted(
-            set(
-                session.exec(
-                    select(StatusEntryRecord.list_index).where(
-                        StatusEntryRecord.list_id == current.id
-                    )
+        taken = set(
+            session.exec(
+                select(StatusEntryRecord.list_index).where(
+                    StatusEntryRecord.list_id == current.id,
+                    col(StatusEntryRecord.list_index).in_(drawn),
                 )
             )
         )
-    free = current.size - len(taken)
-    if free <= 0:
-        return None
-    index = randbelow(free)  # the index-th free slot: step over every taken slot at or below it
-    for slot in taken:
-        if slot > index:
-            break
-        index += 1
-    return index
+    return [index for index in drawn if index not in taken]
+
+
+def _pick_free(home: Home, current: StatusListRecord, randbelow: Randbelow) -> int | None:
+    """A random index among those not yet taken, or None when the list is full.
+
+    First up to :data:`_BLOCK_TRIES` blocks drawn at random, each read as one index range
+    of at most :data:`_BLOCK` rows, a free slot drawn among the block's; at 99.9% fill two
+    of three blocks still have one. Only for a list's last few dozen slots does it count
+    the taken slots per block (one aggregate over the unique index) and draw uniformly.
+    """
+    blocks = (current.size + _BLOCK - 1) // _BLOCK
+    with home.session() as session:
+        for _ in range(min(_BLOCK_TRIES, blocks)):
+            block = randbelow(blocks)
+            free = _free_in_block(session, current, block)
+            if free:
+                return free[randbelow(len(free))]
+        counts = _taken_per_block(session, current.id)
+        free_counts = [_block_size(current, b) - counts.get(b, 0) for b in range(blocks)]
+        if sum(free_counts) <= 0:
+            return None
+        rank = randbelow(sum(free_counts))  # the rank-th free slot of the list
+        block = 0
+        while rank >= free_counts[block]:
+            rank -= free_counts[block]
+            block += 1
+        return _free_in_block(session, current, block)[rank]
+
+
+def _block_size(current: StatusListRecord, block: int) -> int:
+    return min(_BLOCK, current.size - block * _BLOCK)
+
+
+def _free_in_block(session: Session, current: StatusListRecord, block: int) -> list[int]:
+    """The free slots of one block, in order (one range read of its taken slots)."""
+    start = block * _BLOCK
+    end = start + _block_size(current, block)
+    taken = set(
+        session.exec(
+            select(StatusEntryRecord.list_index).where(
+                StatusEntryRecord.list_id == current.id,
+                col(StatusEntryRecord.list_index) >= start,
+                col(StatusEntryRecord.list_index) < end,
+            )
+        )
+    )
+    return [index for index in range(start, end) if index not in taken]
+
+
+def _taken_per_block(session: Session, list_id: str) -> dict[int, int]:
+    """Taken slots per block of ``list_id`` (an aggregate over the unique index)."""
+    block_of = col(StatusEntryRecord.list_index) // _BLOCK
+    rows = session.exec(
+        select(block_of, func.count())
+        .where(StatusEntryRecord.list_id == list_id)
+        .group_by(block_of)
+    ).all()
+    return {int(block): int(count) for block, count in rows}
 
 
 def _mark_full(home: Home, list_id: str) -> None:

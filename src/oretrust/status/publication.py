@@ -367,7 +367,7 @@ def _list_state(session: Session, list_id: str) -> _ListState:
     issuer_did, size, version = row
     changed = session.exec(
         select(StatusEntryRecord.list_index, StatusEntryRecord.status).where(
-            StatusEntryRecord.list_id == list_id, col(StatusEntryRecord.status) != 0
+            StatusEntryRecord.list_id == list_id, col(StatusEntryRecord.status) > 0
         )
     )
     statuses = [(int(index), int(status)) for index, status in changed]

@@ -5,6 +5,8 @@
   ``seq + 1``. ``version`` increases with every status change in the list.
 * :class:`StatusEntryRecord` — one credential's slot. ``(list_id, list_index)`` is unique:
   the database, not the allocator, guarantees that an index is never handed out twice.
+  ``(list_id, status, list_index)`` is indexed so a list is rebuilt after a revocation from
+  its non-zero entries alone (a range of the index, not a scan of the list's 131,072 rows).
 * :class:`StatusListDocumentRecord` — the signed document currently published for one of the
   list's URLs, with the list ``version``, URL and key it was signed at/with (re-signed when
   any of them is no longer current).
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -46,7 +48,10 @@ class StatusEntryRecord(SQLModel, table=True):
     """The slot allocated to one credential, and that credential's current status."""
 
     __tablename__ = "status_entry"
-    __table_args__ = (UniqueConstraint("list_id", "list_index", name="uq_status_entry_list_index"),)
+    __table_args__ = (
+        UniqueConstraint("list_id", "list_index", name="uq_status_entry_list_index"),
+        Index("ix_status_entry_list_status_index", "list_id", "status", "list_index"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     list_id: str = Field(foreign_key="status_list.id", max_length=64)
     list_index: int

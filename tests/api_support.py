@@ -159,15 +159,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_home(home: Path, **env: str) -> Iterator[str]:
+def serve_home(home: Path, *, log_level: str = "warning", **env: str) -> Iterator[str]:
     """A real ``oretrust serve`` of ``home`` on a free loopback port, with the caller's
     environment less ``ORETRUST_*`` plus ``env``; yields its base URL once ``/readyz``
-    answers, and always stops the process."""
+    answers, and always stops the process. Its log is ``home/serve-<port>.log``."""
     port = free_port()
     log = home / f"serve-{port}.log"
     command = [
         sys.executable, "-m", "oretrust", "serve", "--home", str(home),
-        "--port", str(port), "--log-level", "warning",
+        "--port", str(port), "--log-level", log_level,
     ]  # fmt: skip
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ORETRUST_")}
     environment.update(env)

@@ -83,6 +83,13 @@ def _calls(credential_id: str, accreditation_id: str) -> dict[str, tuple[str, di
             "admin",
             {"entity_id": "did:web:cami.gouv.cd.example", "action": "accredit:X", "resource": "CD"},
         ),
+        "/custody/attestations": (
+            "ministry",  # an issuer token: the registry refuses an unaccredited one later (409)
+            {
+                "event": "eyJhbGciOiJFZERTQSJ9.e30.c2ln",
+                "documents": ["eyJhbGciOiJFZERTQSJ9.e30.c2ln"],
+            },
+        ),
         "/custody/exports": (
             "customs",
             {

@@ -528,6 +528,7 @@ def test_openapi_documents_every_route_with_examples(api: ApiClient) -> None:
         "/registry/history",
         "/revocations/log",
         "/audit/log",
+        "/custody/attestations",
         "/custody/exports",
         "/custody/ledger",
     }

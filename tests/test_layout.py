@@ -129,6 +129,7 @@ def test_home_is_a_plain_context() -> None:
 #: Layers from the bottom; a module may import its own layer and those below it.
 LAYERS = [
     ("oretrust.codes", "oretrust.errors", "oretrust.report", "oretrust.encoding"),
+    ("oretrust.cache_stats",),
     ("oretrust.store",),
     ("oretrust.jwk", "oretrust.keys", "oretrust.did", "oretrust.formats", "oretrust.credentials"),
     ("oretrust.home",),

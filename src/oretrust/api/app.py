@@ -10,7 +10,7 @@ re-signs stale status lists once and starts a background task that does so every
 scheduler, so lists never expire while it runs, and no request — least of all a
 verification — ever has to sign one. Routers aggregate the routes (``routes_*``), the
 problem table maps every error (:mod:`oretrust.api.problems`), and the middleware adds the
-body limit, the optional rate limit and the audit log.
+body limit, the optional rate limit, the audit log and the metrics (:mod:`oretrust.api.metrics`).
 
 ``uvicorn --workers N`` imports :func:`create_app_from_env` (a factory) in every worker; the
 settings then come from ``ORETRUST_*`` variables, which ``oretrust serve`` sets.
@@ -40,8 +40,10 @@ from oretrust.api import (
 )
 from oretrust.api.access_log import install_access_log_filter
 from oretrust.api.audit import AuditMiddleware
+from oretrust.api.metrics import MetricsMiddleware, ServiceMetrics
 from oretrust.api.middleware import BodyLimitMiddleware, RateLimiter, RateLimitMiddleware
 from oretrust.api.problems import install_problem_handlers
+from oretrust.api.request_context import RequestIdMiddleware
 from oretrust.api.schemas import ProblemPublic
 from oretrust.api.settings import ServiceSettings
 from oretrust.home import Home
@@ -124,6 +126,12 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None =
             limiter=RateLimiter(limit),
             trusted_proxies=settings.proxy_networks(),
         )
+    if settings.metrics:  # outermost: it sees every answer, 413 and 429 included
+        app.state.metrics = ServiceMetrics(
+            lambda: getattr(app.state, "home", None), app.state.clock
+        )
+        app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every answer and log line has it
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

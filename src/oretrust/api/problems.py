@@ -28,6 +28,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from oretrust.api.auth import AuthenticationError, PermissionDeniedError
+from oretrust.api.request_context import current_request_id
 from oretrust.codes import Code
 from oretrust.custody.ledger import (
     ChainRejectedError,
@@ -186,6 +187,9 @@ def problem_response(exc: BaseException) -> JSONResponse:
         "code": code,
         **extra,
     }
+    request_id = current_request_id()
+    if request_id is not None:  # quoted in a support call, it finds the request's log lines
+        body["request_id"] = request_id
     return _ProblemJSONResponse(
         body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE
     )

@@ -175,6 +175,12 @@ def current_trust_list(home: Home, *, now: datetime) -> ServedTrustList:
     return served
 
 
+def served_trust_list(home: Home) -> ServedTrustList | None:
+    """The trust list this process keeps in memory, if it has served one (for metrics)."""
+    kept = home.services.get(_SERVED_KEY)
+    return kept if isinstance(kept, ServedTrustList) else None
+
+
 def _served(record: PublishedTrustListRecord) -> ServedTrustList:
     body = record.token.encode()
     return ServedTrustList(

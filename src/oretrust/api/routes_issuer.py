@@ -23,6 +23,7 @@ from oretrust.api import examples as ex
 from oretrust.api.audit import set_audit_target
 from oretrust.api.auth import PermissionDeniedError
 from oretrust.api.deps import HomeDep, IssuerDep, NowDep, ReaderDep, VerifierDep
+from oretrust.api.metrics import ServiceMetrics
 from oretrust.api.schemas import (
     EnvelopedCredential,
     IssuedPublic,
@@ -35,8 +36,9 @@ from oretrust.api.schemas import (
 )
 from oretrust.api.services import change_own_status, issue_as
 from oretrust.codes import Code
+from oretrust.credentials import CREDENTIAL_TYPES
 from oretrust.custody import ChainReport, ledger
-from oretrust.errors import InputError, InvalidCredentialError
+from oretrust.errors import InputError, InvalidCredentialError, OreTrustError
 from oretrust.formats.dates import parse_datetime
 from oretrust.formats.vc_jwt import envelope
 from oretrust.issuer import attest_chain, list_issued
@@ -64,12 +66,29 @@ def issue(
     subject is validated by the type's schema (422 naming the field); the credential gets a
     status-list entry so it can be revoked.
     """
-    issued = issue_as(home, principal, body.credential, now=now)
+    metrics: ServiceMetrics | None = getattr(request.app.state, "metrics", None)
+    type_label = _type_label(body.credential)
+    try:
+        issued = issue_as(home, principal, body.credential, now=now)
+    except OreTrustError as refused:
+        if metrics is not None:
+            metrics.issuances.labels(type_label, refused.code).inc()
+        raise
+    if metrics is not None:
+        metrics.issuances.labels(type_label, "issued").inc()
     set_audit_target(request, issued.id)
     return IssuedPublic(
         verifiableCredential=EnvelopedCredential.model_validate(envelope(issued.token)),
         credentialId=issued.id,
     )
+
+
+def _type_label(credential: dict[str, Any]) -> str:
+    """The oretrust type a submitted credential names, as a metric label (one of the known
+    types or ``other``: a caller cannot grow the label set)."""
+    types = credential.get("type")
+    named = types if isinstance(types, list) else [types]
+    return next((t for t in named if isinstance(t, str) and t in CREDENTIAL_TYPES), "other")
 
 
 @router.post(
@@ -150,7 +169,18 @@ def issued_credentials(
 class AttestationRequest(BaseModel):
     """``POST /custody/attestations``: the chain to verify and attest to its last buyer."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "event": "eyJhbGciOiJFZERTQSIsImtpZCI6ImRpZDpqd2s6…(the refinery's purchase)",
+                    "documents": ["eyJ…(the trader's purchase)", "eyJ…(the origin certificate)"],
+                    "lotId": "BCR-7781",
+                }
+            ]
+        },
+    )
     event: Token = Field(description="The custody event that put the final lot in hand")
     documents: list[Token] = Field(
         min_length=1,

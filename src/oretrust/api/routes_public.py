@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request, Response
 from oretrust.api import examples as ex
 from oretrust.api import publication
 from oretrust.api.deps import HomeDep, NowDep
+from oretrust.api.metrics import CONTENT_TYPE, ServiceMetrics
 from oretrust.api.problems import ServiceUnavailableError
 from oretrust.api.schemas import document_responses, example_response, problem_responses
 from oretrust.codes import Code
@@ -51,6 +52,34 @@ def _json_document(
 def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
+
+
+_METRICS_EXAMPLE = (
+    "# TYPE oretrust_verifications_total counter\n"
+    'oretrust_verifications_total{code="OK",kind="credential",verdict="VALID"} 41.0\n'
+)
+
+
+@router.get(
+    "/metrics",
+    tags=["health"],
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {CONTENT_TYPE: {"example": _METRICS_EXAMPLE}},
+            "description": "The text exposition",
+        }
+    },
+)
+def metrics(request: Request) -> Response:
+    """Requests, verifications and issuances by outcome and code, latency histograms, cache
+    hit counts, the age of each served status list and trust list, database pool use
+    (404 when ``ORETRUST_METRICS`` is off)."""
+    service: ServiceMetrics | None = getattr(request.app.state, "metrics", None)
+    if service is None:
+        raise NotFoundError("metrics are turned off (ORETRUST_METRICS)")
+    return Response(service.exposition(), media_type=CONTENT_TYPE)
 
 
 @router.get(

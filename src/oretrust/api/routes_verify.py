@@ -8,12 +8,14 @@ accreditation from its registry (when it has one), other hosts over HTTPS when a
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from oretrust.api.deps import NowDep, VerifierDep
+from oretrust.api.metrics import ServiceMetrics
 from oretrust.api.schemas import (
     VerificationReportPublic,
     VerifyCredentialRequest,
@@ -42,7 +44,13 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _answer(report: VerificationReport) -> JSONResponse:
+def _answer(
+    request: Request, kind: str, started: float, report: VerificationReport
+) -> JSONResponse:
+    """The report as the answer, counted in the metrics (when they are on)."""
+    metrics: ServiceMetrics | None = getattr(request.app.state, "metrics", None)
+    if metrics is not None:
+        metrics.verified(kind, report, time.perf_counter() - started)
     return JSONResponse(report.to_dict(), status_code=200 if report.verified else 400)
 
 
@@ -53,16 +61,17 @@ def _answer(report: VerificationReport) -> JSONResponse:
     responses=_RESPONSES,
 )
 def verify_credential(
-    body: VerifyCredentialRequest, verifier: VerifierDep, now: NowDep
+    body: VerifyCredentialRequest, request: Request, verifier: VerifierDep, now: NowDep
 ) -> JSONResponse:
     """Signature, issuer DID, data model, validity period, schema, status, accreditation.
 
     A compact ``vc+jwt`` or SD-JWT VC (as issued), or an ``EnvelopedVerifiableCredential``
     (``data:application/vc+jwt,…`` or ``data:application/dc+sd-jwt,…``)."""
+    started = time.perf_counter()
     token = unwrap_token(
         body.verifiableCredential, "EnvelopedVerifiableCredential", _CREDENTIAL_MEDIA_TYPES
     )
-    return _answer(verifier.check_credential(token, now=now))
+    return _answer(request, "credential", started, verifier.check_credential(token, now=now))
 
 
 @router.post(
@@ -72,7 +81,7 @@ def verify_credential(
     responses=_RESPONSES,
 )
 def verify_presentation(
-    body: VerifyPresentationRequest, verifier: VerifierDep, now: NowDep
+    body: VerifyPresentationRequest, request: Request, verifier: VerifierDep, now: NowDep
 ) -> JSONResponse:
     """Holder signature and binding, ``challenge`` (nonce) and ``domain`` (audience),
     freshness, then every credential inside as ``/credentials/verify`` does. A ``vp+jwt`` or
@@ -80,10 +89,11 @@ def verify_presentation(
     / ``data:application/dc+sd-jwt,…``). ``options.challenge`` and ``options.domain`` are
     required (422 problem+json without them): a presentation checked without this verifier's
     own nonce and audience could be a replay."""
+    started = time.perf_counter()
     token = unwrap_token(
         body.verifiablePresentation, "EnvelopedVerifiablePresentation", _PRESENTATION_MEDIA_TYPES
     )
     report = verifier.check_presentation(  # hands an SD-JWT+KB to the SD-JWT path itself
         token, nonce=body.options.challenge, audience=body.options.domain, now=now
     )
-    return _answer(report)
+    return _answer(request, "presentation", started, report)

@@ -67,9 +67,12 @@ class ServiceSettings(Settings):
     ``status_refresh_seconds``: how often the background task re-signs stale status lists
     (``ORETRUST_STATUS_REFRESH_SECONDS``, default an hour); at most half a list's validity,
     so a running service never lets a list expire.
+    ``metrics``: serve Prometheus metrics at ``/metrics`` (``ORETRUST_METRICS``, default on;
+    they name no secret, but a deployment may keep the path off its public ingress).
     """
 
     rate_limit: str | None = None
+    metrics: bool = True
     allow_network: bool = True
     trusted_proxies: str = ""
     max_body_bytes: int = 1024 * 1024

@@ -4,7 +4,7 @@ Same contract as :mod:`oretrust.cli`: exit 0 success, 2 usage or input error (ra
 :class:`~oretrust.errors.OreTrustError`, one stderr line via ``cli.main``); ``--json`` prints
 machine-readable output on stdout. The clock is read here only.
 
-    oretrust serve [--home DIR] [--host H] [--port P] [--workers N]
+    oretrust serve [--home DIR] [--host H] [--port P] [--workers N] [--log-format json|text]
     oretrust token create --role registry-admin|issuer|auditor|holder
         [--issuer NAME_OR_DID | --holder NAME_OR_DID]
                           [--expires-in 30d] [--label TEXT] [--json]
@@ -19,11 +19,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Annotated
+import tempfile
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
 
+from oretrust.api.request_context import log_config
 from oretrust.cli._common import HomeOpt, JsonOpt, id_table
 from oretrust.cli._common import now as _now
 from oretrust.home import Home
@@ -32,6 +34,8 @@ from oretrust.store.db import make_engine
 from oretrust.store.migrate import HEAD_REVISION, current_revision, upgrade
 
 __all__ = ["db_app", "register_serve_commands", "token_app"]
+
+LogFormat = Literal["json", "text"]
 
 token_app = typer.Typer(help="Bearer tokens of the HTTP API.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
@@ -45,6 +49,14 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            "--log-format",
+            envvar="ORETRUST_LOG_FORMAT",
+            help="json (one object per line, with request_id) or text.",
+        ),
+    ] = "json",
 ) -> None:
     """Serve the home's HTTP API (docs at /docs, OpenAPI at /openapi.json).
 
@@ -62,11 +74,19 @@ def serve(
     finally:
         opened.engine.dispose()
     settings = ServiceSettings(home=opened.path)
-    common = {"host": host, "port": port, "log_level": log_level, "proxy_headers": False}
+    common = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "log_config": log_config(log_level, log_format),
+        "proxy_headers": False,
+    }
     if workers == 1:
         uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
         return
     os.environ["ORETRUST_HOME"] = str(opened.path)  # the workers read their settings from env
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # /metrics sums every worker's counts
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="oretrust-metrics-")
     uvicorn.run(
         "oretrust.api.app:create_app_from_env",
         factory=True,

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
+from oretrust import cache_stats
 from oretrust.registry import Accreditation, JurisdictionFlag, Recognition, TrustSource
 
 __all__ = ["KeptTrustSource", "Memo"]
@@ -30,8 +31,9 @@ MAX_ITEMS = 4096
 class Memo(Generic[K, V]):
     """``load`` remembered per key; forgotten all at once past :data:`MAX_ITEMS`."""
 
-    def __init__(self, load: Callable[[K], V], *, max_items: int = MAX_ITEMS) -> None:
+    def __init__(self, load: Callable[[K], V], *, name: str, max_items: int = MAX_ITEMS) -> None:
         self._load = load
+        self._counter = cache_stats.counter(name)
         self._items: dict[K, V] = {}
         self._max_items = max_items
         self._lock = threading.Lock()
@@ -40,7 +42,9 @@ class Memo(Generic[K, V]):
         """What ``load(key)`` answered the first time (what it raises is not remembered)."""
         with self._lock:
             if key in self._items:
+                self._counter.hit()
                 return self._items[key]
+        self._counter.miss()
         value = self._load(key)
         with self._lock:
             if len(self._items) >= self._max_items:
@@ -55,13 +59,13 @@ class KeptTrustSource:
     def __init__(self, source: TrustSource) -> None:
         self._authority_id = source.authority_id
         self._accreditations: Memo[str, tuple[Accreditation, ...]] = Memo(
-            lambda entity: tuple(source.accreditations(entity))
+            lambda entity: tuple(source.accreditations(entity)), name="registry"
         )
         self._recognitions: Memo[str, tuple[Recognition, ...]] = Memo(
-            lambda entity: tuple(source.recognitions(entity))
+            lambda entity: tuple(source.recognitions(entity)), name="registry"
         )
         self._flags: Memo[None, tuple[JurisdictionFlag, ...]] = Memo(
-            lambda _: tuple(source.jurisdiction_flags())
+            lambda _: tuple(source.jurisdiction_flags()), name="registry"
         )
 
     @property

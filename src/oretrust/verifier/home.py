@@ -96,7 +96,7 @@ def _build(
     documents and registry answers (valid while the stamp it was built under holds)."""
     local: Memo[str, dict[str, Any] | None] | None = None
     if kept:
-        local = Memo(lambda did: hosted_did_document(home, did))
+        local = Memo(lambda did: hosted_did_document(home, did), name="did_documents")
     dids = did_resolver(home, allow_network=allow_network, local=local)
     status_lists = HomeStatusListResolver(
         home, fallback=remote_status_lists(home, cache) if allow_network else None

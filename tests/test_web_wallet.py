@@ -15,7 +15,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api_support import ApiClient
-from oretrust.api.tokens import create_token
+from oretrust.api.tokens import create_token, revoke_token
+from oretrust.codes import Code
+from oretrust.errors import InputError
 from oretrust.holder import receive_credential
 from oretrust.verifier import verifier_for
 from web_support import Credentials, make_credentials
@@ -154,3 +156,18 @@ def test_posts_without_the_csrf_token_are_refused(api: ApiClient, creds: Credent
     refused = api.post("/wallet/present", data={**form, "csrf": "0" * 64})
     assert refused.status_code == 403 and "another site" in refused.text
     assert api.post("/wallet/download", data={"file": "{}"}).status_code == 403
+
+
+def test_a_holder_token_is_scoped_and_revocable(api: ApiClient, creds: Credentials) -> None:
+    home, now = creds.cast.home, datetime.now(UTC)
+    for role, issuer, holder in (("holder", None, None), ("issuer", "ministry", "kivu")):
+        with pytest.raises(InputError) as refused:
+            create_token(home, role=role, issuer=issuer, holder=holder, now=now,
+                         expires_in=timedelta(hours=1))  # fmt: skip
+        assert refused.value.code == Code.INVALID_SCOPE
+    public, token = create_token(home, role="holder", holder="kivu", now=now,
+                                 expires_in=timedelta(hours=1))  # fmt: skip
+    assert public.holder == creds.cast.holder_did and public.issuer is None
+    assert _login(api, token)[0] == 303 and api.get("/wallet").status_code == 200
+    revoke_token(home, public.id, now=now)
+    assert api.get("/wallet").status_code == 401  # the next click after a revocation

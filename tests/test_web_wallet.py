@@ -171,3 +171,16 @@ def test_a_holder_token_is_scoped_and_revocable(api: ApiClient, creds: Credentia
     assert _login(api, token)[0] == 303 and api.get("/wallet").status_code == 200
     revoke_token(home, public.id, now=now)
     assert api.get("/wallet").status_code == 401  # the next click after a revocation
+
+
+def test_cookies_are_secure_behind_a_trusted_tls_proxy(creds: Credentials) -> None:
+    client = creds.cast.client(trusted_proxies="127.0.0.1/32")  # the ASGI client's address
+    try:
+        proxied = client.get("/wallet", headers={"X-Forwarded-Proto": "https"})
+        assert "secure" in proxied.headers["set-cookie"].lower()
+        assert "httponly" in proxied.headers["set-cookie"].lower()
+        plain = client.get("/wallet")
+        assert "secure" not in plain.headers["set-cookie"].lower()
+        assert "samesite=strict" in plain.headers["set-cookie"].lower()
+    finally:
+        client.close()

@@ -5,7 +5,8 @@ on every request by :func:`oretrust.api.tokens.authenticate`, so a revoked or ex
 closes the wallet at the next click; no session table, no second secret): the cookie
 ``oretrust_wallet`` holds ``<sid>.<token>`` — ``sid`` drawn at each login — and is
 ``HttpOnly``, ``SameSite=Strict``, ``Path=/wallet`` (the API and other pages never receive
-it), ``Secure`` over HTTPS, and ends with the browser session.
+it), ``Secure`` over HTTPS (directly, or through a trusted proxy saying
+``X-Forwarded-Proto: https``), and ends with the browser session.
 
 **Least privilege.** Only a token of the ``holder`` role opens a wallet, and only its own
 holder's (the DID the token is scoped to); every other role is refused with a 403 page,
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +32,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from oretrust.api.auth import AuthenticationError, Principal
+from oretrust.api.settings import ServiceSettings
 from oretrust.api.tokens import MAX_TOKEN_LENGTH, authenticate
 from oretrust.home import Home
 
@@ -41,6 +44,7 @@ __all__ = [
     "WalletSession",
     "close_session",
     "csrf_matches",
+    "is_https",
     "new_login_nonce",
     "open_session",
     "read_session",
@@ -72,8 +76,25 @@ def set_cookie(request: Request, response: Response, name: str, value: str) -> N
     HTTPS, ending with the browser session)."""
     response.set_cookie(
         name, value, path=WALLET_PATH, httponly=True, samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=is_https(request),
     )  # fmt: skip
+
+
+def is_https(request: Request) -> bool:
+    """Whether the browser reached the page over HTTPS: the request's scheme, or the
+    ``X-Forwarded-Proto`` of a trusted proxy (``ORETRUST_TRUSTED_PROXIES``) only."""
+    if request.url.scheme == "https":
+        return True
+    settings: ServiceSettings = request.app.state.settings
+    proxies = settings.proxy_networks()
+    if not proxies or request.client is None:
+        return False
+    try:
+        peer = ipaddress.ip_address(request.client.host)
+    except ValueError:
+        return False
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return any(peer in network for network in proxies) and forwarded == "https"
 
 
 def open_session(request: Request, response: Response, token: str) -> None:

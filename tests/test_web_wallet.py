@@ -20,7 +20,7 @@ from oretrust.codes import Code
 from oretrust.errors import InputError
 from oretrust.holder import receive_credential
 from oretrust.verifier import verifier_for
-from web_support import Credentials, make_credentials
+from web_support import Credentials, external_urls, make_credentials
 
 NONCE, AUDIENCE = "n-wallet-7", "https://refinery.example/verify"
 
@@ -96,6 +96,7 @@ def test_the_wallet_lists_what_it_holds(api: ApiClient, creds: Credentials) -> N
     assert "Ministère des Mines" in page.text and 'data-verdict="VALID"' in page.text
     assert f'value="{_sd_id(creds)}|mass"' in page.text  # a withholdable claim, a checkbox
     assert "Émise le" in page.text and "Reçue le" in page.text
+    assert external_urls(page.text) == []  # everything from this origin: works offline
 
 
 def test_a_presentation_for_the_challenge_typed_verifies(
@@ -113,7 +114,7 @@ def test_a_presentation_for_the_challenge_typed_verifies(
     file_text = html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", made.text, re.S)[1])
     file = json.loads(file_text)
     assert file["format"] == "dc+sd-jwt" and file["nonce"] == NONCE
-    assert 'id="presentation-qr"' in made.text
+    assert 'id="presentation-qr"' in made.text and external_urls(made.text) == []
     verifier = verifier_for(creds.cast.home, allow_network=False)
     now = datetime.now(UTC)
     report = verifier.check_presentation(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from pypdf import PdfReader
 
 from api_support import DOMAIN, MINISTRY, origin_certificate, serve_home
 from oretrust import identities
@@ -25,6 +26,7 @@ from oretrust.holder import receive_credential
 from oretrust.home import Home
 from oretrust.issuer import issue_sd_jwt_credential
 from oretrust.verifier import verifier_for
+from oretrust.web.qr_image import read_qr
 from web_support import make_credentials
 
 pytestmark = pytest.mark.slow
@@ -38,6 +40,7 @@ class Nodes:
     holder: str
     token: str
     credential_id: str
+    credential: str
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +65,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
     with serve_home(platform.folder) as platform_url:
         hosts = f"{DOMAIN}={platform_url},mines.gouv.cd.example={platform_url}"
         with serve_home(folder / "kivu", ORETRUST_DID_WEB_HOSTS=hosts) as holder_url:
-            yield Nodes(platform_url, holder_url, token, issued.id)
+            yield Nodes(platform_url, holder_url, token, issued.id, issued.token)
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +156,20 @@ def test_another_challenge_is_refused(page: Page, nodes: Nodes) -> None:
     page.locator("#audience").fill(AUDIENCE)
     page.get_by_role("button", name="Check").click()
     expect(page.locator(".verdict-label").first).to_have_text("Not valid")
+
+
+def test_print_a_credential_as_pdf_in_french(page: Page, nodes: Nodes, shots: Path) -> None:
+    """The verify page's Print as PDF: a one-page certificate in the page's language, with
+    the credential's QR code on it."""
+    page.goto(f"{nodes.platform}/?lang=fr")
+    page.get_by_label("Collez l\u2019attestation ou la présentation").fill(nodes.credential)
+    page.get_by_role("button", name="Vérifier").click()
+    expect(page.locator(".verdict-label").first).to_have_text("Valide")
+    page.screenshot(path=str(shots / "verify-credential-fr.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Imprimer en PDF").click()
+    reader = PdfReader(download.value.path())
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert "Certificat d\u2019origine des minerais" in text and "KVM-2026-LOT-0457" in text
+    assert read_qr(reader.pages[0].images[0].data) == nodes.credential

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import sqlite3
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from typer.testing import CliRunner
 from api_support import CUSTOMS, MINISTRY, ApiClient, Cast, make_cast, origin_certificate
 from oretrust.api import create_app
 from oretrust.api.deps import get_verifier
-from oretrust.api.middleware import RateLimiter, client_address
+from oretrust.api.rate_limit import RateLimiter, client_address, client_key
 from oretrust.api.settings import RateLimit, parse_rate_limit
 from oretrust.cli import app as cli_app
 from oretrust.errors import InputError
@@ -249,16 +251,54 @@ def test_rate_limit(tmp_path: Path, cast: Cast) -> None:
         unlimited.close()
 
 
-def test_rate_limiter_windows_and_parsing() -> None:
-    moments = iter([0.0, 1.0, 2.0, 59.0, 60.5])
-    limiter = RateLimiter(RateLimit(2, 60), clock=lambda: next(moments))
-    assert [limiter.hit("a"), limiter.hit("a"), limiter.hit("b")] == [None, None, None]
-    assert limiter.hit("a") == 1  # 59 s: one second to the next window
-    assert limiter.hit("a") is None  # a new window
+def test_rate_limit_parsing_and_storage_setting(cast: Cast) -> None:
     assert parse_rate_limit("600/minute") == RateLimit(600, 60)
     assert parse_rate_limit("100/10s") == RateLimit(100, 10)
     with pytest.raises(InputError):
         parse_rate_limit("lots")
+    with pytest.raises(InputError, match="ORETRUST_RATE_LIMIT_STORAGE"):
+        cast.settings(rate_limit="3/minute", rate_limit_storage="mongodb://x")
+
+
+@pytest.mark.slow
+def test_the_moving_window_admits_no_burst_across_a_boundary() -> None:
+    """A fixed window admits twice the limit around its boundary; the moving one does not."""
+    limiter = RateLimiter(RateLimit(3, 2))
+    time.sleep((1.7 - time.time() % 2) % 2)  # 0.3 s before a 2-second boundary
+    assert [limiter.hit("a") for _ in range(3)] == [None, None, None]
+    time.sleep(0.5)  # past the boundary: a fixed window would start counting again
+    assert limiter.hit("a") is not None and limiter.hit("b") is None
+    time.sleep(2.0)
+    assert limiter.hit("a") is None  # the window has moved past the first three
+
+
+def test_workers_sharing_redis_share_one_limit(cast: Cast) -> None:
+    """Two apps (two workers, or two replicas) on one Redis admit the limit once, not twice;
+    the same client written two ways is one client."""
+    settings = cast.settings(
+        rate_limit="4/minute",
+        rate_limit_storage="redis://127.0.0.1:6379/0",
+        trusted_proxies="127.0.0.1",  # the in-process client is the proxy; X-Forwarded-For
+    )
+    workers = [ApiClient(create_app(settings)), ApiClient(create_app(settings))]
+    client = f"2001:db8:{uuid.uuid4().hex[:4]}::1"  # fresh in the shared storage
+    spellings = [client, client.upper().replace("::", ":0:0:0:0:"), client, client]
+    try:
+        statuses = [
+            workers[n % 2].get("/schemas", headers={"X-Forwarded-For": spelling}).status_code
+            for n, spelling in enumerate([*spellings, client])
+        ]
+    finally:
+        for worker in workers:
+            worker.close()
+    assert statuses == [200, 200, 200, 200, 429]
+
+
+def test_addresses_are_counted_in_canonical_form() -> None:
+    assert client_key("2001:DB8:0:0:0:0:0:1") == client_key("2001:db8::1") == "2001:db8::/64"
+    assert client_key("2001:db8::ffff:1") == client_key("2001:db8::2")  # one /64, one budget
+    assert client_key("::ffff:192.0.2.1") == client_key("192.0.2.1") == "192.0.2.1"
+    assert client_key("unix-socket") == "unix-socket"
 
 
 def test_forwarded_addresses_count_only_behind_trusted_proxies() -> None:

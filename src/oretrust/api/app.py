@@ -41,8 +41,9 @@ from oretrust.api import (
 from oretrust.api.access_log import install_access_log_filter
 from oretrust.api.audit import AuditMiddleware
 from oretrust.api.metrics import MetricsMiddleware, ServiceMetrics
-from oretrust.api.middleware import BodyLimitMiddleware, RateLimiter, RateLimitMiddleware
+from oretrust.api.middleware import BodyLimitMiddleware
 from oretrust.api.problems import install_problem_handlers
+from oretrust.api.rate_limit import RateLimiter, RateLimitMiddleware
 from oretrust.api.request_context import RequestIdMiddleware
 from oretrust.api.schemas import ProblemPublic
 from oretrust.api.settings import ServiceSettings
@@ -123,7 +124,7 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None =
     if limit is not None:
         app.add_middleware(
             RateLimitMiddleware,
-            limiter=RateLimiter(limit),
+            limiter=RateLimiter(limit, storage_uri=settings.rate_limit_storage),
             trusted_proxies=settings.proxy_networks(),
         )
     if settings.metrics:  # outermost: it sees every answer, 413 and 429 included

@@ -1,6 +1,7 @@
-"""ASGI middleware of the service: request limits and an optional per-client rate limit.
+"""ASGI middleware of the service: request limits (the rate limit is
+:mod:`oretrust.api.rate_limit`).
 
-Both answer with problem+json (:func:`oretrust.api.problems.problem_response`) before the
+It answers with problem+json (:func:`oretrust.api.problems.problem_response`) before the
 request reaches a route.
 
 * :class:`BodyLimitMiddleware` refuses a path or query holding a NUL character (400
@@ -11,39 +12,22 @@ request reaches a route.
   surrogate a 400 ``INVALID_CHARACTER`` (PostgreSQL cannot store a NUL, so SQLite and
   PostgreSQL homes answer alike; a lone surrogate has no UTF-8 form, so no answer or stored
   credential could carry it). The route then reads the buffered body.
-* :class:`RateLimitMiddleware` counts requests per client in fixed windows and answers 429
-  with ``Retry-After``. The client is the peer address; ``X-Forwarded-For`` is believed only
-  when the peer is a configured trusted proxy (then the right-most address that is not a
-  trusted proxy is the client). The counters live in the process: with N workers each
-  enforces the limit on its own, so a deployment sets the limit per worker (or at its proxy).
-  Health probes are never limited.
 """
 
 from __future__ import annotations
-
-import ipaddress
-import math
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from oretrust.api.problems import (
     InvalidCharacterError,
     PayloadTooLargeError,
-    RateLimitedError,
     RequestTooDeepError,
     problem_response,
 )
-from oretrust.api.settings import RateLimit
 from oretrust.encoding import MAX_JSON_DEPTH, exceeds_json_depth, forbidden_character
 from oretrust.errors import InputError
 
-__all__ = ["BodyLimitMiddleware", "RateLimitMiddleware", "RateLimiter", "client_address"]
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-_UNLIMITED_PATHS = frozenset({"/healthz", "/readyz"})
+__all__ = ["BodyLimitMiddleware"]
 
 
 class BodyLimitMiddleware:
@@ -128,83 +112,3 @@ def _body_error(scope: Scope, body: bytes, max_depth: int) -> InputError | None:
     if forbidden is not None:
         return InvalidCharacterError(f"a string of the JSON request body holds {forbidden}")
     return None
-
-
-class RateLimiter:
-    """Fixed-window request counts per client key, for at most ``max_clients`` keys."""
-
-    def __init__(
-        self,
-        limit: RateLimit,
-        *,
-        max_clients: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.limit = limit
-        self._counts: OrderedDict[str, tuple[int, int]] = OrderedDict()
-        self._max_clients = max_clients
-        self._clock = clock
-
-    def hit(self, key: str) -> int | None:
-        """Count one request; None when allowed, else the seconds until the next window."""
-        now = self._clock()
-        window = int(now // self.limit.seconds)
-        previous = self._counts.pop(key, None)
-        count = previous[1] + 1 if previous is not None and previous[0] == window else 1
-        self._counts[key] = (window, count)
-        while len(self._counts) > self._max_clients:
-            self._counts.popitem(last=False)
-        if count <= self.limit.requests:
-            return None
-        return max(1, math.ceil((window + 1) * self.limit.seconds - now))
-
-
-class RateLimitMiddleware:
-    """Answer 429 to a client past its limit (see the module docstring)."""
-
-    def __init__(
-        self, app: ASGIApp, *, limiter: RateLimiter, trusted_proxies: Sequence[Network] = ()
-    ) -> None:
-        self.app = app
-        self.limiter = limiter
-        self.trusted_proxies = tuple(trusted_proxies)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Count the request against its client; refuse it past the limit."""
-        if scope["type"] == "http" and scope.get("path") not in _UNLIMITED_PATHS:
-            retry_after = self.limiter.hit(client_address(scope, self.trusted_proxies))
-            if retry_after is not None:
-                limit = self.limiter.limit
-                error = RateLimitedError(
-                    f"more than {limit.requests} requests in {limit.seconds} s",
-                    retry_after=retry_after,
-                )
-                await problem_response(error)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-def client_address(scope: Scope, trusted_proxies: Sequence[Network]) -> str:
-    """The client's address: the peer, or what trusted proxies say in X-Forwarded-For."""
-    client = scope.get("client")
-    peer = str(client[0]) if client else "unknown"
-    if not trusted_proxies or not _trusted(peer, trusted_proxies):
-        return peer
-    forwarded: list[str] = [
-        part.strip()
-        for name, value in scope.get("headers", [])
-        if name == b"x-forwarded-for"
-        for part in bytes(value).decode("latin-1").split(",")
-    ]
-    for address in reversed([part for part in forwarded if part]):
-        if not _trusted(address, trusted_proxies):
-            return address
-    return peer
-
-
-def _trusted(address: str, networks: Sequence[Network]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in networks)

@@ -36,6 +36,9 @@ _SECONDS = {
 }
 
 
+_STORAGES = ("memory://", "redis://", "rediss://", "redis+unix://")
+
+
 @dataclass(frozen=True)
 class RateLimit:
     """At most ``requests`` per ``seconds`` for one client."""
@@ -58,7 +61,9 @@ def parse_rate_limit(text: str) -> RateLimit:
 class ServiceSettings(Settings):
     """The home settings plus what only the HTTP service needs.
 
-    ``rate_limit``: e.g. ``600/minute`` per client address (unset: no limit).
+    ``rate_limit``: e.g. ``600/minute`` per client address (unset: no limit), counted in
+    ``rate_limit_storage`` (``memory://``: per process; ``redis://host:6379/0``: shared by
+    every worker and replica).
     ``trusted_proxies``: comma-separated addresses or networks whose ``X-Forwarded-For``
     is believed (unset: none; the client is the peer address).
     ``max_body_bytes``: largest request body accepted (413 beyond it).
@@ -72,6 +77,7 @@ class ServiceSettings(Settings):
     """
 
     rate_limit: str | None = None
+    rate_limit_storage: str = "memory://"
     metrics: bool = True
     allow_network: bool = True
     trusted_proxies: str = ""
@@ -102,6 +108,16 @@ class ServiceSettings(Settings):
             parse_rate_limit(value)
             return value
         return None
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _valid_storage(cls, value: str) -> str:
+        if not value.startswith(_STORAGES):
+            raise InputError(
+                "ORETRUST_RATE_LIMIT_STORAGE must be memory:// or a redis:// / rediss:// URL",
+                code=Code.INVALID_SETTING,
+            )
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

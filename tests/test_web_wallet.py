@@ -185,3 +185,9 @@ def test_cookies_are_secure_behind_a_trusted_tls_proxy(creds: Credentials) -> No
         assert "samesite=strict" in plain.headers["set-cookie"].lower()
     finally:
         client.close()
+
+
+def test_a_language_link_on_a_result_goes_back_to_the_wallet(api: ApiClient) -> None:
+    for path in ("/wallet/present", "/wallet/login", "/wallet/download"):
+        moved = api.get(f"{path}?lang=fr")
+        assert moved.status_code == 303 and moved.headers["location"] == "/wallet?lang=fr"

@@ -123,6 +123,13 @@ async def _wallet(
     )  # fmt: skip
 
 
+@router.get("/wallet/{action}")
+def wallet_get(request: Request, action: str) -> RedirectResponse:
+    """A wallet result is only ever the answer to a post: a GET (a language link on the
+    result page, a reload) goes to the wallet page."""
+    return RedirectResponse(f"/wallet?lang={page_language(request).language}", status_code=303)
+
+
 @router.post("/wallet/login")
 async def wallet_login(request: Request, home: HomeDep, now: NowDep) -> Response:
     """Sign in with a holder token (the login nonce must match its cookie)."""

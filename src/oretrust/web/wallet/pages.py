@@ -15,6 +15,7 @@ token a 403 page; pages are ``Cache-Control: no-store`` (they name credentials).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import anyio.to_thread
@@ -35,7 +36,7 @@ from oretrust.holder import (
     wallet_of,
 )
 from oretrust.home import Home
-from oretrust.identities import find_holder
+from oretrust.identities import HolderPublic, find_holder
 from oretrust.policy import Policy, load_policy, parse_policy, shipped_policies
 from oretrust.web.i18n import Translator
 from oretrust.web.qr_image import qr_svg
@@ -51,7 +52,7 @@ from oretrust.web.wallet.session import (
     read_session,
     set_cookie,
 )
-from oretrust.web.wallet.view import wallet_rows
+from oretrust.web.wallet.view import WalletRow, wallet_rows
 
 __all__ = ["router"]
 
@@ -80,7 +81,7 @@ def _refused(request: Request, t: Translator, key: str) -> HTMLResponse:
                  detail="", max_bytes=0)  # fmt: skip
 
 
-def _holder_session(request: Request, home: Home, now: Any, t: Translator
+def _holder_session(request: Request, home: Home, now: datetime, t: Translator
                     ) -> WalletSession | HTMLResponse:  # fmt: skip
     """The signed-in holder's session, or the page to answer instead (login 401, 403)."""
     session = read_session(request, home, now)
@@ -104,13 +105,13 @@ async def wallet_page(
 
 
 async def _wallet(
-    request: Request, home: Home, now: Any, allow_network: bool, t: Translator,
+    request: Request, home: Home, now: datetime, allow_network: bool, t: Translator,
     session: WalletSession, *, status: int = 200, message: str | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:  # fmt: skip
     did = str(session.holder_did)
 
-    def rows() -> tuple[Any, Any]:
+    def rows() -> tuple[HolderPublic, list[WalletRow]]:
         owner = find_holder(home, did)
         return owner, wallet_rows(
             home, wallet_of(home, owner), t, now=now, allow_network=allow_network
@@ -220,7 +221,7 @@ async def wallet_download(request: Request, home: HomeDep, now: NowDep) -> Respo
 
 def _present(
     home: Home, did: str, fields: dict[str, str], chosen: list[Any], disclose: list[Any],
-    now: Any,
+    now: datetime,
 ) -> Presentation:  # fmt: skip
     """The presentation the form asks for: from the pasted request, or the ticked boxes."""
     nonce, audience = fields["nonce"], fields["audience"]

@@ -19,20 +19,30 @@ format module only builds and signs its token.
 
 :func:`list_issued` answers what an issuer has issued (id, type, holder, times, current
 status) from those records alone.
+
+:class:`BatchIssuer` issues many credentials of one issuer with its lookups made once and
+one transaction per batch (status entries and records committed together), for
+``oretrust issue --batch``; its ``before_commit`` hook lets the caller make its own journal
+durable before the batch is committed.
 """
 
 from __future__ import annotations
 
 from oretrust.issuer._attest import attest_chain
+from oretrust.issuer._batch import BatchIssued, BatchIssuer, BatchRequest, PreparedCredential
 from oretrust.issuer._issued import STATUS_FILTERS, IssuedSummary, list_issued
 from oretrust.issuer._sd_jwt import IssuedSdJwtCredential, holder_key, issue_sd_jwt_credential
 from oretrust.issuer._vc_jwt import IssuedCredential, issue_credential, issue_document
 
 __all__ = [
     "STATUS_FILTERS",
+    "BatchIssued",
+    "BatchIssuer",
+    "BatchRequest",
     "IssuedCredential",
     "IssuedSdJwtCredential",
     "IssuedSummary",
+    "PreparedCredential",
     "attest_chain",
     "holder_key",
     "issue_credential",

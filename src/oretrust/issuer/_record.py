@@ -55,7 +55,7 @@ from oretrust.store.db import as_utc
 from oretrust.store.models import IssuedCredentialRecord
 from oretrust.store.status_models import RevocationLogRecord, StatusEntryRecord
 
-__all__ = ["Issuance", "SignWith", "begin_issuance", "sign_and_record"]
+__all__ = ["Issuance", "SignWith", "begin_issuance", "release_quietly", "sign_and_record"]
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ def sign_and_record(
         _record(home, issuance, credential_format, holder_did, token)
     except BaseException:
         if allocation is not None:
-            _release_quietly(home, allocation.credential_id, allocation)
+            release_quietly(home, allocation.credential_id, allocation)
         raise
     return token, allocation
 
@@ -213,7 +213,7 @@ def _allocate(home: Home, issuance: Issuance) -> Allocation:
             raise _exists(issuance.credential_id) from exc
         raise  # STATUS_ALLOCATION_FAILED: no index was taken
     except BaseException:
-        _release_quietly(home, issuance.credential_id)
+        release_quietly(home, issuance.credential_id)
         raise
 
 
@@ -266,7 +266,7 @@ def _release(home: Home, credential_id: str, allocation: Allocation | None = Non
         session.commit()
 
 
-def _release_quietly(home: Home, credential_id: str, allocation: Allocation | None = None) -> None:
+def release_quietly(home: Home, credential_id: str, allocation: Allocation | None = None) -> None:
     """:func:`_release`, logging instead of raising: the issuance's own error is the one to
     report (a release that fails leaves an unused index, as a crash would)."""
     try:

@@ -106,14 +106,14 @@ def issue_sd_jwt_credential(
     key = dict(holder_jwk) if holder_jwk is not None else holder_key(home, holder)
     bound_to = holder or create_did_jwk(key)
     claims = sd_jwt_vc_claims(issuance.credential_type.name, subject)
-    disclosable = _disclosable(issuance.credential_type.name, claims, withhold)
+    disclosable = disclosable_paths(issuance.credential_type.name, claims, withhold)
     token, allocation = sign_and_record(
         home,
         issuance,
         credential_format=SD_JWT_VC_TYP,
         holder_did=bound_to,
-        sign_with=lambda allocation: _sign(
-            home, issuance, claims, key, disclosable, valid_from, allocation
+        sign_with=lambda allocation: sign_token(
+            home.base_url, issuance, claims, key, disclosable, valid_from, allocation
         ),
     )
     return IssuedSdJwtCredential(
@@ -129,8 +129,8 @@ def issue_sd_jwt_credential(
     )
 
 
-def _sign(
-    home: Home,
+def sign_token(
+    base_url: str,
     issuance: Issuance,
     claims: dict[str, Any],
     holder_jwk: dict[str, Any],
@@ -142,7 +142,7 @@ def _sign(
     disclosures, ``cnf`` = the holder's key; ``nbf`` only for a start later than now."""
     reference = None
     if allocation is not None:
-        entry = token_status_reference(allocation, home.base_url)["status_list"]
+        entry = token_status_reference(allocation, base_url)["status_list"]
         reference = StatusListReference(entry["idx"], entry["uri"])
     now = issuance.now
     issued = issue_sd_jwt_vc(
@@ -187,7 +187,7 @@ def holder_key(home: Home, holder: str | None) -> dict[str, Any]:
         ) from exc
 
 
-def _disclosable(
+def disclosable_paths(
     type_name: str, claims: dict[str, Any], withhold: Iterable[Sequence[str]] | None
 ) -> list[tuple[str, ...]]:
     """The profile's withholdable paths present in ``claims`` (narrowed by ``withhold``)."""

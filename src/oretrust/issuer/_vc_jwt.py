@@ -87,13 +87,13 @@ def issue_credential(
         valid_until=valid_until,
         credential_id=issuance.credential_id,
     )
-    holder_did = holder or _subject_id(document)
+    holder_did = holder or subject_id(document)
     token, _ = sign_and_record(
         home,
         issuance,
         credential_format=VC_JWT_FORMAT,
         holder_did=holder_did,
-        sign_with=lambda allocation: _sign(home, issuance, document, allocation),
+        sign_with=lambda allocation: sign_document(home.base_url, issuance, document, allocation),
     )
     return IssuedCredential(
         issuance.credential_id,
@@ -106,18 +106,18 @@ def issue_credential(
     )
 
 
-def _sign(
-    home: Home, issuance: Issuance, document: dict[str, Any], allocation: Allocation | None
+def sign_document(
+    base_url: str, issuance: Issuance, document: dict[str, Any], allocation: Allocation | None
 ) -> str:
     """The vc+jwt part of issuance: add ``credentialStatus`` for ``allocation`` to
     ``document`` (in place: the caller returns it), check the data model, sign."""
     if allocation is not None:
-        document["credentialStatus"] = credential_status_entries(allocation, home.base_url)
+        document["credentialStatus"] = credential_status_entries(allocation, base_url)
     validate_credential(document)
     return sign_credential(document, issuance.signer, now=issuance.now)
 
 
-def _subject_id(document: dict[str, Any]) -> str | None:
+def subject_id(document: dict[str, Any]) -> str | None:
     subject = document.get("credentialSubject")
     if isinstance(subject, dict) and isinstance(subject.get("id"), str):
         return str(subject["id"])

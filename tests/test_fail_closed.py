@@ -310,3 +310,21 @@ def test_an_sd_jwt_payload_is_processed_once(chain: Chain, monkeypatch: pytest.M
     )
     assert report.verified, report.to_dict()["errors"]
     assert len(calls) == 1
+
+
+# ---------------------------------------------------------------- base64url malleability
+_SAME_BYTES = {"Q": "R", "A": "B", "g": "h", "w": "x"}  # differ only in the unused low bits
+
+
+def test_a_signature_with_non_zero_trailing_bits_is_not_the_signature(chain: Chain) -> None:
+    """An Ed25519 signature is 86 base64url characters; the last one carries 2 bits and 4
+    unused ones. Setting an unused bit decodes to the same bytes — the signature still
+    verifies — so a decoder that accepts it lets one signature stand for 16 tokens (found by
+    the forgery property test when the pyjwt decoder was replaced). Refused as malformed."""
+    token = chain.vc("ministry-of-mines", "MineralOriginCertificate", chain.origin_subject()).token
+    head, _, signature = token.rpartition(".")
+    assert len(signature) % 4 == 2 and signature[-1] in _SAME_BYTES
+    twin = f"{head}.{signature[:-1]}{_SAME_BYTES[signature[-1]]}"
+    assert chain.verifier.check_credential(token, now=chain.now).verified
+    report = chain.verifier.check_credential(twin, now=chain.now)
+    assert not report.verified and report.code == "MALFORMED_TOKEN", report.to_dict()

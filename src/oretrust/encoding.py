@@ -29,6 +29,7 @@ __all__ = [
     "b64url_decode",
     "b64url_encode",
     "canonical_json",
+    "copy_json",
     "exceeds_json_depth",
     "forbidden_character",
     "json_object",
@@ -58,10 +59,22 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+#: The characters that may end an unpadded base64url text of length 2 or 3 (mod 4): those
+#: whose bits past the last whole byte are zero. Any other final character decodes to the
+#: same bytes (the decoder drops those bits), so accepting it would let one signature or
+#: digest stand for several different texts.
+_CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
+
+
 def b64url_decode(text: str) -> bytes:
-    """Decode unpadded base64url; raise MalformedTokenError on any other alphabet or length."""
+    """Decode unpadded base64url; raise MalformedTokenError on any other alphabet or length,
+    and on a final character with non-zero unused bits (RFC 4648 §3.5: a text that is not
+    the canonical encoding of its bytes)."""
     if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
         raise MalformedTokenError("not valid base64url")
+    allowed = _CANONICAL_LAST.get(len(text) % 4)
+    if allowed is not None and text[-1] not in allowed:
+        raise MalformedTokenError("not canonical base64url (non-zero trailing bits)")
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as exc:  # pragma: no cover - regex already guards
@@ -75,6 +88,8 @@ def exceeds_json_depth(text: str, max_depth: int) -> bool:
     counts exactly what :func:`json.loads` would descend into, and the parser stops at that
     error, so a document this scan passes cannot drive the parser deeper than ``max_depth``.
     """
+    if text.count("[") + text.count("{") <= max_depth:
+        return False  # fewer openers than the bound, counted in C: no nesting can exceed it
     depth = 0
     for match in _JSON_STRUCTURE.finditer(text):
         token = match.group()
@@ -152,6 +167,17 @@ def loads_json(
         raise MalformedTokenError(f"{what} nests too deeply", code=too_deep_code) from exc
     except ValueError as exc:
         raise MalformedTokenError(f"{what} is not valid JSON: {exc}", code=code) from exc
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of parsed JSON (objects, arrays, scalars): what :func:`copy.deepcopy`
+    gives for such data, several times faster (no memo, no reductions — strings and numbers
+    are immutable). Anything else inside is shared, not copied."""
+    if isinstance(value, dict):
+        return {key: copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_json(item) for item in value]
+    return value
 
 
 def json_object(raw: bytes, what: str, *, max_depth: int = MAX_JSON_DEPTH) -> dict[str, Any]:

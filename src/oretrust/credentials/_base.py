@@ -119,7 +119,7 @@ Uri = Annotated[
 Text = Annotated[
     str,
     _checker(
-        lambda v: len(v) <= 2000 and _matches(_TEXT)(v),
+        lambda v, text=_matches(_TEXT): len(v) <= 2000 and text(v),
         "must be 1-2000 characters without leading or trailing spaces",
     ),
     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 2000, "pattern": _TEXT}),

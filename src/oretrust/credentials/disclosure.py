@@ -215,8 +215,10 @@ def parse_disclosed_subject(type_name: str, subject: Mapping[str, Any]) -> Subje
     function. Raises SchemaValidationError naming the first bad visible field.
     """
     credential_type = get_credential_type(type_name)
-    completed = copy.deepcopy(dict(subject))
     profile = DISCLOSURE_PROFILES[credential_type.name]
+    if all(has_claim(subject, path) for path in profile.withholdable):
+        return credential_type.parse_subject(subject)  # nothing withheld: nothing to stand in
+    completed = copy.deepcopy(dict(subject))
     for path in sorted(profile.withholdable, key=len):
         parent = _at(completed, path[:-1])
         if isinstance(parent, dict) and path[-1] not in parent:

@@ -11,7 +11,6 @@ otherwise one site could answer for another's DID.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
@@ -20,7 +19,7 @@ from oretrust.codes import Code
 from oretrust.did._fetch import DidWebFetcher
 from oretrust.did._local import resolve_did_jwk, resolve_did_key
 from oretrust.did._web import did_web_url
-from oretrust.encoding import loads_json
+from oretrust.encoding import copy_json, loads_json
 from oretrust.errors import MalformedTokenError, ResolutionError
 
 __all__ = ["DefaultDidResolver", "DidResolver", "LocalDocuments", "StaticDidResolver"]
@@ -126,4 +125,5 @@ def _checked(did: str, document: dict[str, Any]) -> dict[str, Any]:
             f"document id {str(document.get('id'))[:120]!r} is not {did}",
             code=Code.DID_DOCUMENT_ID_MISMATCH,
         )
-    return copy.deepcopy(document)
+    copied: dict[str, Any] = copy_json(document)
+    return copied

@@ -222,7 +222,8 @@ def status_check(
             leeway=leeway,
         )
         answerer = _answerer(resolver, reference.url)
-        if isinstance(answerer, CachingStatusListSource):
+        if callable(getattr(answerer, "obtain", None)):  # a CachingStatusListSource
+            assert isinstance(answerer, CachingStatusListSource)  # the remote path only
             return answerer.obtain(reference.url, reference.format, now, verify, leeway)
         cached = lists.get(reference.url, reference.format, now)
         if cached is not None:

@@ -89,7 +89,7 @@ def check_schema(credential: dict[str, Any], report: VerificationReport) -> None
         return
     credential_type = CREDENTIAL_TYPES[known[0]]
     try:
-        credential_type.validate_subject(credential.get("credentialSubject", {}))
+        credential_type.parse_subject(credential.get("credentialSubject", {}))
     except OreTrustError as exc:
         report.failed(CheckId.SCHEMA, exc.code, exc.detail)
         return

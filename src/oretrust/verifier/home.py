@@ -12,14 +12,15 @@ pinned roots. A home with neither says so in a warning rather than passing the c
 silently.
 
 Built once per home and network setting, and kept in ``Home.services``: each call reads the
-home's :func:`~oretrust.store.stamps.trust_state_stamp` (one statement of aggregates: domain,
-registry DID, subscriptions, stored status-list documents, signing keys) and returns the
+home's trust-state stamp (:func:`~oretrust.store.stamps.recent_trust_state_stamp`: one
+statement of aggregates — domain, registry DID, subscriptions, stored status-list documents,
+signing keys — reused for 50 ms while this process commits nothing) and returns the
 kept verifier while the stamp is unchanged, else builds a new one (fail closed: any change
 rebuilds, and the stamp is read before the build, so a change racing it rebuilds again next
 time). The kept verifier remembers what it read (:mod:`oretrust.verifier._kept`): the
 home's own status lists, verified (until their ``cache_until``), the DID documents of the
 issuers it hosts and the registry's accreditations of each issuer — all covered by the
-stamp, so a kept verification runs that one statement and no other. A caller passing its
+stamp, so a kept verification runs at most that one statement and no other. A caller passing its
 own ``cache`` gets a verifier of its own that reads the database on every check.
 """
 
@@ -41,7 +42,7 @@ from oretrust.registry.subscriptions import subscribed_trust_lists, subscribed_t
 from oretrust.report import CredentialCheck, VerificationReport
 from oretrust.status.check import StatusListCache, remote_status_lists, status_check
 from oretrust.status.resolver import HomeStatusListResolver
-from oretrust.store.stamps import trust_state_stamp
+from oretrust.store.stamps import recent_trust_state_stamp
 from oretrust.verifier._kept import KeptTrustSource, Memo
 from oretrust.verifier._verifier import Verifier
 
@@ -75,7 +76,7 @@ def verifier_for(
     """
     if cache is not None:
         return _build(home, allow_network, cache, kept=False)
-    stamp = trust_state_stamp(home.engine)
+    stamp = recent_trust_state_stamp(home.engine, home.services)
     key = (_KEPT, allow_network)
     kept = home.services.get(key)
     if isinstance(kept, _Kept) and kept.stamp == stamp:

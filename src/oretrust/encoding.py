@@ -109,6 +109,8 @@ def forbidden_character(text: str) -> str | None:
     A linear scan of the escapes only. Outside JSON strings a backslash is a syntax error the
     parser reports anyway, so the scan need not know where strings begin.
     """
+    if text.isascii() and "\\" not in text and "\x00" not in text:
+        return None  # no escape, no NUL, and ASCII holds no surrogate: nothing to find
     high_end = -1  # where the last high-surrogate escape ended, awaiting its low half
     for match in _ESCAPE_OR_FORBIDDEN.finditer(text):
         hex_digits = match.group(1)

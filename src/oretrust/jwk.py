@@ -8,6 +8,7 @@ header alone (RFC 8725 §3.1).
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -66,7 +67,23 @@ def is_signing_jwk(jwk: dict[str, Any]) -> bool:
 
 
 def public_key_from_jwk(jwk: dict[str, Any]) -> PublicKey:
-    """Import a public JWK (Ed25519 or NIST EC). Refuses JWKs carrying private members."""
+    """Import a public JWK (Ed25519 or NIST EC). Refuses JWKs carrying private members.
+
+    Remembered for JWKs whose members are all strings (all of them in practice): importing an
+    EC point validates it, which costs more than verifying a signature, and every
+    verification imports its signer's key. A public key is public, so remembering it is
+    safe; the memory is bounded, and what raises is not remembered."""
+    if isinstance(jwk, dict) and all(isinstance(v, str) for v in jwk.values()):
+        return _remembered_key(tuple(sorted(jwk.items())))
+    return _import_jwk(jwk)
+
+
+@lru_cache(maxsize=1024)
+def _remembered_key(members: tuple[tuple[str, str], ...]) -> PublicKey:
+    return _import_jwk(dict(members))
+
+
+def _import_jwk(jwk: dict[str, Any]) -> PublicKey:
     if not isinstance(jwk, dict):
         raise InputError("a JWK must be a JSON object", code=Code.UNSUPPORTED_KEY)
     if _PRIVATE_MEMBERS & jwk.keys():

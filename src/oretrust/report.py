@@ -69,6 +69,10 @@ class VerificationReport:
     status_lists: list[dict[str, Any]] = field(default_factory=list)
     #: The checks this kind of input requires (declared by the verifier before it starts).
     required: frozenset[str] = frozenset()
+    #: What one check computed from this report's credential and another may reuse in the
+    #: same verification (the schema check's parsed subject, by ``("subject", type)``, for
+    #: the accreditation check's jurisdiction): never serialised, never compared.
+    memo: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False, compare=False)
 
     def require(self, *check_ids: str) -> None:
         """Declare more required checks (e.g. the verifier's status and accreditation)."""

@@ -24,7 +24,15 @@ Everything here is pure: dicts in, dicts out, no clock, no I/O. Invalid subjects
 from __future__ import annotations
 
 from oretrust.credentials._aeo import AeoCriterion, AuthorisedEconomicOperator
-from oretrust.credentials._base import DidParty, GeoPoint, GeoPolygon, MineSite, Party, Period
+from oretrust.credentials._base import (
+    DidParty,
+    GeoPoint,
+    GeoPolygon,
+    MineSite,
+    Party,
+    Period,
+    SubjectModel,
+)
 from oretrust.credentials._builder import build_credential, xsd_datetime
 from oretrust.credentials._chain_attestation import ChainAttestation
 from oretrust.credentials._codes import ISO_3166_ALPHA2, Mineral
@@ -77,6 +85,7 @@ __all__ = [
     "Quantity",
     "RegisteredIdentity",
     "SiteStatus",
+    "SubjectModel",
     "build_credential",
     "get_credential_type",
     "period_limit",

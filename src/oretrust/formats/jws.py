@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Final, Protocol
 
 from jwt.algorithms import get_default_algorithms
@@ -31,7 +30,7 @@ from oretrust.encoding import (
     json_object_from_b64url,
 )
 from oretrust.errors import InvalidCredentialError, MalformedTokenError
-from oretrust.jwk import ALLOWED_ALGORITHMS, PublicKey, algorithm_for_jwk, public_key_from_jwk
+from oretrust.jwk import ALLOWED_ALGORITHMS, algorithm_for_jwk, public_key_from_jwk
 
 __all__ = [
     "MAX_TOKEN_BYTES",
@@ -186,7 +185,7 @@ def verify_signature(unverified: UnverifiedJws, public_jwk: dict[str, Any]) -> b
             f"header alg {header_alg!r:.40} does not match the {key_alg} key",
             code=Code.ALGORITHM_NOT_ALLOWED,
         )
-    key = _imported(public_jwk)
+    key = public_key_from_jwk(public_jwk)
     if not _ALGORITHMS[key_alg].verify(unverified.signing_input, key, unverified.signature):
         raise InvalidCredentialError("signature does not verify", code=Code.SIGNATURE_INVALID)
     return unverified.unverified_payload_bytes
@@ -201,18 +200,3 @@ _ALGORITHMS: Final = {
     for name, algorithm in get_default_algorithms().items()
     if name in ALLOWED_ALGORITHMS
 }
-
-
-def _imported(jwk: dict[str, Any]) -> PublicKey:
-    """:func:`public_key_from_jwk`, remembered for JWKs of string members (all of them in
-    practice): importing an EC point validates it, which costs more than verifying a
-    signature; a public key is public, so remembering it is safe (bounded; what raises —
-    private members, a bad point — is not remembered)."""
-    if isinstance(jwk, dict) and all(isinstance(v, str) for v in jwk.values()):
-        return _remembered_key(tuple(sorted(jwk.items())))
-    return public_key_from_jwk(jwk)
-
-
-@lru_cache(maxsize=1024)
-def _remembered_key(members: tuple[tuple[str, str], ...]) -> PublicKey:
-    return public_key_from_jwk(dict(members))

@@ -16,12 +16,13 @@ Wiring::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from oretrust.codes import Code
-from oretrust.credentials import CREDENTIAL_TYPES
+from oretrust.credentials import CREDENTIAL_TYPES, SubjectModel
 from oretrust.credentials.disclosure import jurisdiction_of
 from oretrust.errors import OreTrustError
 from oretrust.formats.dates import numeric_date, parse_datetime
@@ -81,9 +82,12 @@ class IssuanceFacts:
     scopes: tuple[tuple[str, str], ...]
 
 
-def issuance_facts(credential: dict[str, Any]) -> IssuanceFacts | IssuerJudgement:
+def issuance_facts(
+    credential: dict[str, Any], parsed: Mapping[tuple[str, str], Any] | None = None
+) -> IssuanceFacts | IssuerJudgement:
     """The facts of a (signature-verified) credential, or the refusal saying which is missing;
-    never raises."""
+    never raises. ``parsed``: subjects of this very credential already validated in the same
+    verification (``report.memo``), by ``("subject", type)``, so they are not parsed twice."""
     try:
         issuer = issuer_id(credential)
     except OreTrustError as exc:
@@ -103,7 +107,12 @@ def issuance_facts(credential: dict[str, Any]) -> IssuanceFacts | IssuerJudgemen
     scopes = []
     for type_name in known:
         try:
-            jurisdiction = jurisdiction_of(type_name, credential.get("credentialSubject"))
+            model = (parsed or {}).get(("subject", type_name))
+            jurisdiction = (
+                model.jurisdiction_code()
+                if isinstance(model, SubjectModel)
+                else jurisdiction_of(type_name, credential.get("credentialSubject"))
+            )
         except OreTrustError as exc:
             return IssuerJudgement(
                 False,
@@ -151,12 +160,17 @@ def self_issued_judgement(credential: dict[str, Any]) -> IssuerJudgement | None:
     )
 
 
-def judge_issuer(source: TrustSource, credential: dict[str, Any]) -> IssuerJudgement:
-    """Judge a (signature-verified) credential's issuer against ``source``; never raises."""
+def judge_issuer(
+    source: TrustSource,
+    credential: dict[str, Any],
+    parsed: Mapping[tuple[str, str], Any] | None = None,
+) -> IssuerJudgement:
+    """Judge a (signature-verified) credential's issuer against ``source``; never raises
+    (``parsed``: see :func:`issuance_facts`)."""
     self_issued = self_issued_judgement(credential)
     if self_issued is not None:
         return self_issued
-    facts = issuance_facts(credential)
+    facts = issuance_facts(credential, parsed)
     if isinstance(facts, IssuerJudgement):
         return facts
     return _judge(source, facts)
@@ -217,7 +231,7 @@ def accreditation_check(source: TrustSource) -> CredentialCheck:
     """A :data:`~oretrust.verifier.CredentialCheck` recording ``issuer_accredited``."""
 
     def check(credential: dict[str, Any], report: VerificationReport, _now: datetime) -> None:
-        judgement = judge_issuer(source, credential)
+        judgement = judge_issuer(source, credential, report.memo)
         if judgement.authorized:
             report.passed(CHECK_ID, judgement.detail)
         else:

@@ -89,10 +89,11 @@ def check_schema(credential: dict[str, Any], report: VerificationReport) -> None
         return
     credential_type = CREDENTIAL_TYPES[known[0]]
     try:
-        credential_type.parse_subject(credential.get("credentialSubject", {}))
+        parsed = credential_type.parse_subject(credential.get("credentialSubject", {}))
     except OreTrustError as exc:
         report.failed(CheckId.SCHEMA, exc.code, exc.detail)
         return
+    report.memo[("subject", credential_type.name)] = parsed
     report.passed(CheckId.SCHEMA, f"credentialSubject matches the {credential_type.name} schema")
 
 

@@ -44,7 +44,8 @@ def _fill(home: Home, issuer: str, size: int, taken: int, now: datetime) -> None
     chosen = random.Random(size + taken).sample(free, taken - 1)
     rows = [
         {
-            "list_id": first.list_id, "list_index": index, "credential_id": f"urn:bench:{first.list_id}:{index}",
+            "list_id": first.list_id, "list_index": index,
+            "credential_id": f"urn:bench:{first.list_id}:{index}",
             "credential_type": "MineralOriginCertificate", "issuer_did": issuer,
             "suspendable": False, "status": 0, "allocated_at": now, "updated_at": now,
         }

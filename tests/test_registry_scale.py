@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -215,3 +217,23 @@ def test_a_trust_list_past_the_credential_token_bound_is_served_and_loads(cast: 
         now=datetime.now(UTC),
     )
     assert len(verified.accreditations) == 902
+
+
+def test_threads_asking_at_once_after_a_change_sign_once(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signed: list[int] = []
+    real = publication.sign_trust_list
+
+    def slow_counting(home: Home, **kwargs: Any) -> Any:
+        signed.append(1)
+        time.sleep(0.05)  # long enough for the others to arrive while it signs
+        return real(home, **kwargs)
+
+    monkeypatch.setattr(publication, "sign_trust_list", slow_counting)
+    now = datetime.now(UTC)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        served = list(
+            pool.map(lambda _: publication.current_trust_list(cast.home, now=now), range(8))
+        )
+    assert len(signed) == 1 and len({s.etag for s in served}) == 1

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -62,6 +63,7 @@ DOCUMENT_MAX_AGE = 300
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _SERVED_KEY = ("publication", "trust_list")
+_SIGNING_KEY = ("publication", "trust_list_signing")
 
 
 def did_document_at(home: Home, host: str | None, raw_path: bytes) -> dict[str, Any]:
@@ -154,6 +156,22 @@ def current_trust_list(home: Home, *, now: datetime) -> ServedTrustList:
     kept = home.services.get(_SERVED_KEY)
     if isinstance(kept, ServedTrustList) and kept.serves(head, moment):
         return kept
+    lock = home.services.setdefault(_SIGNING_KEY, threading.Lock())
+    with lock:  # a worker's threads asking at once after a change: one signs, the rest reuse
+        kept = home.services.get(_SERVED_KEY)
+        if isinstance(kept, ServedTrustList) and kept.serves(head, moment):
+            return kept
+        served = _stored_or_signed(home, registry_did, head, now)
+        home.services[_SERVED_KEY] = served
+        return served
+
+
+def _stored_or_signed(
+    home: Home, registry_did: str, head: tuple[int, str], now: datetime
+) -> ServedTrustList:
+    """The stored list if it still serves ``head`` at ``now``, else a newly signed one (kept
+    only if no other worker stored a newer one meanwhile)."""
+    moment = now.timestamp()
     with home.session() as session:
         stored = session.get(PublishedTrustListRecord, registry_did)
     if stored is None or not _served(stored).serves(head, moment):
@@ -170,9 +188,7 @@ def current_trust_list(home: Home, *, now: datetime) -> ServedTrustList:
         with home.session() as session:
             newest = session.get(PublishedTrustListRecord, registry_did)
         stored = newest if newest is not None and newest.iat >= fresh.iat else fresh
-    served = _served(stored)
-    home.services[_SERVED_KEY] = served
-    return served
+    return _served(stored)
 
 
 def served_trust_list(home: Home) -> ServedTrustList | None:

@@ -24,6 +24,7 @@ from oretrust.cli._common import parse_time as _parse_time
 from oretrust.cli._common import print_json as _print_json
 from oretrust.cli._common import read_text as _read_text
 from oretrust.cli.backup import register_backup_commands
+from oretrust.cli.batch_issue import run_batch
 from oretrust.cli.bundle import bundle_app, offline_report
 from oretrust.cli.custody import custody_app
 from oretrust.cli.issued import database_problem, register_issued_commands
@@ -196,11 +197,23 @@ def holder_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 def issue(
     issuer: Annotated[str, typer.Option(help="Issuer name or DID.")],
     credential_type: Annotated[
-        str, typer.Option("--type", help="Credential type, e.g. MiningLicenceCredential.")
-    ],
+        str | None,
+        typer.Option("--type", help="Credential type, e.g. MiningLicenceCredential."),
+    ] = None,
     subject: Annotated[
-        str, typer.Option(help="JSON file with the credentialSubject ('-' for stdin).")
-    ],
+        str | None, typer.Option(help="JSON file with the credentialSubject ('-' for stdin).")
+    ] = None,
+    batch: Annotated[
+        Path | None,
+        typer.Option(
+            "--batch",
+            help="Bulk issuance: a JSON-lines or CSV file, one credential per line, into "
+            "--out FILE.jsonl or DIR; a rerun skips the lines already issued.",
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help="Credentials per transaction with --batch.")
+    ] = 500,
     holder: Annotated[
         str | None, typer.Option(help="Holder name or DID (becomes subject id).")
     ] = None,
@@ -234,7 +247,16 @@ def issue(
 
     A holder on its own node is named by --holder-did: its did:jwk / did:key resolves here
     with no network, a did:web through this home's resolver; the SD-JWT VC's ``cnf`` is that
-    DID's key, and this home never holds the holder's private key."""
+    DID's key, and this home never holds the holder's private key.
+
+    With --batch FILE, one credential per JSON line or CSV row (README: bulk issuance),
+    written with its id to --out as each batch commits; a rerun resumes."""
+    if batch is not None:
+        _issue_batch(issuer, credential_type, batch, batch_size, output, credential_format,
+                     home, as_json, quiet)  # fmt: skip
+        return
+    if credential_type is None or subject is None:
+        raise InputError("give --type and --subject (or --batch FILE)", code=Code.INVALID_INPUT)
     if holder is not None and holder_did is not None:
         raise InputError("give --holder or --holder-did, not both", code=Code.INVALID_INPUT)
     if quiet and output is None:
@@ -286,6 +308,27 @@ def issue(
         sys.stdout.write(issued.token + "\n")
     else:
         out.print(f"issued {issued.type} {issued.id} → {output}")
+
+
+def _issue_batch(
+    issuer: str, credential_type: str | None, batch: Path, batch_size: int,
+    output: Path | None, credential_format: str, home: Path | None, as_json: bool, quiet: bool,
+) -> None:  # fmt: skip
+    """``issue --batch``: see :mod:`oretrust.cli.batch_issue`."""
+    if output is None:
+        raise InputError("--batch needs --out FILE.jsonl or DIR", code=Code.INVALID_INPUT)
+    summary = run_batch(
+        _open(home), batch, issuer=issuer, type_name=credential_type, out=output,
+        credential_format=credential_format, batch_size=batch_size, now=_now(),
+        progress=not (quiet or as_json),
+    )  # fmt: skip
+    if as_json:
+        _print_json(summary.to_dict())
+    elif not quiet:
+        out.print(
+            f"issued {summary.issued}, skipped {summary.skipped} issued before, of "
+            f"{summary.lines} lines → {summary.out}", markup=False, highlight=False,
+        )  # fmt: skip
 
 
 @app.command()

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from oretrust.issuer._attest import attest_chain
 from oretrust.issuer._batch import BatchIssued, BatchIssuer, BatchRequest, PreparedCredential
-from oretrust.issuer._issued import STATUS_FILTERS, IssuedSummary, list_issued
+from oretrust.issuer._issued import STATUS_FILTERS, IssuedSummary, list_issued, recorded_ids
 from oretrust.issuer._sd_jwt import IssuedSdJwtCredential, holder_key, issue_sd_jwt_credential
 from oretrust.issuer._vc_jwt import IssuedCredential, issue_credential, issue_document
 
@@ -49,4 +49,5 @@ __all__ = [
     "issue_document",
     "issue_sd_jwt_credential",
     "list_issued",
+    "recorded_ids",
 ]

@@ -8,6 +8,7 @@ entry, if it has one, gives exactly that. Reading only: nothing is written here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -23,7 +24,7 @@ from oretrust.store.db import as_utc
 from oretrust.store.models import IssuedCredentialRecord
 from oretrust.store.status_models import StatusEntryRecord
 
-__all__ = ["STATUS_FILTERS", "IssuedSummary", "list_issued"]
+__all__ = ["STATUS_FILTERS", "IssuedSummary", "list_issued", "recorded_ids"]
 
 #: The ``status`` filter values (lower case, as the CLI and the API take them).
 STATUS_FILTERS: Final = ("valid", "revoked", "suspended")
@@ -120,3 +121,23 @@ def _summary(record: IssuedCredentialRecord, entry: StatusEntryRecord | None) ->
         entry.list_id if entry is not None else None,
         entry.list_index if entry is not None else None,
     )
+
+
+def recorded_ids(home: Home, credential_ids: Sequence[str]) -> set[str]:
+    """Which of ``credential_ids`` this home's issuers recorded as issued.
+
+    ``oretrust issue --batch`` asks it of its journal on a rerun: an entry whose id was never
+    recorded belongs to a batch that did not commit. Asked in chunks of 500 ids.
+    """
+    found: set[str] = set()
+    with home.session() as session:
+        for start in range(0, len(credential_ids), 500):
+            chunk = list(credential_ids[start : start + 500])
+            found.update(
+                session.exec(
+                    select(IssuedCredentialRecord.id).where(
+                        col(IssuedCredentialRecord.id).in_(chunk)
+                    )
+                )
+            )
+    return found

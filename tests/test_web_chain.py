@@ -18,6 +18,7 @@ from api_support import MINISTRY, ApiClient, Cast, make_cast, origin_certificate
 from oretrust import holder, identities
 from oretrust.credentials import EXAMPLES
 from oretrust.issuer import issue_credential
+from oretrust.status.operations import revoke
 
 NONCE, AUDIENCE = "n-chain-1", "https://refinery.example/verify"
 LOT = "KVM-2026-LOT-0457"  # 24.85 t wet at 20 % moisture and 30.5 % Co
@@ -107,3 +108,22 @@ def test_no_chain_without_custody_events(api: ApiClient, cast: Cast) -> None:
     own = holder.present(cast.home, "kivu", [origin.id], nonce=NONCE, audience=AUDIENCE, now=now)
     page = api.post("/verify", data={"token": own, "nonce": NONCE, "audience": AUDIENCE})
     assert 'data-verdict="VALID"' in page.text and "chain-steps" not in page.text
+
+
+def test_a_revoked_origin_breaks_the_drawn_chain_at_that_document(
+    api: ApiClient, cast: Cast
+) -> None:
+    token = _presentation(cast, 12.0)
+    origin_id = next(
+        e.credential_id
+        for e in reversed(holder.list_wallet(cast.home, "trader"))
+        if e.type == "MineralOriginCertificate"
+    )
+    revoke(cast.home, origin_id, reason="licence suspended", now=datetime.now(UTC))
+    page = api.post("/verify", data={"token": token, "nonce": NONCE, "audience": AUDIENCE})
+    assert 'data-chain="INVALID"' in page.text
+    problems = re.search(r'<ul class="chain-problems">(.*?)</ul>', page.text, re.S)
+    assert problems and origin_id in problems[1] and 'data-code="REVOKED"' in problems[1]
+    assert "Revoked" in problems[1] and "is not in the presentation" not in problems[1]
+    (sale,) = _steps(page.text)  # what still verifies is drawn
+    assert "Sale" in sale and "12,000.0 kg" in sale

@@ -2,12 +2,14 @@
 
 No judging of its own: the chain is the :class:`~oretrust.custody.ChainReport` that
 :func:`oretrust.custody.judge_links` makes of the presentation's verified credentials — the
-very judgement the verifier's ``custody_chain`` check records (drawn only when the report
-has that check) — turned into
+very judgement the verifier's ``custody_chain`` check records — turned into
 :class:`ChainStep` rows: what the step is (origin, sale, transformation), who signed it, from
 whom to whom the lots went, when, and each lot's mass wet, dry and in contained metal (kg).
 A broken chain keeps each problem with the link it names and the figure the rule found
-(``… 24,850.0 kg more than it covers``), and the step it names is marked.
+(``… 24,850.0 kg more than it covers``), and the step it names is marked. A document of the
+chain that fails on its own (a revoked origin certificate) is listed first with its own code:
+the verifier then records no ``custody_chain`` check (the holder binding says why), but the
+chain is still drawn from what verified, so the reader sees where it breaks.
 
 Parties are named as this service knows them (its own holders and issuers), else as a signed
 credential of the chain names them (an event's issuer, an origin's exporter), else by DID.
@@ -20,10 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from oretrust.codes import CheckId
-from oretrust.custody import ChainReport, judge_links
-from oretrust.custody.links import LotAmount
+from oretrust.codes import CheckId, Code
+from oretrust.custody import CHAIN_TYPES, ChainReport, judge_links
+from oretrust.custody.links import CUSTODY, LotAmount
 from oretrust.report import VerificationReport
+from oretrust.web.describe import verdict_of
 from oretrust.web.i18n import Translator
 
 __all__ = ["ChainLot", "ChainProblem", "ChainStep", "ChainView", "chain_view"]
@@ -79,11 +82,15 @@ class ChainView:
 def chain_view(
     report: VerificationReport, t: Translator, names: PartyNames, *, now: datetime
 ) -> ChainView | None:
-    """The chain a presentation carries, or None when the verifier judged none (no
-    ``custody_chain`` check: no custody event, or a chain attested instead of shown)."""
-    if report.kind != "presentation" or not any(
-        check.id == CheckId.CUSTODY_CHAIN for check in report.checks
-    ):
+    """The chain a presentation carries, or None when it carries none to draw (no
+    ``custody_chain`` check and no custody event resting on a document that fails: a lone
+    origin certificate, or a chain attested instead of shown)."""
+    if report.kind != "presentation":
+        return None
+    failed = [n for n in report.credentials if CHAIN_TYPES & set(n.types) and not n.verified]
+    judged = any(check.id == CheckId.CUSTODY_CHAIN for check in report.checks)
+    moved = any(CUSTODY in n.types for n in report.credentials)
+    if not judged and not (failed and moved):
         return None
     chain = judge_links(report.credentials, now=now, holder=report.holder)
     if not chain.links and not chain.problems:
@@ -111,8 +118,27 @@ def chain_view(
         )
         for link in chain.links
     )
-    problems = tuple(ChainProblem(str(code), link, detail) for code, link, detail in chain.problems)
-    return ChainView(chain.verified, steps, problems)
+    return ChainView(chain.verified and not failed, steps, _problems(chain, failed, t))
+
+
+def _problems(
+    chain: ChainReport, failed: list[VerificationReport], t: Translator
+) -> tuple[ChainProblem, ...]:
+    """A document of the chain that fails on its own (revoked, forged) first, with its own
+    code; the chain's problems after, less the echo of that failure (a reference to it "not
+    in the presentation", as the chain's judgement skips documents that do not verify)."""
+    ids = [str(n.credential_id) for n in failed if n.credential_id]
+    own = [
+        ChainProblem(str(n.code), n.credential_id or "", t("chain.not_verified",
+                     verdict=t(f"verdict.{verdict_of(n)}")))
+        for n in failed
+    ]  # fmt: skip
+    rest = [
+        ChainProblem(str(code), link, detail)
+        for code, link, detail in chain.problems
+        if not (code == Code.CUSTODY_LINK_BROKEN and any(detail.startswith(i) for i in ids))
+    ]
+    return tuple(own + rest)
 
 
 def _signed_names(chain: ChainReport) -> dict[str, str]:

@@ -4,6 +4,11 @@ Everything comes from ``app.state`` (set up in the lifespan by :func:`oretrust.a
 never from a module global, so tests can build apps with their own settings or override a
 dependency with ``app.dependency_overrides``.
 
+The home, the settings and the clock are ``async`` dependencies: they only read
+``app.state``, and FastAPI runs a plain ``def`` dependency in a worker thread — a thread hop
+per dependency per request, which the profile of ``POST /credentials/verify`` showed costing
+more than the verification. Anything that touches the database stays a plain ``def``.
+
 Authentication is a dependency, not code in handlers: :data:`IssuerDep`, :data:`AdminDep`
 and :data:`ReaderDep` let a route run only for a valid token of the right role (401 / 403
 problems otherwise) and leave the caller in the request state for the audit log.
@@ -42,19 +47,19 @@ _bearer = HTTPBearer(
 )
 
 
-def get_home(request: Request) -> Home:
+async def get_home(request: Request) -> Home:
     """The home the app serves (opened in the lifespan)."""
     home: Home = request.app.state.home
     return home
 
 
-def get_settings(request: Request) -> ServiceSettings:
+async def get_settings(request: Request) -> ServiceSettings:
     """The settings the app was created with."""
     settings: ServiceSettings = request.app.state.settings
     return settings
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     """The current time from the app's clock (tests may fix it)."""
     now: datetime = request.app.state.clock()
     return now
@@ -65,7 +70,7 @@ NowDep = Annotated[datetime, Depends(get_now)]
 SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
 
 
-def get_verifier(home: HomeDep, settings: SettingsDep) -> Verifier:
+async def get_verifier(home: HomeDep, settings: SettingsDep) -> Verifier:
     """The home's verifier over its trust sources: DIDs, status lists, accreditation.
 
     Built once and kept in ``Home.services`` (:func:`oretrust.verifier.verifier_for`): each
@@ -77,6 +82,9 @@ def get_verifier(home: HomeDep, settings: SettingsDep) -> Verifier:
     home keeps (:mod:`oretrust.status.http_cache`: max-age, ETag, bounded). It reads only
     (status lists as the revocation side stored them), so it takes no clock; the route passes
     ``now`` per check.
+
+    ``async`` although it may read the stamp (one short statement, at most every 50 ms) or
+    rebuild the verifier (after a change of trust state): a thread hop per request cost more.
     """
     return verifier_for(home, allow_network=settings.allow_network)
 

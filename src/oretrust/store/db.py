@@ -20,7 +20,15 @@ from oretrust.store import (  # noqa: F401  (registers the tables)
 )
 from oretrust.store.migrate import prepare_schema
 
-__all__ = ["as_utc", "create_schema", "make_engine"]
+__all__ = ["POSTGRES_POOL_SIZE", "SQLITE_POOL_SIZE", "as_utc", "create_schema", "make_engine"]
+
+#: Connections a SQLite engine keeps: as many as the service's worker threads (AnyIO's
+#: default of 40), so a burst of requests never opens and closes connections (each open runs
+#: the PRAGMAs); a SQLite connection costs a little memory and no server.
+SQLITE_POOL_SIZE = 40
+#: Connections a PostgreSQL engine keeps per process (and as many more in a burst): a server
+#: connection costs the server memory, so keep workers x this under its max_connections.
+POSTGRES_POOL_SIZE = 10
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +42,18 @@ def make_engine(url: str) -> Engine:
     """
     if url.startswith("sqlite"):
         _private_sqlite_file(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=0,
+            pool_timeout=30,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_POOL_SIZE
+    )
 
 
 def create_schema(engine: Engine) -> None:

@@ -36,6 +36,7 @@ from functools import partial
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from figure_table import Figure
 
 from oretrust.bundle import (
     BundleDidResolver,
@@ -130,15 +131,42 @@ def _build(args: argparse.Namespace, folder: Path, now: datetime) -> tuple[str, 
     return exported.token, exported.key_thumbprint, took
 
 
-def main() -> int:
-    """Build the bundle, measure, print; return a process exit code."""
+def _arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--issuers", type=int, default=50)
     parser.add_argument("--credentials", type=int, default=1_000_000)
     parser.add_argument("--revoked", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=20_260_101)
     parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def figures(
+    issuers: int = 50, credentials: int = 1_000_000, revoked: float = 0.01, repeat: int = 5
+) -> list[Figure]:
+    """The figures for ``bench/run_all.py``: the bundle's size beside the phone budget, and
+    the load times beside their baselines (lower is better)."""
+    args = _arguments([f"--issuers={issuers}", f"--credentials={credentials}",
+                       f"--revoked={revoked}", f"--repeat={repeat}"])  # fmt: skip
+    now = datetime.now(UTC).replace(microsecond=0)
+    with tempfile.TemporaryDirectory(prefix="oretrust-bench-bundle-") as folder:
+        token, registry_key, _ = _build(args, Path(folder), now)
+    pins = BundlePins({REGISTRY: frozenset({registry_key})})
+    bundle = load_bundle(token, pins=pins, now=now)
+    name = f"bundle, {issuers} issuers, {credentials:,} credentials"
+    result = [
+        Figure("bench_bundle", f"{name}: size", len(token.encode()) / 2**20, "MiB",
+               PHONE_BUDGET_MB, "MiB phone budget", target=1.0, lower_is_better=True),
+    ]  # fmt: skip
+    for label, value, baseline, what in _time_rows(token, pins, bundle.status_lists, now, repeat):
+        result.append(Figure("bench_bundle", label, value * 1e3, "ms", baseline * 1e3,
+                             f"ms {what}", lower_is_better=True))  # fmt: skip
+    return result
+
+
+def main() -> int:
+    """Build the bundle, measure, print; return a process exit code."""
+    args = _arguments()
     now = datetime.now(UTC).replace(microsecond=0)
     with tempfile.TemporaryDirectory(prefix="oretrust-bench-bundle-") as folder:
         token, registry_key, export_seconds = _build(args, Path(folder), now)
@@ -158,11 +186,17 @@ def main() -> int:
     print(f"  bundle file            {size:>12,} bytes  {size / 2**20:>7.2f} MiB")
     print(f"  gzip -9 (to transfer)  {packed:>12,} bytes  {packed / 2**20:>7.2f} MiB")
     print(f"  -> {verdict} in a {PHONE_BUDGET_MB:.0f} MiB phone budget\n")
-    _times(token, pins, bundle.status_lists, now, args.repeat)
+    rows = _time_rows(token, pins, bundle.status_lists, now, args.repeat)
+    print("Time (ratio = measured / baseline from this run)")
+    print(f"  {'operation':<40}{'time':>11}{'baseline':>11}{'ratio':>9}  baseline is")
+    for name, value, baseline, what in rows:
+        print(f"  {name:<40}{_fmt(value):>11}{_fmt(baseline):>11}{value / baseline:>8.1f}x  {what}")
     return 0
 
 
-def _times(token: str, pins: BundlePins, lists: dict[str, str], now: datetime, repeat: int) -> None:
+def _time_rows(
+    token: str, pins: BundlePins, lists: dict[str, str], now: datetime, repeat: int
+) -> list[tuple[str, float, float, str]]:
     key = Ed25519PrivateKey.generate()
     message = b"x" * 64
     signature = key.sign(message)
@@ -201,10 +235,7 @@ def _times(token: str, pins: BundlePins, lists: dict[str, str], now: datetime, r
             f"{len(lists)} x (Ed25519 verify + zlib.decompress)",
         ),
     ]
-    print("Time (ratio = measured / baseline from this run)")
-    print(f"  {'operation':<40}{'time':>11}{'baseline':>11}{'ratio':>9}  baseline is")
-    for name, value, baseline, what in rows:
-        print(f"  {name:<40}{_fmt(value):>11}{_fmt(baseline):>11}{value / baseline:>8.1f}x  {what}")
+    return rows
 
 
 def _compressed(token: str) -> tuple[bytes, int]:

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from figure_table import Figure
 
 from oretrust import identities
 from oretrust.formats.jws import parse_compact
@@ -98,14 +99,11 @@ def _visible_delay(home: Home, allocation: Allocation, kind: str, now: datetime)
     return elapsed
 
 
-def main() -> int:
-    """Measure and print the table; return a process exit code."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=500, help="allocations/revocations to time")
-    parser.add_argument("--samples", type=int, default=100, help="publication delay samples")
-    parser.add_argument("--seed", type=int, default=20_261_123)
-    args = parser.parse_args()
-    rng = random.Random(args.seed)
+def measure(
+    count: int, samples: int, seed: int
+) -> tuple[float, float, float, dict[str, list[float]]]:
+    """Seconds per plain insert (baseline), allocation and revocation, and the delays."""
+    rng = random.Random(seed)
     now = datetime.now(UTC)
 
     with tempfile.TemporaryDirectory(prefix="oretrust-bench-") as folder:
@@ -113,18 +111,45 @@ def main() -> int:
         identities.add_issuer(
             home, "ministry", display_name="Ministry of Mines", did=ISSUER, now=now
         )
-        baseline = _plain_insert_seconds(home, args.count)
-        allocations, allocate_s = _allocate(home, args.count + 2 * args.samples, now, rng)
-        timed, delay_pool = allocations[: args.count], allocations[args.count :]
+        baseline = _plain_insert_seconds(home, count)
+        allocations, allocate_s = _allocate(home, count + 2 * samples, now, rng)
+        timed, delay_pool = allocations[:count], allocations[count:]
         revoke_s = _revoke_all(home, timed, now)
         kinds: tuple[DocumentKind, ...] = ("revocation", "tsl")
         for kind in kinds:  # the writer stored every document already
             stored_status_list(home, document_id(timed[0].list_id, kind))
         delays = {
-            "BSL": [_visible_delay(home, a, "bsl", now) for a in delay_pool[: args.samples]],
-            "TSL": [_visible_delay(home, a, "tsl", now) for a in delay_pool[args.samples :]],
+            "BSL": [_visible_delay(home, a, "bsl", now) for a in delay_pool[:samples]],
+            "TSL": [_visible_delay(home, a, "tsl", now) for a in delay_pool[samples:]],
         }
         home.engine.dispose()
+    return baseline, allocate_s, revoke_s, delays
+
+
+def figures(count: int = 500, samples: int = 100, seed: int = 20_261_123) -> list[Figure]:
+    """The figures for ``bench/run_all.py``: each time beside a plain INSERT + COMMIT."""
+    baseline, allocate_s, revoke_s, delays = measure(count, samples, seed)
+    result = [
+        Figure("bench_revocation", "allocate_index", allocate_s * 1e3, "ms", baseline * 1e3,
+               "ms INSERT+COMMIT", lower_is_better=True),
+        Figure("bench_revocation", "revoke (update, log, re-signed documents)", revoke_s * 1e3,
+               "ms", baseline * 1e3, "ms INSERT+COMMIT", lower_is_better=True),
+    ]  # fmt: skip
+    for name, delay in delays.items():
+        result.append(Figure("bench_revocation", f"revocation visible in {name} (median)",
+                             statistics.median(delay) * 1e3, "ms", baseline * 1e3,
+                             "ms INSERT+COMMIT", lower_is_better=True))  # fmt: skip
+    return result
+
+
+def main() -> int:
+    """Measure and print the table; return a process exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=500, help="allocations/revocations to time")
+    parser.add_argument("--samples", type=int, default=100, help="publication delay samples")
+    parser.add_argument("--seed", type=int, default=20_261_123)
+    args = parser.parse_args()
+    baseline, allocate_s, revoke_s, delays = measure(args.count, args.samples, args.seed)
 
     print(
         f"oretrust revocation benchmark: Python {sys.version.split()[0]}, "

@@ -20,6 +20,9 @@ import sys
 import time
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
+
+from figure_table import Figure
 
 from oretrust.encoding import b64url_decode
 from oretrust.status.bitstring import BitstringStatusList, decode_bitstring, encode_bitstring
@@ -60,14 +63,20 @@ def _bytes_loop(raw: bytes, indices: list[int]) -> Callable[[], int]:
     return run
 
 
-def main() -> int:
-    """Build the lists, measure, print the table; return a process exit code."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=20_260_101)
-    parser.add_argument("--repeat", type=int, default=7)
-    args = parser.parse_args()
+@dataclass(frozen=True)
+class Measured:
+    """What one run measured: the lists, sizes per codec and level, the timed rows."""
 
-    rng = random.Random(args.seed)
+    revoked: int
+    uncompressed: int
+    sizes: list[tuple[str, int, int, int]]  # codec, level, bytes, encoded chars
+    tsl_bytes: int  # the TSL at level 9
+    rows: list[tuple[str, float, float, str]]  # operation, seconds, baseline seconds, baseline is
+
+
+def measure(seed: int, repeat: int) -> Measured:
+    """Build the lists, check they decode back, and time decode and lookup (module docstring)."""
+    rng = random.Random(seed)
     revoked = rng.sample(range(ENTRIES), int(ENTRIES * SET_FRACTION))
     lookups = [rng.randrange(ENTRIES) for _ in range(LOOKUPS)]
 
@@ -77,15 +86,7 @@ def main() -> int:
         tsl.set(index, INVALID)
         bsl.set(index)
 
-    python = sys.version.split()[0]
-    print(f"oretrust status-list benchmark: Python {python}, zlib {zlib.ZLIB_VERSION}")
-    print(
-        f"{ENTRIES:,} entries, {len(revoked):,} set ({SET_FRACTION:.0%}, random, seed {args.seed})"
-    )
-    print(f"uncompressed {len(tsl.to_bytes()):,} bytes; times are medians of {args.repeat} runs\n")
-
-    print("Compressed size")
-    print(f"  {'codec':<28}{'level':>6}{'bytes':>10}{'KB':>8}{'encoded chars':>15}")
+    sizes: list[tuple[str, int, int, int]] = []
     encoded: dict[str, str] = {}
     for level in (6, 9):
         lst = encode_lst(tsl, level=level)
@@ -94,14 +95,9 @@ def main() -> int:
             ("TSL  (zlib, bits=1)", lst, len(b64url_decode(lst))),
             ("BSL  (gzip, multibase)", bits, len(b64url_decode(bits[1:]))),
         ):
-            print(f"  {name:<28}{level:>6}{raw_len:>10,}{raw_len / 1024:>8.1f}{len(text):>15,}")
+            sizes.append((name, level, raw_len, len(text)))
         encoded = {"tsl": lst, "bsl": bits}  # keep the level-9 encodings
     tsl_bytes = len(b64url_decode(encoded["tsl"]))
-    verdict = "at or under" if round(tsl_bytes / 1024, 1) <= IETF_TABLE_KB else "OVER"
-    print(
-        f"  -> TSL at level 9: {tsl_bytes / 1024:.1f} KB, {verdict} the IETF draft's "
-        f"{IETF_TABLE_KB} KB for 1M entries at 1%\n"
-    )
 
     tsl_compressed = b64url_decode(encoded["tsl"])
     bsl_compressed = b64url_decode(encoded["bsl"][1:])
@@ -112,17 +108,17 @@ def main() -> int:
     assert all(decoded_tsl.get(i) == INVALID and decoded_bsl.get(i) == 1 for i in revoked)
 
     rows: list[tuple[str, float, float, str]] = []
-    zlib_tsl = _median_seconds(lambda: zlib.decompress(tsl_compressed), args.repeat)
-    zlib_bsl = _median_seconds(lambda: zlib.decompress(bsl_compressed, wbits=31), args.repeat)
-    dec_tsl = _median_seconds(lambda: decode_lst(encoded["tsl"], bits=1), args.repeat)
-    dec_bsl = _median_seconds(lambda: decode_bitstring(encoded["bsl"]), args.repeat)
+    zlib_tsl = _median_seconds(lambda: zlib.decompress(tsl_compressed), repeat)
+    zlib_bsl = _median_seconds(lambda: zlib.decompress(bsl_compressed, wbits=31), repeat)
+    dec_tsl = _median_seconds(lambda: decode_lst(encoded["tsl"], bits=1), repeat)
+    dec_bsl = _median_seconds(lambda: decode_bitstring(encoded["bsl"]), repeat)
     rows += [
         ("decode TSL (base64url+bounded zlib)", dec_tsl, zlib_tsl, "zlib.decompress"),
         ("decode BSL (base64url+bounded gzip)", dec_bsl, zlib_bsl, "zlib.decompress"),
     ]
 
     raw = tsl.to_bytes()
-    lookup_repeat = max(3, args.repeat // 2)
+    lookup_repeat = max(3, repeat // 2)
     base = _median_seconds(_bytes_loop(raw, lookups), lookup_repeat) / LOOKUPS
     get_tsl = _median_seconds(_lookup_loop(decoded_tsl.get, lookups), lookup_repeat) / LOOKUPS
     get_bsl = _median_seconds(_lookup_loop(decoded_bsl.get, lookups), lookup_repeat) / LOOKUPS
@@ -130,10 +126,58 @@ def main() -> int:
         (f"lookup TSL .get (avg of {LOOKUPS:,})", get_tsl, base, "bytes[i>>3] loop"),
         (f"lookup BSL .get (avg of {LOOKUPS:,})", get_bsl, base, "bytes[i>>3] loop"),
     ]
+    return Measured(len(revoked), len(tsl.to_bytes()), sizes, tsl_bytes, rows)
+
+
+def figures(seed: int = 20_260_101, repeat: int = 7) -> list[Figure]:
+    """The figures for ``bench/run_all.py``: the TSL's size beside the IETF draft's, and each
+    time beside its baseline (lower is better)."""
+    measured = measure(seed, repeat)
+    result = [
+        Figure("bench_status_lists", "TSL size, 1M entries at 1% (zlib 9)",
+               measured.tsl_bytes / 1024, "KB", IETF_TABLE_KB, "KB (IETF draft)", target=1.0,
+               lower_is_better=True),
+    ]  # fmt: skip
+    for name, seconds, baseline, what in measured.rows:
+        result.append(
+            Figure("bench_status_lists", name, seconds * 1e6, "us", baseline * 1e6, f"us {what}",
+                   lower_is_better=True)
+        )  # fmt: skip
+    return result
+
+
+def main() -> int:
+    """Build the lists, measure, print the table; return a process exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=20_260_101)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    measured = measure(args.seed, args.repeat)
+
+    python = sys.version.split()[0]
+    print(f"oretrust status-list benchmark: Python {python}, zlib {zlib.ZLIB_VERSION}")
+    print(
+        f"{ENTRIES:,} entries, {measured.revoked:,} set ({SET_FRACTION:.0%}, random, "
+        f"seed {args.seed})"
+    )
+    print(
+        f"uncompressed {measured.uncompressed:,} bytes; times are medians of {args.repeat} runs\n"
+    )
+
+    print("Compressed size")
+    print(f"  {'codec':<28}{'level':>6}{'bytes':>10}{'KB':>8}{'encoded chars':>15}")
+    for name, level, raw_len, chars in measured.sizes:
+        print(f"  {name:<28}{level:>6}{raw_len:>10,}{raw_len / 1024:>8.1f}{chars:>15,}")
+    tsl_bytes = measured.tsl_bytes
+    verdict = "at or under" if round(tsl_bytes / 1024, 1) <= IETF_TABLE_KB else "OVER"
+    print(
+        f"  -> TSL at level 9: {tsl_bytes / 1024:.1f} KB, {verdict} the IETF draft's "
+        f"{IETF_TABLE_KB} KB for 1M entries at 1%\n"
+    )
 
     print("Time (ratio = measured / baseline from this run)")
     print(f"  {'operation':<38}{'time':>11}{'baseline':>11}{'ratio':>8}  baseline is")
-    for name, value, baseline, what in rows:
+    for name, value, baseline, what in measured.rows:
         print(f"  {name:<38}{_fmt(value):>11}{_fmt(baseline):>11}{value / baseline:>7.2f}x  {what}")
     return 0
 

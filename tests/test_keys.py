@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import stat
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -202,3 +203,28 @@ def test_cli_compromise_key_leaves_the_issuer_able_to_issue(tmp_path: Path) -> N
     assert issued.returncode == 0, issued.stderr
     verified = run_oretrust("verify", str(token), "--json", "--home", home)
     assert verified.returncode == 0, verified.stdout  # its status list verifies too
+
+
+def test_a_loaded_key_is_kept_until_its_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issuance loads the signing key per credential: an encrypted key is decrypted (its
+    passphrase's key derivation run) once, and read again only when the file is replaced."""
+    store = FileKeyStore(tmp_path, b"correct horse")
+    name, _ = store.create()
+    parsed: list[str] = []
+    real_parse = store._parse
+    monkeypatch.setattr(store, "_parse", lambda n, data: parsed.append(n) or real_parse(n, data))
+    first = store.load(name)
+    assert store.load(name) is first and parsed == [name]
+    other = FileKeyStore(tmp_path / "other", b"correct horse")
+    other_name, _ = other.create()
+    replacement = (tmp_path / "other" / f"{other_name}.pem").read_bytes()
+    path = tmp_path / f"{name}.pem"
+    before = path.stat().st_mtime_ns
+    path.write_bytes(replacement)
+    os.utime(path, ns=(before + 10**9, before + 10**9))  # whatever the clock's granularity
+    assert store.load(name) is not first and parsed == [name, name]
+    (tmp_path / f"{name}.pem").unlink()
+    with pytest.raises(KeyStoreError, match="not found"):
+        store.load(name)

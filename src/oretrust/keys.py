@@ -135,12 +135,18 @@ class FileKeyStore:
 
     ``passphrase`` encrypts new files and decrypts existing ones; ``None`` stores them in
     the clear with a warning (acceptable for a demo, not for production).
+
+    A key once loaded is kept, parsed, for as long as its file is unchanged (same inode, size
+    and modification time): issuance used to read, parse and — for an encrypted key — run the
+    passphrase's key derivation on every credential. A replaced file (a restore) is read
+    again; a failed load is never kept.
     """
 
     def __init__(self, folder: Path, passphrase: bytes | None) -> None:
         self.folder = folder
         self._passphrase = passphrase or None
         self._warned = False
+        self._loaded: dict[str, tuple[tuple[int, int, int], PrivateKey]] = {}
 
     @classmethod
     def from_environment(cls, folder: Path) -> FileKeyStore:
@@ -159,9 +165,20 @@ class FileKeyStore:
         """Load a stored key by reference; raise KeyStoreError if missing or undecryptable."""
         path = self._path(name)
         try:
+            stat = path.stat()
+            version = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+            kept = self._loaded.get(name)
+            if kept is not None and kept[0] == version:
+                return kept[1]
             data = path.read_bytes()
         except FileNotFoundError as exc:
             raise KeyStoreError(f"private key {name!r} not found in {self.folder}") from exc
+        key = self._parse(name, data)
+        self._loaded[name] = (version, key)
+        return key
+
+    def _parse(self, name: str, data: bytes) -> PrivateKey:
+        """The key in PEM ``data`` (decrypted with the passphrase when the file is encrypted)."""
         encrypted = b"ENCRYPTED" in data.split(b"\n", 1)[0]
         if encrypted and self._passphrase is None:
             raise KeyStoreError(

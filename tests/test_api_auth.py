@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api_support import CUSTOMS, MINISTRY, ApiClient, Cast, make_cast, origin_certificate
-from oretrust.api import create_app
+from oretrust.api import audit, create_app
 from oretrust.api.deps import get_verifier
 from oretrust.api.rate_limit import RateLimiter, client_address, client_key
 from oretrust.api.settings import RateLimit, parse_rate_limit
@@ -325,3 +325,27 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(cast: Cast) -> N
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "INTERNAL_ERROR" and "secret" not in response.text
+
+
+def test_the_audit_row_is_committed_with_the_change(
+    api: ApiClient, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The middleware's own writes switched off — as if the process died right after the
+    handler committed: the issuance and the revocation still have their audit rows, written
+    in their own transactions; a refused call (nothing committed) has none without them."""
+    monkeypatch.setattr(audit, "record_call", lambda *args, **kwargs: None)
+    monkeypatch.setattr(audit, "_complete", lambda *args, **kwargs: None)
+    before = len(audit.list_audit(cast.home))
+    issued = api.post("/credentials/issue", headers=cast.auth("ministry"),
+                      json={"credential": origin_certificate(cast.holder_did)})  # fmt: skip
+    credential_id = issued.json()["credentialId"]
+    change = {"credentialId": credential_id, "action": "revoke", "reason": "x"}
+    revoked = api.post("/credentials/status", headers=cast.auth("ministry"), json=change)
+    refused = api.post("/registry/recognitions", json={}, headers=cast.auth("auditor"))
+    assert (issued.status_code, revoked.status_code, refused.status_code) == (201, 200, 403)
+    rows = audit.list_audit(cast.home)[before:]
+    assert [(r.path, r.status, r.code, r.token_id) for r in rows] == [
+        ("/credentials/issue", 201, "OK", cast.token_ids["ministry"]),
+        ("/credentials/status", 200, "OK", cast.token_ids["ministry"]),
+    ]
+    assert rows[1].target == credential_id  # named before the change was committed

@@ -147,6 +147,11 @@ def test_http_history_pages_with_a_next_link(cast: Cast) -> None:
         )
         assert too_many.status_code == 422
         assert too_many.headers["content-type"].startswith("application/problem+json")
+        last = api.get(f"/registry/history?after={2**31 - 1}", headers=auditor)
+        assert last.status_code == 200 and last.json() == []  # seq is 32-bit on PostgreSQL
+        beyond = api.get(f"/registry/history?after={2**31}", headers=auditor)
+        assert beyond.status_code == 422
+        assert registry.history(cast.home, after=2**40, limit=5) == []
     finally:
         api.close()
 

@@ -238,7 +238,7 @@ def history(
     response: Response,
     entity_id: Annotated[str | None, Query(max_length=2048)] = None,
     subject: Annotated[str | None, Query(max_length=512)] = None,
-    after: Annotated[int, Query(ge=0, le=2**62, description="Only events after this seq.")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**31 - 1, description="Only events after this seq.")] = 0,
     limit: Annotated[
         int, Query(ge=1, le=registry.HISTORY_MAX_LIMIT, description="Events per page.")
     ] = registry.HISTORY_DEFAULT_LIMIT,

@@ -263,6 +263,7 @@ def registry_change(home: Home, subject: str) -> Iterator[RegistryChange]:
 HISTORY_DEFAULT_LIMIT = 100
 #: The most events one ``history`` page may hold (a page of signed events is ~1.5 KB each).
 HISTORY_MAX_LIMIT = 1000
+_MAX_SEQ = 2**31 - 1
 
 
 def history(
@@ -285,6 +286,7 @@ def history(
             f"history needs after >= 0 and 1 <= limit <= {HISTORY_MAX_LIMIT}",
             code=Code.INVALID_QUERY,
         )
+    after = min(after, _MAX_SEQ)  # seq is a 32-bit column: PostgreSQL refuses a larger bound
     with home.session() as session:
         query = (
             select(RegistryEventRecord)

@@ -242,3 +242,42 @@ def test_threads_asking_at_once_after_a_change_sign_once(
             pool.map(lambda _: publication.current_trust_list(cast.home, now=now), range(8))
         )
     assert len(signed) == 1 and len({s.etag for s in served}) == 1
+
+
+def _cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> Any:
+    for name in [k for k in os.environ if k.startswith("ORETRUST_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(sys, "argv", ["oretrust", *args])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main()
+    return exited.value.code, capsys.readouterr()
+
+
+def test_cli_imports_a_register_all_or_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cast = make_cast(tmp_path / "home")
+    before = len(registry.history(cast.home))
+    lines = [
+        json.dumps({"entity_id": f"did:web:e{n}.cd.example", "credential_type": ORIGIN,
+                    "jurisdiction": "CD", "valid_until": "2030-01-01T00:00:00Z"})
+        for n in range(3)
+    ]  # fmt: skip
+    register = tmp_path / "register.jsonl"
+    register.write_text("\n".join([*lines, '{"entity_id": "did:web:x.example"}']) + "\n")
+    home = ("--home", str(cast.folder))
+    code, out = _cli(monkeypatch, capsys, "registry", "import", str(register), *home)
+    assert code == 2 and "line 4" in out.err and len(registry.history(cast.home)) == before
+    csv_file = tmp_path / "register.csv"
+    csv_file.write_text(
+        "entity_id,credential_type,jurisdiction,valid_until\n"
+        + "".join(f"did:web:c{n}.cd.example,{ORIGIN},CD-KN,\n" for n in range(4))
+    )
+    register.write_text("\n".join(lines) + "\n")
+    for path, count in ((register, 3), (csv_file, 4)):
+        code, out = _cli(monkeypatch, capsys, "registry", "import", str(path), "--json", *home)
+        assert code in (0, None), out.err
+        assert json.loads(out.out)["accredited"] == count
+    assert len(registry.history(cast.home)) == before + 7
+    assert registry.verify_log(cast.home, resolver=did_resolver(cast.home)).ok

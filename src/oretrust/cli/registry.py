@@ -20,6 +20,7 @@ from oretrust import registry
 from oretrust.cli._common import HomeOpt, JsonOpt, parse_time
 from oretrust.cli._common import now as _now
 from oretrust.cli._common import print_json as _print_json
+from oretrust.cli.registry_import import import_accreditations
 from oretrust.codes import Code
 from oretrust.errors import InputError
 from oretrust.home import Home
@@ -37,6 +38,7 @@ registry_app = typer.Typer(
     help="The trust registry: who may issue which credentials, for which jurisdiction.",
     no_args_is_help=True,
 )
+registry_app.command("import")(import_accreditations)
 out = Console()
 
 TypeOpt = Annotated[

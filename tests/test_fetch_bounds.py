@@ -9,14 +9,20 @@ mapped did:web domain live on loopback over plain http."""
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from oretrust.codes import Code
 from oretrust.did import HttpsFetcher, StaticDidResolver
@@ -34,8 +40,8 @@ class Trickle:
     """A socket server on 127.0.0.1 answering each connection with ``payload``, one byte
     every ``interval`` seconds (until told to stop)."""
 
-    def __init__(self, payload: bytes, interval: float) -> None:
-        self.payload, self.interval = payload, interval
+    def __init__(self, payload: bytes, interval: float, tls: ssl.SSLContext | None = None) -> None:
+        self.payload, self.interval, self.tls = payload, interval, tls
         self.server = socket.create_server(("127.0.0.1", 0))
         self.server.settimeout(0.1)
         self.port = self.server.getsockname()[1]
@@ -52,8 +58,14 @@ class Trickle:
             threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
 
     def _answer(self, connection: socket.socket) -> None:
-        with connection:
+        try:
+            if self.tls is not None:
+                connection = self.tls.wrap_socket(connection, server_side=True)
             connection.recv(65536)
+        except OSError:
+            connection.close()
+            return
+        with connection:
             for byte in self.payload:
                 if self.stop.is_set():
                     return
@@ -220,3 +232,49 @@ def test_fetches_to_one_host_are_capped() -> None:
     for thread in threads:
         thread.join(timeout=5)
     assert peak == 2 and len(outcomes) == 6
+
+
+def _self_signed(folder: Path, name: str) -> tuple[Path, Path]:
+    """A throwaway certificate for ``name`` and its key (PEM files)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_a_tls_server_trickling_headers_is_cut_off_too(tmp_path: Path) -> None:
+    """Over TLS the socket to wake is the TLS one (the plain one was detached by wrapping)."""
+    cert_file, key_file = _self_signed(tmp_path, "slow.example")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server = Trickle(SLOW_HEADERS, 0.02, tls=context)
+    try:
+        hosts = {"slow.example": f"https://127.0.0.1:{server.port}"}
+        with HttpsFetcher(hosts=hosts, ca_bundle=cert_file, timeout=0.5) as fetcher:
+            started = time.monotonic()
+            with pytest.raises(ResolutionError, match=r"longer than 0\.5 s"):
+                fetcher.fetch("https://slow.example/.well-known/did.json")
+            assert time.monotonic() - started < 1.2
+    finally:
+        server.close()

@@ -19,9 +19,10 @@ import pytest
 
 from oretrust import identities, registry
 from oretrust.cli.batch_issue import BatchSummary, run_batch
+from oretrust.codes import Code
 from oretrust.credentials import EXAMPLES
 from oretrust.encoding import b64url_decode
-from oretrust.errors import InputError, SchemaValidationError
+from oretrust.errors import ConflictError, InputError, SchemaValidationError
 from oretrust.home import Home
 from oretrust.issuer import BatchIssuer, BatchRequest, list_issued
 from oretrust.verifier import verifier_for
@@ -194,3 +195,17 @@ def test_sd_jwt_batch_is_bound_to_the_holder(home: Home, tmp_path: Path) -> None
     assert {e["format"] for e in written} == {"dc+sd-jwt"}
     assert {e["holder"] for e in written} == {holder}
     assert all(e["token"].endswith("~") for e in written)
+
+
+def test_a_line_the_registry_does_not_accredit_stops_the_run(home: Home, tmp_path: Path) -> None:
+    """Accreditation is judged per type and jurisdiction (kept for the run): CD lines pass,
+    the first RW line (the ministry is accredited for CD only) is refused with its number."""
+    subjects = [subject(home, n) for n in range(4)]
+    subjects[2]["countryOfOrigin"] = "RW"
+    source = write_jsonl(tmp_path / "in.jsonl", subjects)
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(ConflictError) as caught:
+        batch(home, source, out)
+    assert caught.value.code == Code.ISSUER_NOT_ACCREDITED_TO_ISSUE
+    assert caught.value.detail.startswith("in.jsonl line 3: ")
+    assert [e["line"] for e in entries(out)] == [1, 2]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from oretrust.credentials._base import DID_PATTERN
+from oretrust.credentials._base import DID_PATTERN, SubjectModel
 from oretrust.credentials._registry import SCHEMA_BASE_URL, CredentialType, get_credential_type
 from oretrust.errors import SchemaValidationError
 
@@ -92,7 +92,7 @@ def build_credential(
     type_name: str,
     *,
     issuer: str | Mapping[str, Any],
-    subject: Mapping[str, Any],
+    subject: Mapping[str, Any] | SubjectModel,
     valid_from: datetime,
     valid_until: datetime | None,
     credential_id: str,
@@ -104,7 +104,8 @@ def build_credential(
     ``issuer`` is a DID or ``{"id": DID, "name": ...}``; with ``issuer_name`` (or a name in
     the object) it becomes an object, which UNTP types require. ``credential_id`` must be a
     ``urn:uuid:``. Times must be timezone-aware; they are written in UTC without fractional
-    seconds, and ``valid_until`` must be later than ``valid_from``.
+    seconds, and ``valid_until`` must be later than ``valid_from``. ``subject`` may be the
+    type's model already parsed (:meth:`CredentialType.parse_subject`).
 
     Raises InputError ``UNKNOWN_CREDENTIAL_TYPE`` for an unknown type, and
     SchemaValidationError naming the field (``credentialSubject.…``, ``issuer.name``,

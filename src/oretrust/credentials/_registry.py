@@ -104,8 +104,13 @@ class CredentialType:
 
     def written_subject(self, subject: object) -> dict[str, Any] | list[dict[str, Any]]:
         """:meth:`validate_subject` in the shape the credential carries (an array for a
-        :attr:`subject_array` type)."""
-        validated = self.validate_subject(subject)
+        :attr:`subject_array` type). A subject already parsed by :meth:`parse_subject` (this
+        type's model) is not validated twice (bulk issuance parses once for the
+        jurisdiction and the document)."""
+        if isinstance(subject, self.subject_model):
+            validated = subject.model_dump(mode="json", by_alias=True, exclude_none=True)
+        else:
+            validated = self.validate_subject(subject)
         return [validated] if self.subject_array else validated
 
     def holder_of(self, subject: object) -> str:

@@ -24,7 +24,6 @@ were never recorded; the journal's reader drops them, so no credential is issued
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import uuid
 from collections.abc import Callable, Sequence
@@ -34,9 +33,10 @@ from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
 
 from oretrust.codes import Code
-from oretrust.credentials import build_credential, get_credential_type
+from oretrust.credentials import SubjectModel, build_credential, get_credential_type
 from oretrust.credentials.disclosure import sd_jwt_vc_claims
 from oretrust.did import create_did_jwk
 from oretrust.errors import ConflictError, InputError, NotFoundError
@@ -45,7 +45,7 @@ from oretrust.home import Home
 from oretrust.identities import find_issuer, signer_for
 from oretrust.issuer import _sd_jwt, _vc_jwt
 from oretrust.issuer._record import Issuance, release_quietly
-from oretrust.registry.checks import judge_issuance
+from oretrust.registry.checks import IssuerJudgement, judge_issuance
 from oretrust.registry.sources import RegistryTrustSource, StaticTrustSource
 from oretrust.status.allocation import Allocation, allocate_index
 from oretrust.status.bulk_allocation import allocate_many
@@ -109,6 +109,7 @@ class BatchIssuer:
         self.source = _registry_snapshot(home, self.issuer.did)
         self.base_url = home.base_url
         self._holder_keys: dict[str, dict[str, Any]] = {}
+        self._judgements: dict[tuple[str, str], IssuerJudgement] = {}
 
     def prepare(self, request: BatchRequest) -> PreparedCredential:
         """Check ``request`` as issuance does (same errors and codes); nothing is written."""
@@ -123,11 +124,8 @@ class BatchIssuer:
             self.now, request.valid_until, True, subject,
         )  # fmt: skip
         if self.format == SD_JWT_VC_TYP:
-            prepared = self._prepare_sd_jwt(issuance, request)
-        else:
-            prepared = self._prepare_vc_jwt(issuance, request)
-        self._require_accredited(issuance)
-        return prepared
+            return self._prepare_sd_jwt(issuance, request)
+        return self._prepare_vc_jwt(issuance, request)
 
     def issue(
         self,
@@ -137,7 +135,7 @@ class BatchIssuer:
     ) -> list[BatchIssued]:
         """Allocate, sign and record ``batch`` in one transaction; return what was issued.
 
-        ``before_commit`` runs after the rows are flushed and before the commit. A batch that
+        ``before_commit`` runs after the rows are inserted and before the commit. A batch that
         loses a race (an index taken meanwhile, SQLite busy) is retried with fresh indices.
         """
         for attempt in range(_RETRIES):
@@ -161,22 +159,12 @@ class BatchIssuer:
         committed_alone: list[Allocation] = []
         with self.home.session() as session:
             try:
-                lock_for_writing(session, f"status-allocation:{self.issuer.did}")
-                allocations = allocate_many(
-                    session, issuer_did=self.issuer.did, credentials=wanted, now=self.now
-                )
-                if allocations is None:  # near a list's end: one by one, each index committed
-                    session.rollback()
-                    for prepared in batch:
-                        committed_alone.append(self._allocate_one(prepared.issuance))
-                    allocations = committed_alone
-                    lock_for_writing(session, f"status-allocation:{self.issuer.did}")
+                allocations = self._allocations(session, batch, wanted, committed_alone)
                 issued = [self._signed(p, a) for p, a in zip(batch, allocations, strict=True)]
-                session.execute(
-                    insert(IssuedCredentialRecord),
+                session.connection().execute(  # Core, not the ORM's per-row bookkeeping
+                    insert(IssuedCredentialRecord.metadata.tables["issued_credential"]),
                     [self._row(p, i) for p, i in zip(batch, issued, strict=True)],
                 )
-                session.flush()
                 before_commit(issued)
                 session.commit()
             except BaseException:
@@ -185,6 +173,34 @@ class BatchIssuer:
                     release_quietly(self.home, allocation.credential_id, allocation)
                 raise
         return issued, {allocation.list_id for allocation in allocations}
+
+    def _allocations(
+        self,
+        session: Session,
+        batch: Sequence[PreparedCredential],
+        wanted: list[tuple[str, str]],
+        committed_alone: list[Allocation],
+    ) -> list[Allocation]:
+        """One index per credential, inserted in ``session`` (under the issuer's write lock).
+
+        Where the bulk allocator declines (no list yet, or near a list's end) one credential
+        at a time goes through the one-by-one allocator, which opens and publishes the next
+        list and commits its index on its own (noted in ``committed_alone``); the rest are
+        tried in bulk again.
+        """
+        allocations: list[Allocation] = []
+        while True:
+            lock_for_writing(session, f"status-allocation:{self.issuer.did}")
+            bulk = allocate_many(
+                session, issuer_did=self.issuer.did, credentials=wanted[len(allocations) :],
+                now=self.now,
+            )  # fmt: skip
+            if bulk is not None:
+                return allocations + bulk
+            session.rollback()  # the one-by-one allocator takes the write lock itself
+            one = self._allocate_one(batch[len(allocations)].issuance)
+            committed_alone.append(one)
+            allocations.append(one)
 
     def _allocate_one(self, issuance: Issuance) -> Allocation:
         return allocate_index(
@@ -214,14 +230,16 @@ class BatchIssuer:
         }  # fmt: skip
 
     def _prepare_vc_jwt(self, issuance: Issuance, request: BatchRequest) -> PreparedCredential:
-        subject = copy.deepcopy(request.subject)
+        subject = dict(request.subject)  # build_credential writes a new document from it
         if request.holder and "id" not in subject:
             subject["id"] = request.holder
+        parsed = issuance.credential_type.parse_subject(subject)  # once, for both uses
+        self._require_accredited(issuance, parsed)
         document = build_credential(
             issuance.credential_type.name,
             issuer=self.issuer.did,
             issuer_name=self.issuer.display_name,
-            subject=subject,
+            subject=parsed,
             valid_from=self.now,
             valid_until=request.valid_until,
             credential_id=issuance.credential_id,
@@ -242,6 +260,7 @@ class BatchIssuer:
             self._holder_keys[holder] = _sd_jwt.holder_key(self.home, request.holder)
         key = self._holder_keys[holder]
         claims = sd_jwt_vc_claims(issuance.credential_type.name, request.subject)
+        self._require_accredited(issuance, issuance.credential_type.parse_subject(request.subject))
         disclosable = _sd_jwt.disclosable_paths(issuance.credential_type.name, claims, None)
         base_url = self.base_url
         return PreparedCredential(
@@ -250,20 +269,29 @@ class BatchIssuer:
             lambda a: _sd_jwt.sign_token(base_url, issuance, claims, key, disclosable, None, a),
         )
 
-    def _require_accredited(self, issuance: Issuance) -> None:
+    def _require_accredited(self, issuance: Issuance, parsed: SubjectModel) -> None:
+        """Refuse what this home's registry does not accredit, as single issuance does
+        (``ISSUER_NOT_ACCREDITED_TO_ISSUE``). Issuer and time are the run's, so the judgement
+        of a type and jurisdiction is made once and kept (self-issued types are judged on
+        their subject each time)."""
         if self.source is None:
             return
-        judgement = judge_issuance(
-            self.source,
-            issuer=self.issuer.did,
-            type_name=issuance.credential_type.name,
-            subject=issuance.subject,
-            issued_at=self.now,
-        )
+        credential_type = issuance.credential_type
+        key = None if credential_type.self_issued else (
+            credential_type.name, parsed.jurisdiction_code()
+        )  # fmt: skip
+        judgement = self._judgements.get(key) if key else None
+        if judgement is None:
+            judgement = judge_issuance(
+                self.source, issuer=self.issuer.did, type_name=credential_type.name,
+                subject=issuance.subject, issued_at=self.now,
+            )  # fmt: skip
+            if key:
+                self._judgements[key] = judgement
         if not judgement.authorized:
             raise ConflictError(
                 f"this home's trust registry does not accredit {self.issuer.did} to issue "
-                f"{issuance.credential_type.name} now: {judgement.detail}",
+                f"{credential_type.name} now: {judgement.detail}",
                 code=Code.ISSUER_NOT_ACCREDITED_TO_ISSUE,
             )
 

@@ -77,7 +77,8 @@ def allocate_many(
         }
         for index, (credential_id, type_name) in zip(indices, credentials, strict=True)
     ]  # fmt: skip
-    session.execute(insert(StatusEntryRecord), rows)
+    table = StatusEntryRecord.metadata.tables["status_entry"]
+    session.connection().execute(insert(table), rows)  # Core: no per-row ORM bookkeeping
     return [
         Allocation(credential_id, issuer_did, current.id, index, status_purposes(type_name))
         for index, (credential_id, type_name) in zip(indices, credentials, strict=True)

@@ -25,8 +25,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from oretrust.codes import Code
-from oretrust.did import HttpsFetcher, StaticDidResolver
+from oretrust.did import HostGuard, HttpsFetcher, StaticDidResolver
 from oretrust.errors import OreTrustError, ResolutionError
+from oretrust.hosted_dids import network_fetcher
 from oretrust.report import VerificationReport
 from oretrust.status.check import MAX_STATUS_LISTS_PER_CREDENTIAL, status_check
 from oretrust.status.http_cache import HttpStatusListCache
@@ -278,3 +279,33 @@ def test_a_tls_server_trickling_headers_is_cut_off_too(tmp_path: Path) -> None:
             assert time.monotonic() - started < 1.2
     finally:
         server.close()
+
+
+def test_the_did_fetcher_does_not_ask_a_host_that_gave_no_answer_again() -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.headers["host"])
+        if request.headers["host"] == "down.example":
+            raise httpx.ConnectTimeout("no answer")
+        return httpx.Response(404)
+
+    fetcher = HttpsFetcher(
+        transport=httpx.MockTransport(handler),
+        resolve_host=lambda _h, _p: [PUBLIC],
+        guard=HostGuard(down_for=timedelta(seconds=5)),
+    )
+    with pytest.raises(ResolutionError):
+        fetcher.fetch("https://down.example/.well-known/did.json")
+    for path in ("a", "b", "c"):
+        with pytest.raises(ResolutionError, match="gave no answer"):
+            fetcher.fetch(f"https://down.example/{path}/did.json")
+    for _ in range(2):  # an HTTP answer, even an error, is not "down"
+        with pytest.raises(ResolutionError, match="HTTP 404"):
+            fetcher.fetch("https://up.example/.well-known/did.json")
+    assert calls == ["down.example", "up.example", "up.example"]
+
+
+def test_the_home_did_resolver_keeps_one_guarded_fetcher() -> None:
+    first, second = network_fetcher(), network_fetcher()
+    assert first._guard is not None and first._guard is not second._guard

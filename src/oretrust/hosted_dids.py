@@ -15,6 +15,7 @@ from oretrust.codes import Code
 from oretrust.did import (
     DefaultDidResolver,
     DidResolver,
+    HostGuard,
     HttpsFetcher,
     LocalDocuments,
     build_did_web_document,
@@ -68,13 +69,16 @@ def network_fetcher(*, error_code: str = Code.DID_RESOLUTION_ERROR) -> HttpsFetc
     ``ORETRUST_CA_BUNDLE``; InputError (``INVALID_SETTING``) naming a bad entry.
 
     The DID resolver and the status-list fetcher both take it, so a host mapped for a
-    laboratory serves its DIDs and its status lists the same way.
+    laboratory serves its DIDs and its status lists the same way. It carries a
+    :class:`~oretrust.did.HostGuard` (at most 4 fetches per host at once, a host that gave no
+    answer refused for 5 s), shared by whoever keeps the fetcher: the home's DID resolver.
     """
     settings = Settings()
     return HttpsFetcher(
         hosts=parse_did_web_hosts(settings.did_web_hosts),
         ca_bundle=settings.ca_bundle,
         error_code=error_code,
+        guard=HostGuard(),
     )
 
 

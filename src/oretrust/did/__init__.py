@@ -7,6 +7,7 @@ The public surface::
     build_did_web_document(did, keys, …) the document an institution serves at that URL
     DidResolver / DefaultDidResolver / StaticDidResolver
     DidWebFetcher / HttpsFetcher         the (SSRF-hardened) network seam of did:web
+    HostGuard                            per-host fetch cap and down-marks (status lists too)
     parse_did_web_hosts(text)            ORETRUST_DID_WEB_HOSTS: did:web domains → base URLs
     signing_jwk(document, kid, …)        the public key a ``kid`` may sign with
     signing_method(document, kid, …)     the whole verification method (``revoked`` and all)
@@ -31,6 +32,7 @@ from oretrust.did._fetch import (
     is_public_address,
     system_resolve,
 )
+from oretrust.did._guard import MAX_PER_HOST, HostBusyError, HostGuard, host_of
 from oretrust.did._hosts import DidWebHosts, parse_did_web_hosts
 from oretrust.did._local import create_did_jwk, resolve_did_jwk, resolve_did_key
 from oretrust.did._resolver import (
@@ -43,12 +45,15 @@ from oretrust.did._resolver import (
 from oretrust.did._web import build_did_web_document, did_web_url
 
 __all__ = [
+    "MAX_PER_HOST",
     "RELATIONSHIPS",
     "SIGNING_RELATIONSHIPS",
     "DefaultDidResolver",
     "DidResolver",
     "DidWebFetcher",
     "DidWebHosts",
+    "HostBusyError",
+    "HostGuard",
     "HostResolver",
     "HttpsFetcher",
     "LocalDocuments",
@@ -57,6 +62,7 @@ __all__ = [
     "create_did_jwk",
     "did_method",
     "did_web_url",
+    "host_of",
     "is_public_address",
     "parse_did_web_hosts",
     "resolve_did_jwk",

@@ -30,6 +30,8 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol, runtime_checkable
@@ -38,6 +40,7 @@ import httpx
 
 from oretrust.codes import Code
 from oretrust.did._deadline import Deadline
+from oretrust.did._guard import HostBusyError, HostGuard, host_of
 from oretrust.did._hosts import DidWebHosts
 from oretrust.errors import InputError, ResolutionError, UnsafeUrlError
 
@@ -108,6 +111,7 @@ class HttpsFetcher:
         error_code: str = "DID_RESOLUTION_ERROR",
         hosts: DidWebHosts | None = None,
         ca_bundle: str | Path | None = None,
+        guard: HostGuard | None = None,
     ) -> None:
         if client is not None and transport is not None:
             raise InputError("pass either client or transport, not both")
@@ -127,17 +131,39 @@ class HttpsFetcher:
         )
         self._timeout, self._max_bytes = timeout, max_bytes
         self._allow_private, self._resolve_host = allow_private, resolve_host
-        self._clock, self._code = clock, error_code
+        self._clock, self._code, self._guard = clock, error_code, guard
         self._hosts: dict[str, httpx.URL] = {
             authority: httpx.URL(base) for authority, base in (hosts or {}).items()
         }
 
     def fetch(self, url: str) -> bytes:
-        """GET ``url`` and return at most ``max_bytes`` of body; see the module for the rules."""
+        """GET ``url`` and return at most ``max_bytes`` of body; see the module for the rules.
+
+        With a ``guard`` (:class:`~oretrust.did.HostGuard`), at most its cap of fetches run
+        against one host at once, and a host that gave no HTTP answer is refused at once for
+        a few seconds (``... gave no answer ... (not retried yet)``).
+        """
+        guard, host, now = self._guard, host_of(url), datetime.now(UTC)
+        down = guard.down(host, now) if guard is not None else None
+        if down is not None:
+            detail = f"{host} gave no answer: {down} (not retried yet)"
+            raise ResolutionError(detail, code=self._code)
+        try:
+            with guard.slot(host) if guard is not None else nullcontext():
+                return self._fetch(url)
+        except HostBusyError as exc:
+            raise ResolutionError(str(exc), code=self._code) from exc
+        except _NoAnswer as exc:
+            if guard is not None:
+                guard.mark_down(host, now, exc.error.detail)
+            raise exc.error from exc.__cause__
+
+    def _fetch(self, url: str) -> bytes:
         with Deadline(self._timeout, self._clock) as deadline:
             request_url, headers, extensions = self._pinned_request(url, deadline)
             headers["Accept"] = "application/did+json, application/json"
             headers["Accept-Encoding"] = "identity"
+            answered = False
             try:
                 with self._client.stream(
                     "GET",
@@ -147,11 +173,17 @@ class HttpsFetcher:
                     follow_redirects=False,
                     timeout=deadline.remaining(),
                 ) as response:
+                    answered = True
                     return self._read(url, response, deadline)
             except httpx.HTTPError as exc:
-                if deadline.passed():
-                    raise self._too_slow(url) from exc
-                raise ResolutionError(f"fetching {url} failed: {exc}", code=self._code) from exc
+                error = (
+                    self._too_slow(url)
+                    if deadline.passed()
+                    else ResolutionError(f"fetching {url} failed: {exc}", code=self._code)
+                )
+                if answered:
+                    raise error from exc
+                raise _NoAnswer(error) from exc
 
     def _too_slow(self, url: str) -> ResolutionError:
         return ResolutionError(f"{url} took longer than {self._timeout} s", code=self._code)
@@ -243,6 +275,14 @@ class HttpsFetcher:
             if deadline.passed():
                 raise self._too_slow(url)
         return bytes(body)
+
+
+class _NoAnswer(Exception):
+    """A fetch that got no HTTP answer at all (refused, reset, timed out before headers)."""
+
+    def __init__(self, error: ResolutionError) -> None:
+        super().__init__(error.detail)
+        self.error = error
 
 
 def _is_ip_literal(host: str) -> bool:

@@ -18,7 +18,7 @@ uptime; caching blindly would hide a revocation. :class:`HttpStatusListCache` ke
   dead host is not asked again for every credential — per list, and per host when it gave
   no HTTP answer at all (then none of its lists is asked meanwhile);
 * fetches at most ``max_per_host`` lists from one host at a time
-  (:class:`~oretrust.status.host_guard.HostGuard`), so one slow host cannot take every
+  (:class:`~oretrust.did.HostGuard`), so one slow host cannot take every
   worker thread.
 
 Every answer says where the list came from (:class:`SourcedStatusList`): ``https`` (fetched
@@ -44,10 +44,17 @@ from typing import Protocol, runtime_checkable
 import httpx
 
 from oretrust.codes import Code
-from oretrust.did import DidWebFetcher, HttpsFetcher, parse_did_web_hosts
+from oretrust.did import (
+    MAX_PER_HOST,
+    DidWebFetcher,
+    HostBusyError,
+    HostGuard,
+    HttpsFetcher,
+    host_of,
+    parse_did_web_hosts,
+)
 from oretrust.errors import InputError, OreTrustError, ResolutionError, UnsafeUrlError
 from oretrust.home import Settings
-from oretrust.status.host_guard import MAX_PER_HOST, HostBusyError, HostGuard, host_of
 from oretrust.status.list_tokens import VerifiedStatusList, ensure_unexpired
 
 __all__ = [

@@ -1,13 +1,14 @@
-"""Per-host bounds on outbound status-list fetches: a concurrency cap and a short memory of
-hosts that are down.
+"""Per-host bounds on outbound fetches (DID documents, status lists): a concurrency cap and
+a short memory of hosts that are down.
 
-A status-list URL is named by whoever issued the credential, so a verifier's fetches are
-steered by its input. :class:`HostGuard` keeps one host from taking every worker thread (at
-most ``max_per_host`` fetches to it at once; a fetch that waits longer than ``wait`` for a
-slot fails as a transient retrieval error) and keeps a down host from being asked again for
-every list it serves: after a fetch that got no HTTP answer at all (refused, reset, timed
-out) the host is *down* for ``down_for`` (a few seconds), and fetches of any of its lists
-fail at once (a cached copy may still stand in, as for any transient failure).
+Internal module. A did:web or status-list URL is named by whoever made the credential, so a
+verifier's fetches are steered by its input. :class:`HostGuard` keeps one host from taking
+every worker thread (at most ``max_per_host`` fetches to it at once; a fetch that waits
+longer than ``wait`` for a slot fails as a transient retrieval error) and keeps a down host
+from being asked again for every document it serves: after a fetch that got no HTTP answer
+at all (refused, reset, timed out) the host is *down* for ``down_for`` (a few seconds), and
+fetches of anything it serves fail at once (for status lists a cached copy may still stand
+in, as for any transient failure).
 
 Time is the caller's ``now`` (as in the cache that uses it); the slots are real threads'.
 Thread-safe and bounded (``max_hosts``, least recently used forgotten first).
@@ -25,7 +26,7 @@ import httpx
 
 __all__ = ["MAX_PER_HOST", "HostBusyError", "HostGuard", "host_of"]
 
-#: Status-list fetches to one host at the same time, by default.
+#: Fetches to one host at the same time, by default.
 MAX_PER_HOST = 4
 
 
@@ -72,9 +73,7 @@ class HostGuard:
                     self._slots.popitem(last=False)
             self._slots.move_to_end(host)
         if not semaphore.acquire(timeout=self._wait):
-            raise HostBusyError(
-                f"{host} already has {self._max_per_host} status-list fetches in flight"
-            )
+            raise HostBusyError(f"{host} already has {self._max_per_host} fetches in flight")
         try:
             yield
         finally:

@@ -12,6 +12,7 @@ verification report all use) and a one-line human ``detail``::
     ├── NotFoundError                 a named issuer, key, credential… does not exist
     ├── ConflictError                 the action contradicts the current state
     ├── KeyStoreError                 a private key cannot be loaded or stored
+    ├── IntegrityViolationError       the database contradicts its own log: nothing is signed
     ├── ResolutionError               a DID / status list / trust list cannot be resolved
     │   └── UnsafeUrlError            a URL that must not be fetched (not HTTPS, private address)
     ├── InvalidCredentialError        a credential or presentation is rejected (a verdict)
@@ -31,6 +32,7 @@ __all__ = [
     "ConflictError",
     "DataModelError",
     "InputError",
+    "IntegrityViolationError",
     "InvalidCredentialError",
     "KeyStoreError",
     "MalformedTokenError",
@@ -101,6 +103,14 @@ class ConflictError(OreTrustError):
     """The request contradicts the current state (e.g. an issuer name already taken)."""
 
     default_code = Code.CONFLICT
+
+
+class IntegrityViolationError(OreTrustError):
+    """The database contradicts its own hash-chained log (a write that bypassed oretrust, or
+    a restore gone wrong): oretrust refuses to sign anything from it until an operator has
+    looked (``oretrust status verify-log``)."""
+
+    default_code = Code.STATUS_LOG_MISMATCH
 
 
 class KeyStoreError(OreTrustError):

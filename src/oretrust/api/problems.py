@@ -39,6 +39,7 @@ from oretrust.errors import (
     ConflictError,
     DataModelError,
     InputError,
+    IntegrityViolationError,
     InvalidCredentialError,
     KeyStoreError,
     MalformedTokenError,
@@ -119,6 +120,7 @@ PROBLEMS: Final[Mapping[type[BaseException], tuple[int, str]]] = {
     UnsafeUrlError: (400, "Refused URL"),
     ResolutionError: (502, "Could not resolve"),
     ServiceUnavailableError: (503, "Service unavailable"),
+    IntegrityViolationError: (503, "Integrity check failed"),
     KeyStoreError: (500, "Internal error"),
     OreTrustError: (500, "Internal error"),
     HTTPException: (500, "HTTP error"),  # the status comes from the exception itself
@@ -173,7 +175,7 @@ def problem_response(exc: BaseException) -> JSONResponse:
             extra["rule"] = exc.rule
         if isinstance(exc, MassBalanceExceededError):
             extra["excess_kg"] = dict(exc.overdraw.excess_kg)
-    if status >= 500 and not isinstance(exc, ServiceUnavailableError):
+    if status >= 500 and not isinstance(exc, ServiceUnavailableError | IntegrityViolationError):
         title, code, detail, headers, extra = "Internal error", "INTERNAL_ERROR", _INTERNAL, {}, {}
     if isinstance(exc, AuthenticationError):
         headers["WWW-Authenticate"] = "Bearer"

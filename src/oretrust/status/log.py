@@ -35,8 +35,11 @@ __all__ = [
     "chain_problem",
     "entry_hash",
     "list_log",
+    "logged_statuses",
     "verify_log",
 ]
+
+_STATUS_BY_NAME = {name: value for value, name in STATUS_NAMES.items()}
 
 #: ``prev_hash`` of the first entry.
 GENESIS_HASH = "0" * 64
@@ -228,3 +231,17 @@ def _public(record: RevocationLogRecord) -> LogEntry:
         prev_hash=record.prev_hash,
         entry_hash=record.entry_hash,
     )
+
+
+def logged_statuses(session: Session, list_id: str) -> dict[int, int]:
+    """Each index of ``list_id`` whose last logged status is not VALID, with that status (an
+    unknown status name as -1, which no entry matches): what the list's entries must say."""
+    logged: dict[int, int] = {}
+    rows = session.exec(
+        select(RevocationLogRecord.list_index, RevocationLogRecord.new_status)
+        .where(RevocationLogRecord.list_id == list_id)
+        .order_by(col(RevocationLogRecord.seq))
+    )
+    for index, new_status in rows:
+        logged[int(index)] = _STATUS_BY_NAME.get(new_status, -1)
+    return {index: status for index, status in logged.items() if status != STATUS_VALID}

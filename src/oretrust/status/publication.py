@@ -48,12 +48,13 @@ from sqlmodel import Session, col, select
 
 from oretrust.codes import Code
 from oretrust.credentials import xsd_datetime
-from oretrust.errors import ConflictError, NotFoundError, OreTrustError
+from oretrust.errors import ConflictError, IntegrityViolationError, NotFoundError, OreTrustError
 from oretrust.formats.jws import JwsSigner, sign_compact
 from oretrust.formats.vc_jwt import CREDENTIALS_V2_CONTEXT, VC_JWT_MEDIA_TYPE, sign_credential
 from oretrust.home import Home
 from oretrust.identities import signer_for
 from oretrust.status.bitstring import MIN_BITSTRING_ENTRIES, BitstringStatusList, encode_bitstring
+from oretrust.status.log import logged_statuses
 from oretrust.status.rules import (
     DOCUMENT_KINDS,
     STATUS_REVOKED,
@@ -356,7 +357,27 @@ def _list_state(session: Session, list_id: str) -> _ListState:
     The version is read before the entries, so a change committed in between makes the
     documents show more than their version says, never less (and that change re-signs).
     Columns, not ORM objects, so a row cached in the session cannot hide an update.
+
+    The entries must say what the revocation log says of the list (each index's last logged
+    status, or VALID when none is logged): a status written to the table without its log
+    entry — a database write that bypassed oretrust — would otherwise be signed with the
+    issuer's own key. A change committed between the reads moves the version and is read
+    again; a mismatch that stays raises IntegrityViolationError ``STATUS_LOG_MISMATCH``.
     """
+    for _attempt in range(3):
+        state = _read_list_state(session, list_id)
+        if logged_statuses(session, list_id) == dict(state.statuses):
+            return state
+        if _version(session, list_id) == state.version:
+            break
+    raise IntegrityViolationError(
+        f"status list {list_id}: its entries disagree with the revocation log; refusing to "
+        "sign it (run 'oretrust status verify-log' and restore from a verified backup)",
+        code=Code.STATUS_LOG_MISMATCH,
+    )
+
+
+def _read_list_state(session: Session, list_id: str) -> _ListState:
     row = session.exec(
         select(StatusListRecord.issuer_did, StatusListRecord.size, StatusListRecord.version).where(
             StatusListRecord.id == list_id
@@ -372,6 +393,13 @@ def _list_state(session: Session, list_id: str) -> _ListState:
     )
     statuses = [(int(index), int(status)) for index, status in changed]
     return _ListState(list_id, issuer_did, size, version, statuses)
+
+
+def _version(session: Session, list_id: str) -> int | None:
+    version = session.exec(
+        select(StatusListRecord.version).where(StatusListRecord.id == list_id)
+    ).first()
+    return None if version is None else int(version)
 
 
 def _stored(home: Home, published_id: str) -> PublishedStatusList | None:

@@ -60,9 +60,9 @@ __all__ = [
 ]
 
 #: The newest migration (``revision`` of the last file in ``migrations/versions``).
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 #: Every revision this version of oretrust knows, oldest first.
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 _VERSIONS = Table(

@@ -84,6 +84,7 @@ class RevocationLogRecord(SQLModel, table=True):
     """One status change; ``entry_hash`` covers the content and ``prev_hash``."""
 
     __tablename__ = "revocation_log"
+    __table_args__ = (Index("ix_revocation_log_list_seq", "list_id", "seq"),)
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     credential_id: str = Field(index=True, max_length=128)
     list_id: str = Field(max_length=64)

@@ -1,0 +1,84 @@
+"""A status written to the database without its revocation-log entry is never signed.
+
+The threat model's worst finding: with write access to the database and no key at all, an
+attacker could un-revoke a credential in ``status_entry`` and let the service's own refresh
+re-sign the list with the issuer's key — the revoked credential then verified VALID. Now the
+signer checks the list's entries against the hash-chained revocation log first and refuses
+(``STATUS_LOG_MISMATCH``), in the scheduled refresh and over HTTP alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from api_support import ApiClient
+from oretrust.api import create_app
+from oretrust.codes import Code
+from oretrust.errors import IntegrityViolationError
+from oretrust.status.publication import refresh_status_lists
+from oretrust.store.status_models import StatusEntryRecord, StatusListDocumentRecord
+from oretrust.verifier import verifier_for
+from web_support import Credentials, make_credentials
+
+
+@pytest.fixture
+def creds(tmp_path: Path) -> Credentials:
+    return make_credentials(tmp_path / "home")
+
+
+def _write(creds: Credentials, *statements: str) -> None:
+    """Write past oretrust, as an attacker with the database file would."""
+    with contextlib.closing(sqlite3.connect(creds.cast.folder / "oretrust.db")) as raw:
+        for statement in statements:
+            raw.execute(statement)
+        raw.commit()
+
+
+def _revoked_id(creds: Credentials) -> str:
+    with creds.cast.home.session() as session:
+        return next(e.credential_id for e in session.exec(select(StatusEntryRecord)) if e.status)
+
+
+@pytest.mark.parametrize("forged_status", [0, 1], ids=["un-revoked", "revoked-unlogged"])
+def test_an_unlogged_status_is_refused_and_nothing_is_re_signed(
+    creds: Credentials, forged_status: int
+) -> None:
+    target = _revoked_id(creds) if forged_status == 0 else creds.genuine_id
+    _write(creds, f"UPDATE status_entry SET status = {forged_status} "
+                  f"WHERE credential_id = '{target}'",
+           "UPDATE status_list SET version = version + 1")  # fmt: skip
+    home, now = creds.cast.home, datetime.now(UTC)
+    with home.session() as session:
+        before = {d.id: d.token for d in session.exec(select(StatusListDocumentRecord))}
+    with pytest.raises(IntegrityViolationError) as refused:
+        refresh_status_lists(home, now=now)
+    assert refused.value.code == Code.STATUS_LOG_MISMATCH
+    with home.session() as session:
+        after = {d.id: d.token for d in session.exec(select(StatusListDocumentRecord))}
+    assert after == before  # the documents the issuer signed stay as they were
+    verifier = verifier_for(home, allow_network=False)
+    assert verifier.check_credential(creds.revoked, now=now).verdict == "REVOKED"
+
+
+def test_over_http_the_list_is_a_503_problem_not_a_signed_lie(creds: Credentials) -> None:
+    revoked = _revoked_id(creds)
+    _write(creds, f"UPDATE status_entry SET status = 0 WHERE credential_id = '{revoked}'",
+           "UPDATE status_list SET version = version + 1",
+           "DELETE FROM status_list_document")  # nothing stored: the route must sign  # fmt: skip
+    client = ApiClient(create_app(creds.cast.settings()))
+    try:
+        assert client.get("/healthz").status_code == 200  # it started despite the mismatch
+        with creds.cast.home.session() as session:
+            list_id = session.exec(select(StatusEntryRecord.list_id)).first()
+        answer = client.get(f"/status/{list_id}-revocation")
+    finally:
+        client.close()
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["code"] == Code.STATUS_LOG_MISMATCH
+    assert "verify-log" in answer.json()["detail"]

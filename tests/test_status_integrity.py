@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from api_support import ApiClient
+from api_support import MINISTRY, ApiClient
+from oretrust import registry
 from oretrust.api import create_app
 from oretrust.codes import Code
 from oretrust.errors import IntegrityViolationError
+from oretrust.registry.trust_list import sign_trust_list
 from oretrust.status.publication import refresh_status_lists
 from oretrust.store.status_models import StatusEntryRecord, StatusListDocumentRecord
 from oretrust.verifier import verifier_for
@@ -82,3 +84,23 @@ def test_over_http_the_list_is_a_503_problem_not_a_signed_lie(creds: Credentials
     assert answer.status_code == 503, answer.text
     assert answer.json()["code"] == Code.STATUS_LOG_MISMATCH
     assert "verify-log" in answer.json()["detail"]
+
+
+def test_an_accreditation_restored_past_the_log_is_not_signed_into_a_trust_list(
+    creds: Credentials,
+) -> None:
+    """The registry half of the same attack: a withdrawn accreditation un-withdrawn in the
+    table. The trust list is signed only from tables its signed log replays to."""
+    home, now = creds.cast.home, datetime.now(UTC)
+    [accreditation] = [a for a in registry.list_accreditations(home) if a.entity_id == MINISTRY]
+    registry.withdraw(home, accreditation.id, reason="licence fraud", effective=now, now=now)
+    _write(creds, f"UPDATE accreditation SET withdrawn_at = NULL WHERE id = '{accreditation.id}'")
+    with pytest.raises(IntegrityViolationError) as refused:
+        sign_trust_list(home, now=now)
+    assert refused.value.code == Code.REGISTRY_LOG_MISMATCH
+    client = ApiClient(create_app(creds.cast.settings()))
+    try:
+        answer = client.get("/trust-list")
+    finally:
+        client.close()
+    assert answer.status_code == 503 and answer.json()["code"] == Code.REGISTRY_LOG_MISMATCH

@@ -6,6 +6,7 @@ same verification services — the pages render what the services return and dec
 themselves.
 
 * :mod:`.pages` — the public verify page (``/``, ``/verify``, ``/verify/report.json``);
+* :mod:`.console` — the issuer console and the registry-admin view (``/console``);
 * :mod:`.describe` — a report as a readable document (shared with ``oretrust show``);
 * :mod:`.issuers` — an issuer's name and accreditation as this home knows them;
 * :mod:`.i18n` — translations as data (``locales/<lang>.json``), language negotiation;

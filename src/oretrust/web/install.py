@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from oretrust.web import pages
+from oretrust.web.console import install_console
 from oretrust.web.docs import install_docs
 from oretrust.web.security import SecurityHeadersMiddleware
 from oretrust.web.wallet import pages as wallet_pages
@@ -29,4 +30,5 @@ def install_web(app: FastAPI) -> None:
     install_docs(app)
     app.include_router(pages.router)
     app.include_router(wallet_pages.router)
+    install_console(app)  # the issuer console and the registry-admin view
     app.add_middleware(SecurityHeadersMiddleware)

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -191,3 +192,31 @@ def test_a_language_link_on_a_result_goes_back_to_the_wallet(api: ApiClient) -> 
     for path in ("/wallet/present", "/wallet/login", "/wallet/download"):
         moved = api.get(f"{path}?lang=fr")
         assert moved.status_code == 303 and moved.headers["location"] == "/wallet?lang=fr"
+
+
+def test_the_holder_adds_a_credential_on_the_page(tmp_path: Path) -> None:
+    """Pasted or uploaded, a credential is verified by this node and kept; a forged one is
+    refused with its code, and nothing is kept without the CSRF token."""
+    made = make_credentials(tmp_path / "home")
+    now = datetime.now(UTC)
+    _, token = create_token(made.cast.home, role="holder", holder="kivu", now=now,
+                            expires_in=timedelta(hours=1))  # fmt: skip
+    client = made.cast.client()
+    try:
+        assert _login(client, token)[0] == 303
+        csrf = _csrf(client.get("/wallet").text)
+        forged = client.post("/wallet/receive", data={"incoming": made.tampered, "csrf": csrf})
+        assert forged.status_code == 400 and "SIGNATURE_INVALID" in forged.text
+        refused = client.post("/wallet/receive", data={"incoming": made.genuine, "csrf": "x"})
+        assert refused.status_code == 403
+        kept = client.post("/wallet/receive", data={"incoming": made.genuine, "csrf": csrf})
+        assert kept.status_code == 200 and 'id="wallet-notice"' in kept.text
+        assert made.genuine_id in kept.text
+        uploaded = client.post("/wallet/receive", data={"csrf": csrf},
+                               files={"file": ("sd.jwt", made.sd_jwt.encode())})  # fmt: skip
+        assert uploaded.status_code == 200, uploaded.text
+    finally:
+        client.close()
+    from oretrust.holder import list_wallet
+
+    assert len(list_wallet(made.cast.home, "kivu")) == 2

@@ -1,6 +1,9 @@
 """The holder's wallet page on its own node: ``/wallet`` (login, the credentials held and the
-presentation form), ``/wallet/present`` (make a presentation), ``/wallet/download`` (the
-presentation file), ``/wallet/login`` and ``/wallet/logout``.
+presentation form), ``/wallet/receive`` (keep a credential: pasted, uploaded, or fetched from
+the https URL its issuer published it at — :func:`oretrust.holder.receive_credential`, the
+path of ``oretrust wallet receive``, which verifies it first), ``/wallet/present`` (make a
+presentation), ``/wallet/download`` (the presentation file), ``/wallet/login`` and
+``/wallet/logout``.
 
 A presentation is made by :func:`oretrust.holder.build_presentation` — the path of
 ``oretrust wallet present`` — for the nonce and audience the holder typed, either from the
@@ -21,7 +24,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from oretrust.api.deps import HomeDep, NowDep, SettingsDep
 from oretrust.api.tokens import MAX_TOKEN_LENGTH, authenticate
@@ -31,7 +34,11 @@ from oretrust.formats.jws import MAX_TOKEN_BYTES
 from oretrust.holder import (
     Presentation,
     PresentationRequest,
+    WalletCredential,
     build_presentation,
+    fetch_credential,
+    is_url,
+    receive_credential,
     request_for_policy,
     wallet_of,
 )
@@ -107,7 +114,7 @@ async def wallet_page(
 async def _wallet(
     request: Request, home: Home, now: datetime, allow_network: bool, t: Translator,
     session: WalletSession, *, status: int = 200, message: str | None = None,
-    form: dict[str, str] | None = None,
+    form: dict[str, str] | None = None, notice: str | None = None,
 ) -> HTMLResponse:  # fmt: skip
     did = str(session.holder_did)
 
@@ -120,7 +127,7 @@ async def _wallet(
     owner, listed = await anyio.to_thread.run_sync(rows)
     return _page(
         request, "wallet.html", t, status, owner=owner, rows=listed, csrf=session.csrf,
-        message=message, form=form or {}, policies=shipped_policies(),
+        message=message, form=form or {}, policies=shipped_policies(), notice=notice,
     )  # fmt: skip
 
 
@@ -163,6 +170,42 @@ async def wallet_logout(request: Request, home: HomeDep, now: NowDep) -> Respons
     response = RedirectResponse(f"/wallet?lang={t.language}", status_code=303)
     close_session(response)
     return response
+
+
+@router.post("/wallet/receive")
+async def wallet_receive(
+    request: Request, home: HomeDep, now: NowDep, settings: SettingsDep
+) -> Response:
+    """Keep a credential in the wallet once this node has verified it (its issuer's DID and
+    status list resolved here); the page says what was kept, or why not (400)."""
+    async with request.form() as form:
+        t = page_language(request, _field(form, "lang"))
+        session = _holder_session(request, home, now, t)
+        if isinstance(session, Response):
+            return session
+        if not csrf_matches(session.csrf, form.get(CSRF_FIELD)):
+            return _refused(request, t, "wallet.csrf")
+        upload = form.get("file")
+        text = _field(form, "incoming") or ""
+        if not text and isinstance(upload, UploadFile):
+            text = (await upload.read(MAX_TOKEN_BYTES + 1)).decode("utf-8", "replace").strip()
+    did = str(session.holder_did)
+    try:
+        if not text or len(text) > MAX_TOKEN_BYTES:
+            raise InputError("paste a credential, upload its file or give its https URL",
+                             code=Code.INVALID_INPUT)  # fmt: skip
+        kept = await anyio.to_thread.run_sync(lambda: _receive(home, did, text, now))
+    except OreTrustError as exc:
+        message = t("wallet.receive_failed", detail=f"{exc.detail} [{exc.code}]")
+        return await _wallet(request, home, now, settings.allow_network, t, session,
+                             status=400, message=message)  # fmt: skip
+    notice = t("wallet.kept", type=kept.type, id=kept.credential_id)
+    return await _wallet(request, home, now, settings.allow_network, t, session, notice=notice)
+
+
+def _receive(home: Home, did: str, text: str, now: datetime) -> WalletCredential:
+    token = fetch_credential(text) if is_url(text) else text
+    return receive_credential(home, did, token.strip(), now=now)
 
 
 @router.post("/wallet/present")

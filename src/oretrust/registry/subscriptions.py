@@ -88,7 +88,8 @@ __all__ = [
 
 #: The largest body fetched or read (a trust list may be large: see MAX_TRUST_LIST_BYTES).
 MAX_BYTES = MAX_TRUST_LIST_BYTES
-TIMEOUT = 10.0
+#: The whole of one fetch (lookup, connect, headers, body): a list may be tens of MB.
+TIMEOUT = 30.0
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,10})\"?\s*(?:,|$)", re.IGNORECASE)
 

@@ -32,10 +32,9 @@ ISSUER = "did:web:mines.gouv.cd.example"
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> Home:
+def prepared_home(folder: Path, database_url: str | None = None) -> Home:
     """A home with its own registry accrediting the ministry for origin certificates in CD."""
-    opened = Home.open(tmp_path / "home")
+    opened = Home.open(folder, database_url=database_url)
     opened.set_domain("registry.minerals-trust.example")
     registry.init_registry(
         opened, did="did:web:registry.minerals-trust.example", display_name="Registry", now=NOW
@@ -44,6 +43,12 @@ def home(tmp_path: Path) -> Home:
     identities.add_holder(opened, "kivu", display_name="Kivu Minerals SARL", now=NOW)
     registry.accredit(opened, ISSUER, TYPE, "CD", now=NOW)
     return opened
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    """:func:`prepared_home` on SQLite."""
+    return prepared_home(tmp_path / "home")
 
 
 def subject(home: Home, number: int) -> dict[str, Any]:
@@ -209,3 +214,18 @@ def test_a_line_the_registry_does_not_accredit_stops_the_run(home: Home, tmp_pat
     assert caught.value.code == Code.ISSUER_NOT_ACCREDITED_TO_ISSUE
     assert caught.value.detail.startswith("in.jsonl line 3: ")
     assert [e["line"] for e in entries(out)] == [1, 2]
+
+
+def test_on_postgresql_batches_and_reruns(tmp_path: Path, postgres_url: str) -> None:
+    """PostgreSQL takes the rows through COPY in the batch's transaction: the same rules."""
+    home = prepared_home(tmp_path / "home", postgres_url)
+    source = write_jsonl(tmp_path / "in.jsonl", [subject(home, n) for n in range(12)])
+    out = tmp_path / "out.jsonl"
+    assert batch(home, source, out, batch_size=5).issued == 12
+    assert batch(home, source, out).skipped == 12
+    assert_each_line_once(home, out, 12)
+    report = verifier_for(home, allow_network=False).check_credential(
+        entries(out)[0]["token"], now=NOW
+    )
+    assert report.verdict == "VALID"
+    home.engine.dispose()

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
@@ -50,6 +49,7 @@ from oretrust.registry.sources import RegistryTrustSource, StaticTrustSource
 from oretrust.status.allocation import Allocation, allocate_index
 from oretrust.status.bulk_allocation import allocate_many
 from oretrust.status.publication import refresh_status_list
+from oretrust.store.bulk import insert_rows
 from oretrust.store.db import as_utc
 from oretrust.store.models import IssuedCredentialRecord
 from oretrust.store.write_lock import lock_for_writing
@@ -161,8 +161,9 @@ class BatchIssuer:
             try:
                 allocations = self._allocations(session, batch, wanted, committed_alone)
                 issued = [self._signed(p, a) for p, a in zip(batch, allocations, strict=True)]
-                session.connection().execute(  # Core, not the ORM's per-row bookkeeping
-                    insert(IssuedCredentialRecord.metadata.tables["issued_credential"]),
+                insert_rows(
+                    session,
+                    IssuedCredentialRecord.__tablename__,
                     [self._row(p, i) for p, i in zip(batch, issued, strict=True)],
                 )
                 before_commit(issued)

@@ -23,11 +23,11 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
 from oretrust.status.allocation import Allocation, Randbelow
 from oretrust.status.rules import can_suspend, status_purposes
+from oretrust.store.bulk import insert_rows
 from oretrust.store.db import as_utc
 from oretrust.store.status_models import StatusEntryRecord, StatusListRecord
 
@@ -77,8 +77,7 @@ def allocate_many(
         }
         for index, (credential_id, type_name) in zip(indices, credentials, strict=True)
     ]  # fmt: skip
-    table = StatusEntryRecord.metadata.tables["status_entry"]
-    session.connection().execute(insert(table), rows)  # Core: no per-row ORM bookkeeping
+    insert_rows(session, "status_entry", rows)
     return [
         Allocation(credential_id, issuer_did, current.id, index, status_purposes(type_name))
         for index, (credential_id, type_name) in zip(indices, credentials, strict=True)

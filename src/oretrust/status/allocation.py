@@ -269,7 +269,7 @@ def _pick_free(home: Home, current: StatusListRecord, randbelow: Randbelow) -> i
     First up to :data:`_BLOCK_TRIES` blocks drawn at random, each read as one index range
     of at most :data:`_BLOCK` rows, a free slot drawn among the block's; at 99.9% fill two
     of three blocks still have one. Only for a list's last few dozen slots does it count
-    the taken slots per block (one aggregate over the unique index) and draw uniformly.
+    the taken slots of every block (one statement of index-range counts) and draw uniformly.
     """
     blocks = (current.size + _BLOCK - 1) // _BLOCK
     with home.session() as session:
@@ -278,8 +278,8 @@ def _pick_free(home: Home, current: StatusListRecord, randbelow: Randbelow) -> i
             free = _free_in_block(session, current, block)
             if free:
                 return free[randbelow(len(free))]
-        counts = _taken_per_block(session, current.id)
-        free_counts = [_block_size(current, b) - counts.get(b, 0) for b in range(blocks)]
+        taken = _taken_per_block(session, current)
+        free_counts = [_block_size(current, b) - taken[b] for b in range(blocks)]
         if sum(free_counts) <= 0:
             return None
         rank = randbelow(sum(free_counts))  # the rank-th free slot of the list
@@ -310,15 +310,21 @@ def _free_in_block(session: Session, current: StatusListRecord, block: int) -> l
     return [index for index in range(start, end) if index not in taken]
 
 
-def _taken_per_block(session: Session, list_id: str) -> dict[int, int]:
-    """Taken slots per block of ``list_id`` (an aggregate over the unique index)."""
-    block_of = col(StatusEntryRecord.list_index) // _BLOCK
-    rows = session.exec(
-        select(block_of, func.count())
-        .where(StatusEntryRecord.list_id == list_id)
-        .group_by(block_of)
-    ).all()
-    return {int(block): int(count) for block, count in rows}
+def _taken_per_block(session: Session, current: StatusListRecord) -> list[int]:
+    """Taken slots of each block of ``current``: one statement of one index-range count per
+    block (a ``GROUP BY`` of the block number sorted the whole list: ~4x slower)."""
+    counts = [
+        select(func.count())
+        .where(
+            StatusEntryRecord.list_id == current.id,
+            col(StatusEntryRecord.list_index) >= block * _BLOCK,
+            col(StatusEntryRecord.list_index) < block * _BLOCK + _block_size(current, block),
+        )
+        .scalar_subquery()
+        for block in range((current.size + _BLOCK - 1) // _BLOCK)
+    ]
+    row = session.connection().execute(select(*counts)).one()  # a Row, even for one block
+    return [int(count) for count in row]
 
 
 def _mark_full(home: Home, list_id: str) -> None:

@@ -115,7 +115,7 @@ def _database_figures(
 
 
 def _bulk_file_figures(
-    home: Home, folder: Path, lines: int, raw: float, now: datetime
+    home: Home, folder: Path, lines: int, batch_size: int, raw: float, now: datetime
 ) -> list[Figure]:
     """``oretrust issue --batch`` of a ``lines``-line file, in process."""
     source, out = folder / "subjects.jsonl", folder / "issued.jsonl"
@@ -125,7 +125,7 @@ def _bulk_file_figures(
     start = time.perf_counter()
     summary = run_batch(
         home, source, issuer="ministry", type_name=TYPE, credential_format="vc+jwt", out=out,
-        batch_size=500, now=now, progress=False,
+        batch_size=batch_size, now=now, progress=False,
     )  # fmt: skip
     seconds = time.perf_counter() - start
     assert summary.issued == lines, summary
@@ -138,7 +138,7 @@ def _bulk_file_figures(
 
 def figures(
     count: int = 200,
-    batch_size: int = 500,
+    batch_size: int = 2000,
     batch_count: int = 100_000,
     postgres: str | None = None,
 ) -> list[Figure]:
@@ -155,7 +155,7 @@ def figures(
         result += _database_figures(home, "SQLite", raw, count, batch_size, now)
         if batch_count:
             bulk_home = _prepared_home(folder / "bulk", now)
-            result += _bulk_file_figures(bulk_home, folder, batch_count, raw, now)
+            result += _bulk_file_figures(bulk_home, folder, batch_count, batch_size, raw, now)
             bulk_home.engine.dispose()
         home.engine.dispose()
         if postgres:
@@ -170,7 +170,7 @@ def main() -> int:
     """Measure and print the table (or ``--json``); return a process exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="one-by-one issuances (x10 batched)")
-    parser.add_argument("--batch-size", type=int, default=500, help="credentials per transaction")
+    parser.add_argument("--batch-size", type=int, default=2000, help="credentials per transaction")
     parser.add_argument("--batch-count", type=int, default=100_000, help="lines of the bulk file")
     parser.add_argument("--postgres", default=None, help="also measure on this PostgreSQL URL")
     parser.add_argument("--json", action="store_true", help="print JSON")

@@ -213,7 +213,7 @@ def issue(
     ] = None,
     batch_size: Annotated[
         int, typer.Option("--batch-size", help="Credentials per transaction with --batch.")
-    ] = 500,
+    ] = 2000,
     holder: Annotated[
         str | None, typer.Option(help="Holder name or DID (becomes subject id).")
     ] = None,

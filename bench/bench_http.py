@@ -39,8 +39,8 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-
 from bench_verify import _issued_token, _per_second, _raw_verify
+
 from oretrust.home import Home
 
 PATH = "/credentials/verify"
@@ -128,7 +128,7 @@ def _load(
     request: bytes,
     arg: float,
     seconds: float,
-    out: "multiprocessing.Queue[dict[str, float]]",
+    out: multiprocessing.Queue[dict[str, float]],
 ) -> None:
     """The load process's body."""
     run = (

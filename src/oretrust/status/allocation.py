@@ -36,15 +36,16 @@ carries.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import TextClause, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from oretrust.codes import Code
 from oretrust.errors import ConflictError
@@ -313,18 +314,22 @@ def _free_in_block(session: Session, current: StatusListRecord, block: int) -> l
 def _taken_per_block(session: Session, current: StatusListRecord) -> list[int]:
     """Taken slots of each block of ``current``: one statement of one index-range count per
     block (a ``GROUP BY`` of the block number sorted the whole list: ~4x slower)."""
-    counts = [
-        select(func.count())
-        .where(
-            StatusEntryRecord.list_id == current.id,
-            col(StatusEntryRecord.list_index) >= block * _BLOCK,
-            col(StatusEntryRecord.list_index) < block * _BLOCK + _block_size(current, block),
-        )
-        .scalar_subquery()
-        for block in range((current.size + _BLOCK - 1) // _BLOCK)
+    row = session.connection().execute(_block_counts(current.size), {"list_id": current.id})
+    return [int(count) for count in row.one()]
+
+
+@functools.lru_cache(maxsize=8)
+def _block_counts(size: int) -> TextClause:
+    """The counting statement for lists of ``size`` slots, built once: as SQLAlchemy
+    constructs its 128 subqueries took three times as long to build as to run. The block
+    bounds are integers computed here; the list id is a bound parameter."""
+    table, size = StatusEntryRecord.__tablename__, int(size)
+    counts = [  # only the model's table name and integers are put into the text
+        f"(SELECT count(*) FROM {table} WHERE list_id = :list_id"  # noqa: S608
+        f" AND list_index >= {start} AND list_index < {min(start + _BLOCK, size)})"
+        for start in range(0, size, _BLOCK)
     ]
-    row = session.connection().execute(select(*counts)).one()  # a Row, even for one block
-    return [int(count) for count in row]
+    return text("SELECT " + ", ".join(counts))
 
 
 def _mark_full(home: Home, list_id: str) -> None:

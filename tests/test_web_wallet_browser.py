@@ -41,6 +41,8 @@ class Nodes:
     token: str
     credential_id: str
     credential: str
+    ministry_token: str
+    kivu_did: str
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,8 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
     with serve_home(platform.folder) as platform_url:
         hosts = f"{DOMAIN}={platform_url},mines.gouv.cd.example={platform_url}"
         with serve_home(folder / "kivu", ORETRUST_DID_WEB_HOSTS=hosts) as holder_url:
-            yield Nodes(platform_url, holder_url, token, issued.id, issued.token)
+            yield Nodes(platform_url, holder_url, token, issued.id, issued.token,
+                        platform.tokens["ministry"], kivu_did)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -173,3 +176,61 @@ def test_print_a_credential_as_pdf_in_french(page: Page, nodes: Nodes, shots: Pa
     text = reader.pages[0].extract_text()
     assert "Certificat d\u2019origine des minerais" in text and "KVM-2026-LOT-0457" in text
     assert read_qr(reader.pages[0].images[0].data) == nodes.credential
+
+
+def _check(page: Page, base: str, text: str) -> str:
+    """Verify ``text`` (a presentation file) on ``base``'s verify page; the verdict label."""
+    page.goto(f"{base}/")
+    page.get_by_label("Paste the credential or presentation").fill(text)
+    page.locator("#nonce").fill(NONCE)
+    page.locator("#audience").fill(AUDIENCE)
+    page.get_by_role("button", name="Check").click()
+    return (page.locator(".verdict-label").first.text_content() or "").strip()
+
+
+def test_the_whole_story_in_the_browser_across_the_nodes(
+    page: Page, nodes: Nodes, shots: Path
+) -> None:
+    """Issue in the platform's console, keep it in the holder's wallet page on its own node,
+    present it from there, verify it on the platform's verify page, revoke it in the console,
+    verify again: Revoked. Nobody types a command."""
+    page.goto(f"{nodes.platform}/console/login")
+    page.get_by_label("API token").fill(nodes.ministry_token)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Issue a credential").first.click()
+    page.get_by_label("Credential type").select_option("MineralOriginCertificate")
+    page.get_by_label("Start from the example").check()
+    page.get_by_role("button", name="Show the form").click()
+    page.locator("#f-exporter-id").fill(nodes.kivu_did)
+    page.locator("#f-lotId").fill("KVM-2026-LOT-1201")
+    page.locator("#issue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Credential issued")
+    credential_id = page.locator("#credential-id").inner_text()
+    token = page.locator("#issued-token").input_value()
+
+    page.goto(f"{nodes.holder}/wallet")
+    page.get_by_label("Holder token").fill(nodes.token)
+    page.get_by_role("button", name="Open the wallet").click()
+    page.get_by_label("The credential, or its https address").fill(token)
+    page.get_by_role("button", name="Check and keep").click()
+    expect(page.locator("#wallet-notice")).to_contain_text(credential_id)
+    page.screenshot(path=str(shots / "story-wallet-kept.png"), full_page=True)
+    page.locator(f'fieldset.credential[data-credential="{credential_id}"] '
+                 "input[name=credential]").check()  # fmt: skip
+    page.get_by_label("Verifier's nonce").fill(NONCE)
+    page.get_by_label("Verifier's audience").fill(AUDIENCE)
+    page.get_by_role("button", name="Make the presentation").click()
+    presentation = page.locator("#presentation-file").input_value()
+
+    assert _check(page, nodes.platform, presentation) == "Valid"
+    page.screenshot(path=str(shots / "story-verified.png"), full_page=True)
+
+    page.goto(f"{nodes.platform}/console/issuer")
+    page.locator(f'tr[data-credential="{credential_id}"] a[data-action=revoke]').click()
+    page.get_by_label("Reason").fill("lot seized at the border")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Revoke it for good").click()
+    expect(page.locator("#outcome")).to_have_text("The credential is revoked.")
+
+    assert _check(page, nodes.platform, presentation) == "Revoked"
+    page.screenshot(path=str(shots / "story-revoked.png"), full_page=True)

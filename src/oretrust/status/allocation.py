@@ -11,12 +11,12 @@ issued). Safety does not depend on the allocator being alone:
   (rejection sampling: uniform over the free slots). Only when every candidate is taken
   (from ~90% fill) does it read random blocks of :data:`_BLOCK` slots (one index range each)
   and draw among a block's free slots; for a list's last few dozen slots, when random blocks
-  keep coming up full, it counts the taken slots of every block in one aggregate over the
-  unique index and draws uniformly. It once tried eight inserts one by one and then loaded
-  every taken index of the list (up to 131,072 rows): ~26 times slower at 95% fill, 0.3-1 s
-  per credential near the end. When no slot is left it marks the list full and the next
-  list (``seq + 1``, unique per issuer) is opened — again by whichever process inserts it
-  first.
+  keep coming up full, it counts the taken slots of every block (one statement of
+  index-range counts on the unique index) and draws uniformly. It once tried eight inserts
+  one by one and then loaded every taken index of the list (up to 131,072 rows): ~26 times
+  slower at 95% fill, 0.3-1 s per credential near the end. When no slot is left it marks
+  the list full and the next list (``seq + 1``, unique per issuer) is opened — again by
+  whichever process inserts it first.
 
 Every draw is the CSPRNG's among slots left free by earlier random draws, so an index says
 nothing about when or in what order a credential was issued (herd privacy). The block step

@@ -40,6 +40,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 from bench_verify import _issued_token, _per_second, _raw_verify
+from figure_table import Figure
 
 from oretrust.home import Home
 
@@ -213,13 +214,47 @@ def _postgres_schema(url: str) -> Iterator[str]:
         engine.dispose()
 
 
-def main() -> int:
-    """Measure and print the table; return a process exit code."""
+def _arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each load run")
     parser.add_argument("--connections", type=int, default=16, help="keep-alive connections")
     parser.add_argument("--postgres", default=None, help="also measure 1 and 2 workers here")
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def figures(
+    seconds: float = 5.0, connections: int = 16, postgres: str | None = None
+) -> list[Figure]:
+    """The figures for ``bench/run_all.py``: peak HTTP verify/s beside raw Ed25519 verify/s
+    (target 0.35), p50/p99 at half of peak, and with ``postgres`` two workers beside one
+    (target 1.7)."""
+    args = _arguments([f"--seconds={seconds}", f"--connections={connections}"])
+    now = datetime.now(UTC)
+    with tempfile.TemporaryDirectory(prefix="oretrust-bench-http-") as folder:
+        home = Home.open(Path(folder))
+        token = _issued_token(home, now)
+        raw = _per_second(_raw_verify(home, token), 20_000, 3)
+        home.engine.dispose()
+        peak = _peak(Path(folder), token, args, 1, None)
+        with _served(Path(folder), 1, None) as port:
+            half = _in_load_process("open", port, _request(port, token), peak / 2, seconds)
+    result = [
+        Figure("bench_http", "HTTP verify, 1 worker, SQLite (peak)", peak, "/s", raw, "verify/s",
+               target=0.35),
+        Figure("bench_http", "p50 at half of peak", half["p50_ms"], "ms"),
+        Figure("bench_http", "p99 at half of peak", half["p99_ms"], "ms"),
+    ]  # fmt: skip
+    if postgres:
+        args.postgres = postgres
+        (_, one, _), (_, two, _) = _postgres_rows(args, now)
+        result.append(Figure("bench_http", "HTTP verify, 2 workers vs 1, PostgreSQL", two, "/s",
+                             one, "/s 1 worker", target=1.7))  # fmt: skip
+    return result
+
+
+def main() -> int:
+    """Measure and print the table; return a process exit code."""
+    args = _arguments()
     now = datetime.now(UTC)
     rows: list[tuple[str, float, str]] = []
     with tempfile.TemporaryDirectory(prefix="oretrust-bench-http-") as folder:

@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from figure_table import Figure
 from sqlmodel import col, select
 
 from oretrust import registry
@@ -176,6 +177,24 @@ def main() -> None:
         f"  history: default page {f['history_default_page_bytes'] / 1e3:.0f} kB,"
         f" unpaged {f['history_unpaged_bytes'] / 1e6:.1f} MB"
     )
+
+
+def figures(count: int = 10_000, samples: int = 20, postgres: str | None = None) -> list[Figure]:
+    """The figures for ``bench/run_all.py`` (lower is better): a write with ``count`` events
+    beside one with a small log, the log head beside the query it replaced, the kept trust
+    list beside signing it, the default history page beside the unpaged log."""
+    f = run(count, samples, postgres)
+    name = "bench_registry"
+    return [
+        Figure(name, f"registry write at {count:,} events", f["write_large_log_s"] * 1e3, "ms",
+               f["write_small_log_s"] * 1e3, "ms small log", lower_is_better=True),
+        Figure(name, f"log head at {count:,} events", f["head_now_s"] * 1e3, "ms",
+               f["head_before_s"] * 1e3, "ms every event loaded", lower_is_better=True),
+        Figure(name, "trust list served kept", f["trust_list_kept_s"] * 1e3, "ms",
+               f["trust_list_sign_s"] * 1e3, "ms signing it", lower_is_better=True),
+        Figure(name, "history, default page", f["history_default_page_bytes"] / 1e3, "kB",
+               f["history_unpaged_bytes"] / 1e3, "kB unpaged", lower_is_better=True),
+    ]  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ import sys
 import time
 import zlib
 
+from figure_table import Figure
+
 from oretrust.encoding import b64url_decode
 from oretrust.status.token_status_list import INVALID, TokenStatusList, decode_lst, encode_lst
 
@@ -82,6 +84,27 @@ def main() -> int:
               f" {m['decode'] / m['decode_baseline']:>6.2f} {m['lookup'] * 1e9:>9.1f}"
               f" {m['lookup'] / m['lookup_baseline']:>7.2f}")  # fmt: skip
     return 0
+
+
+def figures(seed: int = 20261201, max_entries: int = 10_000_000) -> list[Figure]:
+    """The figures for ``bench/run_all.py``: each list's size beside the draft's, its decode
+    and lookup times beside their baselines (lower is better)."""
+    rng = random.Random(seed)
+    result: list[Figure] = []
+    for (entries, percent), draft in DRAFT_BYTES.items():
+        if entries > max_entries:
+            continue
+        m = measure(entries, percent, rng)
+        name = f"TSL {entries:,} entries at {percent:g}%"
+        result += [
+            Figure("bench_status_sizes", f"{name}: size", m["bytes"], "B", draft, "B (IETF draft)",
+                   lower_is_better=True),
+            Figure("bench_status_sizes", f"{name}: decode", m["decode"] * 1e3, "ms",
+                   m["decode_baseline"] * 1e3, "ms zlib.decompress", lower_is_better=True),
+            Figure("bench_status_sizes", f"{name}: lookup", m["lookup"] * 1e9, "ns",
+                   m["lookup_baseline"] * 1e9, "ns bytes[i>>3]", lower_is_better=True),
+        ]  # fmt: skip
+    return result
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from bench_verify import ISSUER, TYPE, _full_verify, _issued_token, _per_second
+from figure_table import Figure
 
 from oretrust.home import Home
 
@@ -90,6 +91,36 @@ def _grow(home: Home, start: int, stop: int, now: datetime) -> None:
             )
 
 
+def measure(counts: list[int], count: int, postgres: str | None) -> list[tuple[int, float]]:
+    """Full verify/s with 1 issued credential, then with each of ``counts`` (ascending)."""
+    now = datetime.now(UTC)
+    with tempfile.TemporaryDirectory(prefix="oretrust-bench-scale-") as folder:
+        home = Home.open(Path(folder), database_url=postgres)
+        token = _issued_token(home, now)
+        rates = [(1, _rate(home, token, now, count))]
+        grown = 0
+        for size in counts:
+            _grow(home, grown, size, now)
+            grown = size
+            rates.append((size, _rate(home, token, now, count)))
+        home.engine.dispose()
+    return rates
+
+
+def figures(
+    counts: tuple[int, ...] = (10_000, 1_000_000), count: int = 1000, postgres: str | None = None
+) -> list[Figure]:
+    """The figures for ``bench/run_all.py``: verify/s at each size beside verify/s with one
+    issued credential (flat: ratio near 1)."""
+    rates = measure(sorted(counts), count, postgres)
+    base = rates[0][1]
+    return [
+        Figure("bench_verify_scale", f"full verify with {size:,} issued", rate, "/s", base,
+               "/s with 1 issued")
+        for size, rate in rates[1:]
+    ]  # fmt: skip
+
+
 def main() -> int:
     """Measure and print the table; return a process exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -98,17 +129,7 @@ def main() -> int:
     parser.add_argument("--postgres", default=None, help="a PostgreSQL URL (default SQLite)")
     args = parser.parse_args()
     counts = sorted(int(c) for c in args.counts.split(","))
-    now = datetime.now(UTC)
-    with tempfile.TemporaryDirectory(prefix="oretrust-bench-scale-") as folder:
-        home = Home.open(Path(folder), database_url=args.postgres)
-        token = _issued_token(home, now)
-        rates = [(1, _rate(home, token, now, args.count))]
-        grown = 0
-        for count in counts:
-            _grow(home, grown, count, now)
-            grown = count
-            rates.append((count, _rate(home, token, now, args.count)))
-        home.engine.dispose()
+    rates = measure(counts, args.count, args.postgres)
     base = rates[0][1]
     print(
         f"oretrust verify at scale ({'PostgreSQL' if args.postgres else 'SQLite'}): "

@@ -40,6 +40,10 @@ QUICK: dict[str, dict[str, Any]] = {
     "bench_status_lists": {"repeat": 3},
     "bench_revocation": {"count": 200, "samples": 30},
     "bench_allocation": {"samples": 10},
+    "bench_http": {"seconds": 2.0},
+    "bench_registry": {"count": 2_000, "samples": 5},
+    "bench_status_sizes": {"max_entries": 1_000_000},
+    "bench_verify_scale": {"counts": (10_000, 100_000), "count": 300},
 }
 #: Tiny parameters, for the smoke test only.
 SMOKE: dict[str, dict[str, Any]] = {
@@ -50,9 +54,13 @@ SMOKE: dict[str, dict[str, Any]] = {
     "bench_status_lists": {"repeat": 1},
     "bench_revocation": {"count": 5, "samples": 3},
     "bench_allocation": {"samples": 1, "size": 2048},
+    "bench_http": {"seconds": 0.3, "connections": 2},
+    "bench_registry": {"count": 50, "samples": 1},
+    "bench_status_sizes": {"max_entries": 100_000},
+    "bench_verify_scale": {"counts": (200,), "count": 5},
 }
 #: Benchmarks that take a PostgreSQL URL as ``postgres=``.
-TAKES_POSTGRES = ("bench_issue",)
+TAKES_POSTGRES = ("bench_issue", "bench_http")
 
 
 def benchmark_names() -> list[str]:

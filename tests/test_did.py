@@ -752,3 +752,33 @@ def test_implementations_satisfy_protocols() -> None:
     assert isinstance(DefaultDidResolver(), DidResolver)
     assert isinstance(StaticDidResolver({}), DidResolver)
     assert isinstance(HttpsFetcher(transport=httpx.MockTransport(_ok())), DidWebFetcher)
+
+
+class _CountingFetcher:
+    """Serves one did:web document and counts the fetches."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document, self.fetches = document, 0
+
+    def fetch(self, url: str) -> bytes:
+        self.fetches += 1
+        return json.dumps(self.document).encode()
+
+
+def test_a_fetched_did_document_is_reused_for_its_ttl_then_fetched_again() -> None:
+    did = "did:web:mines.gouv.cd.example"
+    document = {"id": did, "verificationMethod": []}
+    fetcher, moment = _CountingFetcher(document), [1000.0]
+    resolver = DefaultDidResolver(fetcher=fetcher, remote_ttl=300, clock=lambda: moment[0])
+    first = resolver.resolve(did)
+    first["verificationMethod"].append("changed by the caller")
+    assert resolver.resolve(did) == document and fetcher.fetches == 1  # a fresh copy, reused
+    moment[0] += 301
+    assert resolver.resolve(did) == document and fetcher.fetches == 2
+    fetcher.document = {"id": "did:web:someone-else.example"}
+    moment[0] += 301
+    with pytest.raises(ResolutionError):  # a mismatching id is refused, and not remembered
+        resolver.resolve(did)
+    with pytest.raises(ResolutionError):
+        resolver.resolve(did)
+    assert fetcher.fetches == 4

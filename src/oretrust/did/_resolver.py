@@ -4,7 +4,11 @@
 is looked up first in ``local`` — a home resolves the DIDs it hosts from its own database,
 never over the network — then fetched with the injected :class:`DidWebFetcher`. A fetched
 document whose ``id`` is not the requested DID is refused (code ``DID_DOCUMENT_ID_MISMATCH``):
-otherwise one site could answer for another's DID.
+otherwise one site could answer for another's DID. A fetched document is remembered for
+:data:`REMOTE_DOCUMENT_TTL` (five minutes; bounded, per resolver — the kept verifier's, which
+is rebuilt whenever the home's trust state changes): verifying another home's credentials
+does not fetch its issuer's document every time, and a key marked compromised there is seen
+here within that time.
 
 :class:`StaticDidResolver` resolves from a mapping only (tests, offline bundles).
 """
@@ -12,6 +16,8 @@ otherwise one site could answer for another's DID.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
@@ -22,7 +28,17 @@ from oretrust.did._web import did_web_url
 from oretrust.encoding import copy_json, loads_json
 from oretrust.errors import MalformedTokenError, ResolutionError
 
-__all__ = ["DefaultDidResolver", "DidResolver", "LocalDocuments", "StaticDidResolver"]
+__all__ = [
+    "REMOTE_DOCUMENT_TTL",
+    "DefaultDidResolver",
+    "DidResolver",
+    "LocalDocuments",
+    "StaticDidResolver",
+]
+
+#: Seconds a fetched did:web document is reused.
+REMOTE_DOCUMENT_TTL = 300.0
+_MAX_REMEMBERED = 1024
 
 #: DIDs a home hosts: a mapping ``did -> document`` or a lookup returning None when unknown.
 LocalDocuments = Mapping[str, dict[str, Any]] | Callable[[str], dict[str, Any] | None]
@@ -50,10 +66,18 @@ class DefaultDidResolver:
     """
 
     def __init__(
-        self, fetcher: DidWebFetcher | None = None, local: LocalDocuments | None = None
+        self,
+        fetcher: DidWebFetcher | None = None,
+        local: LocalDocuments | None = None,
+        *,
+        remote_ttl: float = REMOTE_DOCUMENT_TTL,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._fetcher = fetcher
         self._local = local
+        self._remote_ttl, self._clock = remote_ttl, clock
+        self._remembered: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
 
     def resolve(self, did: str) -> dict[str, Any]:
         """Resolve ``did``; every document returned is a fresh copy the caller may modify."""
@@ -68,13 +92,29 @@ class DefaultDidResolver:
             )
         url = did_web_url(did)
         document = self._lookup_local(did)
-        if document is None:
-            if self._fetcher is None:
-                raise ResolutionError(
-                    f"{did} is not hosted here and fetching is off", code=Code.DID_NOT_FOUND
-                )
-            document = _parse_document(url, self._fetcher.fetch(url))
-        return _checked(did, document)
+        if document is not None:
+            return _checked(did, document)
+        if self._fetcher is None:
+            raise ResolutionError(
+                f"{did} is not hosted here and fetching is off", code=Code.DID_NOT_FOUND
+            )
+        return self._fetched(did, url, self._fetcher)
+
+    def _fetched(self, did: str, url: str, fetcher: DidWebFetcher) -> dict[str, Any]:
+        """The remembered document of ``did`` while fresh, else a new fetch (remembered once
+        its ``id`` checked out; a failure is not remembered here — the fetcher's host guard
+        remembers a host that did not answer)."""
+        now = self._clock()
+        with self._lock:
+            remembered = self._remembered.get(did)
+        if remembered is not None and now < remembered[0]:
+            return _checked(did, remembered[1])
+        checked = _checked(did, _parse_document(url, fetcher.fetch(url)))
+        with self._lock:
+            if len(self._remembered) >= _MAX_REMEMBERED:
+                self._remembered.clear()
+            self._remembered[did] = (now + self._remote_ttl, copy_json(checked))
+        return checked
 
     def _lookup_local(self, did: str) -> dict[str, Any] | None:
         if self._local is None:

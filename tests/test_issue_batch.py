@@ -117,7 +117,10 @@ def test_a_batch_killed_between_journal_and_commit_is_issued_once(
         with out.open("a") as handle:
             for number, credential in zip((6, 7), issued, strict=True):
                 handle.write(
-                    json.dumps({"line": number, "sha256": "x", "id": credential.id}) + "\n"
+                    json.dumps(
+                        {"line": number, "sha256": "x", "id": credential.id, "issuer": ISSUER}
+                    )
+                    + "\n"
                 )
             handle.write('{"line": 8, "sha')
         raise KeyboardInterrupt
@@ -127,6 +130,22 @@ def test_a_batch_killed_between_journal_and_commit_is_issued_once(
     resumed = batch(home, source, out)
     assert (resumed.dropped, resumed.skipped, resumed.issued) == (2, 5, 7)
     assert_each_line_once(home, out, 12)
+    set_aside = entries(out.with_name("out.jsonl.uncommitted"))
+    assert [e["id"] for e in set_aside] == [p.issuance.credential_id for p in doomed]
+
+
+def test_a_journal_of_another_home_is_refused_not_rewritten(home: Home, tmp_path: Path) -> None:
+    """Pointed at another home's output (same issuer DID), the rerun would find none of its
+    credentials recorded: more than one batch unrecorded cannot be a kill, so it refuses."""
+    source = write_jsonl(tmp_path / "in.jsonl", [subject(home, n) for n in range(7)])
+    out = tmp_path / "out.jsonl"
+    batch(home, source, out, batch_size=3)
+    written = out.read_bytes()
+    other = prepared_home(tmp_path / "other")
+    with pytest.raises(InputError, match="is not this batch's journal"):
+        batch(other, source, out)
+    assert out.read_bytes() == written
+    assert list_issued(other, issuer="ministry") == []
 
 
 def test_a_bad_line_stops_the_run_with_its_number_and_field(home: Home, tmp_path: Path) -> None:

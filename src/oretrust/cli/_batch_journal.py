@@ -1,22 +1,27 @@
 """The journal of ``oretrust issue --batch``: what makes a rerun skip what was issued.
 
 The journal is a JSON-lines file, one entry per issued credential: the input line's key
-(``line`` number + ``sha256`` of its text), then ``id``, ``type``, ``format``, ``holder`` and
-``token``. With ``--out FILE.jsonl`` it *is* the output; with ``--out DIR`` it is
-``DIR/issued.jsonl`` and each token is also written to ``DIR/line-<n>.<ext>``.
+(``line`` number + ``sha256`` of its text), then ``issuer`` (DID), ``batch`` (one random id
+per commit), ``id``, ``type``, ``format``, ``holder`` and ``token``. With ``--out
+FILE.jsonl`` it *is* the output; with ``--out DIR`` it is ``DIR/issued.jsonl`` and each token
+is also written to ``DIR/line-<n>.<ext>``.
 
 **Never twice.** A batch's entries are written, flushed and fsynced *before* the database
 commits the batch (:class:`oretrust.issuer.BatchIssuer`'s ``before_commit``). So whatever
 instant a process is killed at, every committed credential is in the journal; the journal
 may only hold, at its end, entries of a batch that never committed (or a half-written
 line). :meth:`Journal.recover` drops those — an entry counts once its id is recorded in the
-issuer's records — so a rerun issues exactly the lines that have no credential yet.
+issuer's records — so a rerun issues exactly the lines that have no credential yet. The
+dropped entries are set aside in ``<journal>.uncommitted``; a journal that cannot be this
+home's (another issuer, unrecorded entries before recorded ones or across batches) is
+refused rather than rewritten.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,20 +49,33 @@ class Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.done: dict[int, str] = {}
 
-    def recover(self, home: Home) -> int:
+    def recover(self, home: Home, issuer: str) -> int:
         """Keep the entries whose credentials were recorded, drop the rest; return how many
-        were dropped. Fills :attr:`done` (line number → SHA-256 of the line)."""
+        were dropped. Fills :attr:`done` (line number → SHA-256 of the line).
+
+        Only the last batch can lack its records (killed before its commit): a journal of
+        another issuer, or whose unrecorded entries are followed by recorded ones or span
+        several batches, belongs to another home or run and is refused (InputError
+        ``INVALID_INPUT``), never rewritten. Dropped entries are kept aside in
+        ``<journal>.uncommitted``, so no token is ever lost.
+        """
         entries = self._read()
+        if any(entry.get("issuer") != issuer for entry in entries):
+            raise self._foreign(f"it holds credentials of another issuer than {issuer}")
         recorded = recorded_ids(home, [entry["id"] for entry in entries])
-        kept = [entry for entry in entries if entry["id"] in recorded]
-        dropped = len(entries) - len(kept)
-        if dropped or self._has_partial_tail():
+        missing = [number for number, e in enumerate(entries) if e["id"] not in recorded]
+        tail = entries[missing[0] :] if missing else []
+        if any(e["id"] in recorded for e in tail) or len({e.get("batch") for e in tail}) > 1:
+            raise self._foreign("credentials it lists were never recorded in this home")
+        kept = entries[: len(entries) - len(tail)]
+        if tail or self._has_partial_tail():
+            self._set_aside(tail)
             self._rewrite(kept)
         for entry in kept:
             self.done[int(entry["line"])] = str(entry["sha256"])
             if self.folder is not None:
                 self._write_token(int(entry["line"]), entry["format"], entry["token"])
-        return dropped
+        return len(tail)
 
     def check(self, line: BatchLine, source: Path) -> bool:
         """Whether ``line`` was issued already; InputError if it changed since it was."""
@@ -72,13 +90,16 @@ class Journal:
             )
         return True
 
-    def append(self, lines: Sequence[BatchLine], issued: Sequence[BatchIssued]) -> None:
+    def append(
+        self, lines: Sequence[BatchLine], issued: Sequence[BatchIssued], issuer: str
+    ) -> None:
         """Write one entry per credential, then flush and fsync (before the batch commits)."""
         if self.folder is not None:
             for line, credential in zip(lines, issued, strict=True):
                 self._write_token(line.number, credential.format, credential.token, overwrite=True)
+        batch = secrets.token_hex(8)
         text = "".join(
-            json.dumps(_entry(line, credential), ensure_ascii=False) + "\n"
+            json.dumps(_entry(line, credential, issuer, batch), ensure_ascii=False) + "\n"
             for line, credential in zip(lines, issued, strict=True)
         )
         with self.path.open("a", encoding="utf-8") as handle:
@@ -87,6 +108,12 @@ class Journal:
             os.fsync(handle.fileno())
         for line in lines:
             self.done[line.number] = line.sha256
+
+    def _foreign(self, why: str) -> InputError:
+        return InputError(
+            f"{self.path} is not this batch's journal ({why}): give a new --out",
+            code=Code.INVALID_INPUT,
+        )
 
     def _read(self) -> list[dict[str, Any]]:
         if not self.path.exists():
@@ -116,6 +143,16 @@ class Journal:
             handle.seek(-1, os.SEEK_END)
             return handle.read(1) != b"\n"
 
+    def _set_aside(self, dropped: list[dict[str, Any]]) -> None:
+        """Append ``dropped`` to ``<journal>.uncommitted`` (fsynced) before they leave the
+        journal: tokens whose credentials this home never recorded, kept for a person."""
+        if not dropped:
+            return
+        with self.path.with_name(self.path.name + ".uncommitted").open("a") as handle:
+            handle.writelines(json.dumps(entry, ensure_ascii=False) + "\n" for entry in dropped)
+            handle.flush()
+            os.fsync(handle.fileno())
+
     def _rewrite(self, kept: list[dict[str, Any]]) -> None:
         """Replace the journal by ``kept`` (atomically: a kill now leaves one or the other)."""
         temporary = self.path.with_name(self.path.name + ".tmp")
@@ -135,10 +172,12 @@ class Journal:
             target.write_text(token + "\n", encoding="utf-8")
 
 
-def _entry(line: BatchLine, credential: BatchIssued) -> dict[str, Any]:
+def _entry(line: BatchLine, credential: BatchIssued, issuer: str, batch: str) -> dict[str, Any]:
     return {
         "line": line.number,
         "sha256": line.sha256,
+        "issuer": issuer,
+        "batch": batch,
         "id": credential.id,
         "type": credential.type,
         "format": credential.format,

@@ -97,7 +97,7 @@ def run_batch(
         home, issuer=issuer, now=now, credential_format=_FORMATS[credential_format]
     )
     journal = Journal(out)
-    dropped = journal.recover(home)
+    dropped = journal.recover(home, issuing.issuer.did)
     run = _Run(home, source, issuing, journal, type_name, batch_size)
     console = Console(stderr=True)
     bar = Progress(
@@ -154,7 +154,9 @@ class _Run:
         lines = [line for line, _ in pending]
         self.issuing.issue(
             [prepared for _, prepared in pending],
-            before_commit=lambda issued: self.journal.append(lines, issued),
+            before_commit=lambda issued: self.journal.append(
+                lines, issued, self.issuing.issuer.did
+            ),
         )
         self.issued += len(pending)
         pending.clear()

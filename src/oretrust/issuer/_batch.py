@@ -136,13 +136,21 @@ class BatchIssuer:
         """Allocate, sign and record ``batch`` in one transaction; return what was issued.
 
         ``before_commit`` runs after the rows are inserted and before the commit. A batch that
-        loses a race (an index taken meanwhile, SQLite busy) is retried with fresh indices.
+        loses a race (an index taken meanwhile, SQLite busy) before ``before_commit`` ran is
+        retried with fresh indices; once it ran (the caller has the tokens), a failure is
+        raised, never retried with other tokens under the same ids.
         """
+        handed_over: list[bool] = []
+
+        def hand_over(issued: list[BatchIssued]) -> None:
+            handed_over.append(True)
+            before_commit(issued)
+
         for attempt in range(_RETRIES):
             try:
-                issued, lists = self._issue_once(batch, before_commit)
+                issued, lists = self._issue_once(batch, hand_over)
             except (IntegrityError, OperationalError):
-                if attempt == _RETRIES - 1:
+                if handed_over or attempt == _RETRIES - 1:
                     raise
                 continue
             for list_id in lists:  # stale documents (max-age) are re-signed by the writer

@@ -15,7 +15,7 @@ issuance for others; ``oretrust wallet`` imports a token).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,13 +33,13 @@ from rich.progress import (
 from oretrust import identities
 from oretrust.cli._batch_input import BatchLine, count_lines, read_lines
 from oretrust.cli._batch_journal import Journal
-from oretrust.cli._common import parse_time
+from oretrust.cli._common import now, parse_time, print_json
 from oretrust.codes import Code
 from oretrust.errors import InputError, OreTrustError
 from oretrust.home import Home
 from oretrust.issuer import BatchIssuer, BatchRequest, PreparedCredential
 
-__all__ = ["BatchSummary", "run_batch"]
+__all__ = ["BatchSummary", "issue_batch_command", "run_batch"]
 
 _FORMATS = {"vc+jwt": "vc+jwt", "sd-jwt": "dc+sd-jwt", "dc+sd-jwt": "dc+sd-jwt"}
 
@@ -109,6 +109,45 @@ def run_batch(
         for advanced in run.lines():
             bar.advance(task, advanced)
     return BatchSummary(run.read, run.issued, run.skipped, dropped, journal.path)
+
+
+def issue_batch_command(
+    home: Path | None,
+    source: Path,
+    *,
+    issuer: str,
+    type_name: str | None,
+    out: Path | None,
+    credential_format: str,
+    batch_size: int,
+    as_json: bool,
+    quiet: bool,
+    per_line: Mapping[str, object],
+) -> None:
+    """``oretrust issue --batch``: refuse the single-credential options (``per_line``: each
+    line gives its own), open the ``home`` folder, run :func:`run_batch` at the current
+    time, print its summary."""
+    given = [name for name, value in per_line.items() if value]
+    if given:
+        raise InputError(
+            f"{', '.join(given)}: with --batch, each line gives its own (credentialSubject, "
+            "holder, validUntil)",
+            code=Code.INVALID_INPUT,
+        )
+    if out is None:
+        raise InputError("--batch needs --out FILE.jsonl or DIR", code=Code.INVALID_INPUT)
+    summary = run_batch(
+        Home.open(home), source, issuer=issuer, type_name=type_name, out=out,
+        credential_format=credential_format, batch_size=batch_size, now=now(),
+        progress=not (quiet or as_json),
+    )  # fmt: skip
+    if as_json:
+        print_json(summary.to_dict())
+    elif not quiet:
+        Console(soft_wrap=True).print(
+            f"issued {summary.issued}, skipped {summary.skipped} issued before, of "
+            f"{summary.lines} lines → {summary.out}", markup=False, highlight=False,
+        )  # fmt: skip
 
 
 class _Run:

@@ -24,7 +24,7 @@ from oretrust.cli._common import parse_time as _parse_time
 from oretrust.cli._common import print_json as _print_json
 from oretrust.cli._common import read_text as _read_text
 from oretrust.cli.backup import register_backup_commands
-from oretrust.cli.batch_issue import run_batch
+from oretrust.cli.batch_issue import issue_batch_command
 from oretrust.cli.bundle import bundle_app, offline_report
 from oretrust.cli.custody import custody_app
 from oretrust.cli.issued import database_problem, register_issued_commands
@@ -252,8 +252,13 @@ def issue(
     With --batch FILE, one credential per JSON line or CSV row (README: bulk issuance),
     written with its id to --out as each batch commits; a rerun resumes."""
     if batch is not None:
-        _issue_batch(issuer, credential_type, batch, batch_size, output, credential_format,
-                     home, as_json, quiet)  # fmt: skip
+        per_line = {"--subject": subject, "--holder": holder, "--holder-did": holder_did,
+                    "--valid-until": valid_until}  # fmt: skip
+        issue_batch_command(
+            home, batch, issuer=issuer, type_name=credential_type, out=output,
+            credential_format=credential_format, batch_size=batch_size, as_json=as_json,
+            quiet=quiet, per_line=per_line,
+        )  # fmt: skip
         return
     if credential_type is None or subject is None:
         raise InputError("give --type and --subject (or --batch FILE)", code=Code.INVALID_INPUT)
@@ -308,27 +313,6 @@ def issue(
         sys.stdout.write(issued.token + "\n")
     else:
         out.print(f"issued {issued.type} {issued.id} → {output}")
-
-
-def _issue_batch(
-    issuer: str, credential_type: str | None, batch: Path, batch_size: int,
-    output: Path | None, credential_format: str, home: Path | None, as_json: bool, quiet: bool,
-) -> None:  # fmt: skip
-    """``issue --batch``: see :mod:`oretrust.cli.batch_issue`."""
-    if output is None:
-        raise InputError("--batch needs --out FILE.jsonl or DIR", code=Code.INVALID_INPUT)
-    summary = run_batch(
-        _open(home), batch, issuer=issuer, type_name=credential_type, out=output,
-        credential_format=credential_format, batch_size=batch_size, now=_now(),
-        progress=not (quiet or as_json),
-    )  # fmt: skip
-    if as_json:
-        _print_json(summary.to_dict())
-    elif not quiet:
-        out.print(
-            f"issued {summary.issued}, skipped {summary.skipped} issued before, of "
-            f"{summary.lines} lines → {summary.out}", markup=False, highlight=False,
-        )  # fmt: skip
 
 
 @app.command()

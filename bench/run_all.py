@@ -12,7 +12,8 @@ in all on a shared 2-core machine); ``--full`` uses each script's own defaults (
 issue 13 names: 100,000 credentials in bulk, a 1,000,000-credential bundle…). ``--smoke``
 uses tiny counts, for the test that keeps this runner working; its figures mean nothing.
 A script without ``figures()`` (or whose imports are missing, e.g. ``sd-jwt`` without
-``pip install -e '.[bench]'``) is listed as not run, with the reason. PostgreSQL figures
+``pip install -e '.[bench]'``) is listed as not run, with the reason; one that fails is
+listed with its error, the others still run, and the exit code is 1. PostgreSQL figures
 come with ``--postgres URL`` or ``ORETRUST_TEST_POSTGRES_URL``.
 """
 
@@ -78,7 +79,10 @@ def run_one(name: str, parameters: dict[str, Any]) -> tuple[list[Figure], str | 
     measure: Callable[..., list[Figure]] | None = getattr(module, "figures", None)
     if measure is None:
         return [], "not run: the script has no figures() function yet", 0.0
-    figures = measure(**parameters)
+    try:
+        figures = measure(**parameters)
+    except Exception as exc:  # one broken benchmark must not hide the others' figures
+        return [], f"failed: {type(exc).__name__}: {exc}", time.perf_counter() - start
     return figures, None, time.perf_counter() - start
 
 
@@ -112,9 +116,10 @@ def main() -> int:
         figures += measured
         report.append({"benchmark": name, "parameters": parameters, "seconds": round(seconds, 2),
                        "not_run": problem, "figures": [f.to_dict() for f in measured]})  # fmt: skip
+    failed = 1 if any(str(e["not_run"] or "").startswith("failed") for e in report) else 0
     if args.json:
         print(json.dumps(report, indent=2))
-        return 0
+        return failed
     print_table(figures)
     for entry in report:
         if entry["not_run"]:
@@ -123,7 +128,7 @@ def main() -> int:
     print(f"\n{len(figures)} figures; targets met: "
           f"{sum(1 for f in figures if f.met)}/{sum(1 for f in figures if f.met is not None)}"
           + (f" (missed: {'; '.join(f.figure for f in missed)})" if missed else ""))  # fmt: skip
-    return 0
+    return failed
 
 
 if __name__ == "__main__":

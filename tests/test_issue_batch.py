@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from oretrust import identities, registry
 from oretrust.cli.batch_issue import BatchSummary, run_batch
@@ -25,6 +27,8 @@ from oretrust.encoding import b64url_decode
 from oretrust.errors import ConflictError, InputError, SchemaValidationError
 from oretrust.home import Home
 from oretrust.issuer import BatchIssuer, BatchRequest, list_issued
+from oretrust.store.bulk import insert_rows
+from oretrust.store.status_models import StatusEntryRecord
 from oretrust.verifier import verifier_for
 
 TYPE = "MineralOriginCertificate"
@@ -247,4 +251,24 @@ def test_on_postgresql_batches_and_reruns(tmp_path: Path, postgres_url: str) -> 
         entries(out)[0]["token"], now=NOW
     )
     assert report.verdict == "VALID"
+    home.engine.dispose()
+
+
+def test_copy_on_postgresql_raises_a_taken_slot_as_sqlalchemy_does(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """A slot a concurrent issuer took surfaces from COPY as SQLAlchemy's IntegrityError, the
+    error BatchIssuer retries a batch on (with fresh indices)."""
+    home = prepared_home(tmp_path / "home", postgres_url)
+    first = batch(
+        home, write_jsonl(tmp_path / "in.jsonl", [subject(home, 0)]), tmp_path / "o.jsonl"
+    )
+    assert first.issued == 1
+    with home.session() as session:
+        taken = session.exec(select(StatusEntryRecord)).one()
+        row = taken.model_dump() | {
+            "credential_id": "urn:uuid:00000000-0000-4000-8000-000000000000"
+        }
+        with pytest.raises(IntegrityError):
+            insert_rows(session, "status_entry", [row])
     home.engine.dispose()

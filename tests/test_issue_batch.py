@@ -266,9 +266,7 @@ def test_copy_on_postgresql_raises_a_taken_slot_as_sqlalchemy_does(
     assert first.issued == 1
     with home.session() as session:
         taken = session.exec(select(StatusEntryRecord)).one()
-        row = taken.model_dump() | {
-            "credential_id": "urn:uuid:00000000-0000-4000-8000-000000000000"
-        }
+        row = taken.model_dump(exclude={"id"}) | {"credential_id": "urn:uuid:0-taken-slot"}
         with pytest.raises(IntegrityError):
             insert_rows(session, "status_entry", [row])
     home.engine.dispose()

@@ -35,17 +35,16 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from oretrust.codes import Code
-from oretrust.credentials import SubjectModel, build_credential, get_credential_type
+from oretrust.credentials import build_credential, get_credential_type
 from oretrust.credentials.disclosure import sd_jwt_vc_claims
 from oretrust.did import create_did_jwk
-from oretrust.errors import ConflictError, InputError, NotFoundError
+from oretrust.errors import InputError
 from oretrust.formats.sd_jwt import SD_JWT_VC_TYP
 from oretrust.home import Home
 from oretrust.identities import find_issuer, signer_for
 from oretrust.issuer import _sd_jwt, _vc_jwt
+from oretrust.issuer._batch_checks import RunAccreditation
 from oretrust.issuer._record import Issuance, release_quietly
-from oretrust.registry.checks import IssuerJudgement, judge_issuance
-from oretrust.registry.sources import RegistryTrustSource, StaticTrustSource
 from oretrust.status.allocation import Allocation, allocate_index
 from oretrust.status.bulk_allocation import allocate_many
 from oretrust.status.publication import refresh_status_list
@@ -106,10 +105,9 @@ class BatchIssuer:
         self.home, self.now, self.format = home, now, credential_format
         self.issuer = find_issuer(home, issuer)
         self.signer = signer_for(home, self.issuer.did)  # read and parsed once per batch run
-        self.source = _registry_snapshot(home, self.issuer.did)
+        self.accreditation = RunAccreditation(home, self.issuer.did, now)
         self.base_url = home.base_url
         self._holder_keys: dict[str, dict[str, Any]] = {}
-        self._judgements: dict[tuple[str, str], IssuerJudgement] = {}
 
     def prepare(self, request: BatchRequest) -> PreparedCredential:
         """Check ``request`` as issuance does (same errors and codes); nothing is written."""
@@ -243,7 +241,7 @@ class BatchIssuer:
         if request.holder and "id" not in subject:
             subject["id"] = request.holder
         parsed = issuance.credential_type.parse_subject(subject)  # once, for both uses
-        self._require_accredited(issuance, parsed)
+        self.accreditation.require(issuance.credential_type, issuance.subject, parsed)
         document = build_credential(
             issuance.credential_type.name,
             issuer=self.issuer.did,
@@ -269,7 +267,8 @@ class BatchIssuer:
             self._holder_keys[holder] = _sd_jwt.holder_key(self.home, request.holder)
         key = self._holder_keys[holder]
         claims = sd_jwt_vc_claims(issuance.credential_type.name, request.subject)
-        self._require_accredited(issuance, issuance.credential_type.parse_subject(request.subject))
+        parsed = issuance.credential_type.parse_subject(request.subject)
+        self.accreditation.require(issuance.credential_type, request.subject, parsed)
         disclosable = _sd_jwt.disclosable_paths(issuance.credential_type.name, claims, None)
         base_url = self.base_url
         return PreparedCredential(
@@ -277,46 +276,3 @@ class BatchIssuer:
             holder or create_did_jwk(key),
             lambda a: _sd_jwt.sign_token(base_url, issuance, claims, key, disclosable, None, a),
         )
-
-    def _require_accredited(self, issuance: Issuance, parsed: SubjectModel) -> None:
-        """Refuse what this home's registry does not accredit, as single issuance does
-        (``ISSUER_NOT_ACCREDITED_TO_ISSUE``). Issuer and time are the run's, so the judgement
-        of a type and jurisdiction is made once and kept (self-issued types are judged on
-        their subject each time)."""
-        if self.source is None:
-            return
-        credential_type = issuance.credential_type
-        key = None if credential_type.self_issued else (
-            credential_type.name, parsed.jurisdiction_code()
-        )  # fmt: skip
-        judgement = self._judgements.get(key) if key else None
-        if judgement is None:
-            judgement = judge_issuance(
-                self.source, issuer=self.issuer.did, type_name=credential_type.name,
-                subject=issuance.subject, issued_at=self.now,
-            )  # fmt: skip
-            if key:
-                self._judgements[key] = judgement
-        if not judgement.authorized:
-            raise ConflictError(
-                f"this home's trust registry does not accredit {self.issuer.did} to issue "
-                f"{credential_type.name} now: {judgement.detail}",
-                code=Code.ISSUER_NOT_ACCREDITED_TO_ISSUE,
-            )
-
-
-def _registry_snapshot(home: Home, issuer_did: str) -> StaticTrustSource | None:
-    """What this home's registry says about ``issuer_did``, read once for a batch run (every
-    credential of the run is judged at the same ``now``); None for a home without registry."""
-    try:
-        registry = RegistryTrustSource(home)
-    except NotFoundError as exc:
-        if exc.code != Code.REGISTRY_NOT_INITIALISED:
-            raise
-        return None
-    return StaticTrustSource(
-        registry.authority_id,
-        tuple(registry.accreditations(issuer_did)),
-        tuple(registry.recognitions(issuer_did)),
-        tuple(registry.jurisdiction_flags()),
-    )

@@ -169,6 +169,19 @@ def test_a_bad_line_stops_the_run_with_its_number_and_field(home: Home, tmp_path
     assert_each_line_once(home, out, 10)
 
 
+def test_a_line_that_is_not_json_stops_the_run_after_the_lines_before_it(
+    home: Home, tmp_path: Path
+) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [subject(home, n) for n in range(4)])
+    lines = source.read_text().splitlines(keepends=True)
+    source.write_text("".join([*lines[:2], '{"credentialSubject": \n', *lines[2:]]))
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(InputError, match=r"^in\.jsonl line 3: is not JSON"):
+        batch(home, source, out, batch_size=10)
+    assert [e["line"] for e in entries(out)] == [1, 2]
+    assert len(list_issued(home, issuer="ministry")) == 2
+
+
 def test_an_issued_line_that_changed_is_refused(home: Home, tmp_path: Path) -> None:
     subjects = [subject(home, n) for n in range(3)]
     source = write_jsonl(tmp_path / "in.jsonl", subjects)

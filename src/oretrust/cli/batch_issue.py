@@ -170,22 +170,33 @@ class _Run:
     def lines(self) -> Iterator[int]:
         """Issue; yield how many lines each step settled (for the progress bar)."""
         pending: list[tuple[BatchLine, PreparedCredential]] = []
-        for line in read_lines(self.source):
-            self.read += 1
-            if self.journal.check(line, self.source):
-                self.skipped += 1
-                yield 1
-                continue
-            try:
-                prepared = self.issuing.prepare(self._request(line))
-            except OreTrustError as exc:
-                self._flush(pending)  # the lines before the bad one are issued, none after
-                exc.detail = f"{self.source.name} line {line.number}: {exc.detail}"
+        lines = read_lines(self.source)
+        while True:
+            try:  # a bad line: the lines before it are issued, it and none after
+                line = next(lines, None)
+                if line is not None and self.journal.check(line, self.source):
+                    self.read, self.skipped = self.read + 1, self.skipped + 1
+                    yield 1
+                    continue
+                prepared = self._prepared(line) if line is not None else None
+            except OreTrustError:
+                self._flush(pending)
                 raise
+            if line is None or prepared is None:
+                break
+            self.read += 1
             pending.append((line, prepared))
             if len(pending) >= self.batch_size:
                 yield self._flush(pending)
         yield self._flush(pending)
+
+    def _prepared(self, line: BatchLine) -> PreparedCredential:
+        """``line`` checked as issuance checks it; its errors name its number."""
+        try:
+            return self.issuing.prepare(self._request(line))
+        except OreTrustError as exc:
+            exc.detail = f"{self.source.name} line {line.number}: {exc.detail}"
+            raise
 
     def _flush(self, pending: list[tuple[BatchLine, PreparedCredential]]) -> int:
         if not pending:

@@ -140,6 +140,7 @@ def _list_of(home: Home) -> str:
     return status_document_ids(home)[0].rpartition("-")[0]
 
 
+@pytest.mark.slow  # several served homes or CLI processes: behind the marker .ci/run also runs
 def test_an_old_backup_is_refused_until_the_rollback_is_accepted(tmp_path: Path) -> None:
     """A backup taken before 2 revocations, 3 issuances and an accreditation: restoring it
     is refused against the served home (its status lists and trust list), against the
@@ -224,6 +225,7 @@ def test_a_current_backup_passes_the_served_home(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.slow  # several served homes or CLI processes: behind the marker .ci/run also runs
 def test_postgres_backup_is_a_pg_dump_of_one_snapshot_and_old_ones_are_refused(
     tmp_path: Path, postgres_url: str
 ) -> None:

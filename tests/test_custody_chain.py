@@ -309,6 +309,7 @@ def _resign_unsigned(token: str, claims: dict[str, Any]) -> str:
     return f"{header}.{b64url_encode(json.dumps(claims).encode())}.{signature}"
 
 
+@pytest.mark.slow  # several served homes or CLI processes: behind the marker .ci/run also runs
 def test_the_cli_hands_a_lot_over_and_verifies_the_chain(world: World, tmp_path: Path) -> None:
     """``oretrust custody issue`` in the seller's home, ``custody verify`` in the verifier's:
     exit 0 for the honest chain, 1 for an over-claim, 2 for a bad event file."""

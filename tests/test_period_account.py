@@ -246,6 +246,7 @@ def test_a_period_runs_twelve_calendar_months_at_most(start: datetime, latest: d
     assert period_limit(start) == latest
 
 
+@pytest.mark.slow  # several served homes or CLI processes: behind the marker .ci/run also runs
 def test_the_cli_keeps_an_account_and_sells_from_it(world: World, tmp_path: Path) -> None:
     """``custody account`` in the refinery's own home, ``custody issue --from ACCOUNT`` for the
     sale, ``custody verify`` at the buyer's: exit 0; a period over 12 months exits 2, one line."""

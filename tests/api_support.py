@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -163,16 +164,28 @@ def serve_home(home: Path, *, log_level: str = "warning", **env: str) -> Iterato
     """A real ``oretrust serve`` of ``home`` on a free loopback port, with the caller's
     environment less ``ORETRUST_*`` plus ``env``; yields its base URL once ``/readyz``
     answers, and always stops the process. Its log is ``home/serve-<port>.log``."""
+    with serve_process(home, log_level=log_level, **env) as (base, _process):
+        yield base
+
+
+@contextmanager
+def serve_process(
+    home: Path, *, workers: int = 1, log_level: str = "warning", **env: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """:func:`serve_home` with ``workers`` and the server process itself, started in a
+    session of its own (so a test can SIGKILL it and its workers as one group)."""
     port = free_port()
     log = home / f"serve-{port}.log"
     command = [
         sys.executable, "-m", "oretrust", "serve", "--home", str(home),
-        "--port", str(port), "--log-level", log_level,
+        "--port", str(port), "--workers", str(workers), "--log-level", log_level,
     ]  # fmt: skip
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ORETRUST_")}
     environment.update(env)
     with log.open("wb") as output:
-        process = subprocess.Popen(command, env=environment, stdout=output, stderr=output)
+        process = subprocess.Popen(
+            command, env=environment, stdout=output, stderr=output, start_new_session=True
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -185,14 +198,15 @@ def serve_home(home: Path, *, log_level: str = "warning", **env: str) -> Iterato
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"oretrust serve did not start: {log.read_text()[-2000:]}")
             time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def key_inventory(folder: Path) -> list[tuple[str, dict[str, Any]]]:

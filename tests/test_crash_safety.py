@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,7 +27,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from api_support import Cast, free_port, make_cast, origin_certificate, postgres_schema
+from api_support import Cast, make_cast, origin_certificate, postgres_schema, serve_process
 from oretrust import registry
 from oretrust.home import Home
 from oretrust.status import log as revocation_log
@@ -52,34 +51,9 @@ class Acknowledged:
 
 @contextmanager
 def _server(cast: Cast, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORETRUST_")}
-    if cast.database_url:
-        env["ORETRUST_DATABASE_URL"] = cast.database_url
-    port = free_port()
-    log = cast.folder / f"serve-{port}.log"
-    command = [sys.executable, "-m", "oretrust", "serve", "--home", str(cast.folder), "--port",
-               str(port), "--workers", str(workers), "--log-level", "warning"]  # fmt: skip
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, env=env, stdout=output, stderr=output, start_new_session=True
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"oretrust serve did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield base, process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    env = {"ORETRUST_DATABASE_URL": cast.database_url} if cast.database_url else {}
+    with serve_process(cast.folder, workers=workers, **env) as served:
+        yield served
 
 
 def _issuer_load(base: str, cast: Cast, done: Acknowledged, stop: threading.Event) -> None:

@@ -7,19 +7,18 @@ another origin is refused, so the page must work with no external network. Scree
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from api_support import serve_home
+from browser_support import chromium, offline_page, screenshot_folder, submit_verify
 from oretrust.web.qr_image import qr_png
 from web_support import Credentials, make_credentials
 
 pytestmark = pytest.mark.slow
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -37,57 +36,31 @@ def base(creds: Credentials) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).is_file(), "Chromium is installed by .ci/run (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
 def page(browser: Browser, base: str) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
-    outside: list[str] = []
-
-    def offline(route: Route) -> None:
-        if route.request.url.startswith(base):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", offline)
-    opened = context.new_page()
-    yield opened
-    context.close()
-    assert outside == [], "the page asked for another origin"
+    with offline_page(browser, [base]) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("ORETRUST_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _check(page: Page, base: str, token: str) -> None:
-    page.goto(f"{base}/")
-    page.get_by_label("Paste the credential or presentation").fill(token)
-    page.get_by_role("button", name="Check").click()
+    return screenshot_folder(tmp_path_factory)
 
 
 def test_genuine_tampered_revoked(page: Page, base: str, creds: Credentials, shots: Path) -> None:
-    _check(page, base, creds.genuine)
+    submit_verify(page, base, creds.genuine)
     expect(page.locator(".verdict-label").first).to_have_text("Valid")
     expect(page.locator(".issuer-name")).to_contain_text("Ministère des Mines")
     expect(page.locator("section.contents")).to_contain_text("24.85 t")
     page.screenshot(path=str(shots / "verify-valid.png"), full_page=True)
-    _check(page, base, creds.tampered)
+    submit_verify(page, base, creds.tampered)
     expect(page.locator(".verdict-label").first).to_have_text("Not valid")
     expect(page.locator("[data-check=signature]")).to_contain_text("failed")
-    _check(page, base, creds.revoked)
+    submit_verify(page, base, creds.revoked)
     expect(page.locator(".verdict-label").first).to_have_text("Revoked")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the report (JSON)").click()

@@ -8,17 +8,16 @@ revoke it through the confirmation step, verify again: REVOKED. Screenshots go t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from api_support import Cast, make_cast, serve_home
+from browser_support import chromium, offline_page, screenshot_folder, submit_verify
 
 pytestmark = pytest.mark.slow
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -36,47 +35,19 @@ def base(cast: Cast) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).is_file(), "Chromium is installed by .ci/run (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
 def page(browser: Browser, base: str) -> Iterator[Page]:
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="en-GB", accept_downloads=True
-    )
-    outside: list[str] = []
-
-    def offline(route: Route) -> None:
-        if route.request.url.startswith(base):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", offline)
-    opened = context.new_page()
-    yield opened
-    context.close()
-    assert outside == [], "a page asked for another origin"
+    with offline_page(browser, [base]) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("ORETRUST_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _verify(page: Page, base: str, token: str) -> None:
-    page.goto(f"{base}/")
-    page.get_by_label("Paste the credential or presentation").fill(token)
-    page.get_by_role("button", name="Check").click()
+    return screenshot_folder(tmp_path_factory)
 
 
 def test_issue_verify_revoke_verify(
@@ -113,7 +84,7 @@ def test_issue_verify_revoke_verify(
     assert Path(download.value.path()).read_text() == token
     page.screenshot(path=str(shots / "console-issued.png"), full_page=True)
 
-    _verify(page, base, token)
+    submit_verify(page, base, token)
     expect(page.locator(".verdict-label").first).to_have_text("Valid")
     expect(page.locator("section.contents")).to_contain_text("KVM-2026-LOT-0999")
 
@@ -130,7 +101,7 @@ def test_issue_verify_revoke_verify(
     page.get_by_role("button", name="Revoke it for good").click()
     expect(page.locator("#outcome")).to_have_text("The credential is revoked.")
 
-    _verify(page, base, token)
+    submit_verify(page, base, token)
     expect(page.locator(".verdict-label").first).to_have_text("Revoked")
     page.screenshot(path=str(shots / "console-verify-revoked.png"), full_page=True)
 

@@ -8,17 +8,17 @@ the test's temporary folder)."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from api_support import DOMAIN, MINISTRY, origin_certificate, serve_home
+from browser_support import chromium, offline_page, screenshot_folder
 from oretrust import identities
 from oretrust.api.tokens import create_token
 from oretrust.credentials import EXAMPLES
@@ -30,7 +30,6 @@ from oretrust.web.qr_image import read_qr
 from web_support import make_credentials
 
 pytestmark = pytest.mark.slow
-CHROMIUM = "/usr/bin/chromium"
 NONCE, AUDIENCE = "n-border-2026-12", "https://refinery.example/verify"
 
 
@@ -73,40 +72,19 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).is_file(), "Chromium is installed by .ci/run (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
 def page(browser: Browser, nodes: Nodes) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB",
-                                  accept_downloads=True)  # fmt: skip
-    outside: list[str] = []
-
-    def offline(route: Route) -> None:
-        if route.request.url.startswith((nodes.platform, nodes.holder)):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", offline)
-    opened = context.new_page()
-    yield opened
-    context.close()
-    assert outside == [], "a page asked for another origin"
+    with offline_page(browser, [nodes.platform, nodes.holder]) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("ORETRUST_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return screenshot_folder(tmp_path_factory)
 
 
 def test_present_from_the_wallet_and_verify_it(page: Page, nodes: Nodes, shots: Path) -> None:

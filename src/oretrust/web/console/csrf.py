@@ -15,13 +15,12 @@ anything is read or changed (:func:`require_csrf`).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from typing import Any, Final
 
 from fastapi import Request
 
+from oretrust.web import browser_session
+from oretrust.web.browser_session import csrf_matches, new_login_nonce
 from oretrust.web.console.common import ConsoleInterrupt, refused
 from oretrust.web.rendering import page_language
 
@@ -34,19 +33,7 @@ _LABEL = b"oretrust-console-csrf\x00"
 
 def session_csrf(token: str, sid: str) -> str:
     """The CSRF token of the session ``sid`` signed in with the API token ``token``."""
-    return hmac.new(token.encode(), _LABEL + sid.encode(), hashlib.sha256).hexdigest()
-
-
-def new_login_nonce() -> str:
-    """A fresh random value for the login form's double-submit check."""
-    return secrets.token_urlsafe(24)
-
-
-def csrf_matches(expected: str, sent: Any) -> bool:
-    """Whether ``sent`` (a form value) is ``expected``, compared in constant time."""
-    if not expected or not isinstance(sent, str):
-        return False
-    return hmac.compare_digest(expected.encode(), sent.encode("utf-8", "surrogatepass"))
+    return browser_session.session_csrf(_LABEL, token, sid)
 
 
 def require_csrf(request: Request, expected: str, form: Any) -> None:

@@ -25,7 +25,6 @@ another site shows the login page (the cookie is not sent on that first navigati
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,12 +37,12 @@ from fastapi.responses import RedirectResponse, Response
 from oretrust.api.audit import remember_principal
 from oretrust.api.auth import AuthenticationError, Principal, Role
 from oretrust.api.deps import HomeDep, NowDep
-from oretrust.api.settings import ServiceSettings
 from oretrust.api.tokens import MAX_TOKEN_LENGTH, authenticate
 from oretrust.errors import NotFoundError
 from oretrust.home import Home
 from oretrust.identities import find_issuer
 from oretrust.registry import registry_info
+from oretrust.web.browser_session import is_https
 from oretrust.web.console.common import ConsoleInterrupt, link_maker, refused
 from oretrust.web.console.csrf import session_csrf
 from oretrust.web.rendering import page_language
@@ -87,25 +86,6 @@ class ConsoleSession:
     def home_path(self) -> str:
         """The page this role lands on."""
         return HOME_OF_ROLE.get(self.principal.role, "/console/login")
-
-
-def is_https(request: Request) -> bool:
-    """Whether the browser reached this page over HTTPS: the request's scheme, or the
-    ``X-Forwarded-Proto`` of a trusted proxy (``ORETRUST_TRUSTED_PROXIES``)."""
-    if request.url.scheme == "https":
-        return True
-    settings: ServiceSettings = request.app.state.settings
-    proxies = settings.proxy_networks()
-    if not proxies or request.client is None:
-        return False
-    try:
-        peer = ipaddress.ip_address(request.client.host)
-    except ValueError:
-        return False
-    if not any(peer in network for network in proxies):
-        return False
-    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0]
-    return forwarded.strip().lower() == "https"
 
 
 def set_console_cookie(request: Request, response: Response, name: str, value: str) -> None:

@@ -20,21 +20,18 @@ the form). Checked in constant time before anything is read or made.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 from fastapi import Request
 from fastapi.responses import Response
 
 from oretrust.api.auth import AuthenticationError, Principal
-from oretrust.api.settings import ServiceSettings
 from oretrust.api.tokens import MAX_TOKEN_LENGTH, authenticate
 from oretrust.home import Home
+from oretrust.web.browser_session import csrf_matches, is_https, new_login_nonce, session_csrf
 
 __all__ = [
     "COOKIE",
@@ -80,23 +77,6 @@ def set_cookie(request: Request, response: Response, name: str, value: str) -> N
     )  # fmt: skip
 
 
-def is_https(request: Request) -> bool:
-    """Whether the browser reached the page over HTTPS: the request's scheme, or the
-    ``X-Forwarded-Proto`` of a trusted proxy (``ORETRUST_TRUSTED_PROXIES``) only."""
-    if request.url.scheme == "https":
-        return True
-    settings: ServiceSettings = request.app.state.settings
-    proxies = settings.proxy_networks()
-    if not proxies or request.client is None:
-        return False
-    try:
-        peer = ipaddress.ip_address(request.client.host)
-    except ValueError:
-        return False
-    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-    return any(peer in network for network in proxies) and forwarded == "https"
-
-
 def open_session(request: Request, response: Response, token: str) -> None:
     """Sign ``response``'s browser in with ``token`` (already authenticated)."""
     set_cookie(request, response, COOKIE, f"{secrets.token_urlsafe(16)}.{token}")
@@ -117,17 +97,7 @@ def read_session(request: Request, home: Home, now: datetime) -> WalletSession |
         principal = authenticate(home, token, now=now)
     except AuthenticationError:
         return None
-    csrf = hmac.new(token.encode(), _LABEL + sid.encode(), hashlib.sha256).hexdigest()
+    csrf = session_csrf(_LABEL, token, sid)
     return WalletSession(principal, csrf)
 
 
-def new_login_nonce() -> str:
-    """A fresh random value for the login form's double-submit check."""
-    return secrets.token_urlsafe(24)
-
-
-def csrf_matches(expected: str, sent: Any) -> bool:
-    """Whether ``sent`` (a form value) is ``expected``, compared in constant time."""
-    if not expected or not isinstance(sent, str):
-        return False
-    return hmac.compare_digest(expected.encode(), sent.encode("utf-8", "surrogatepass"))

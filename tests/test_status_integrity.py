@@ -99,8 +99,33 @@ def test_an_accreditation_restored_past_the_log_is_not_signed_into_a_trust_list(
         sign_trust_list(home, now=now)
     assert refused.value.code == Code.REGISTRY_LOG_MISMATCH
     client = ApiClient(create_app(creds.cast.settings()))
+    question = {"entity_id": MINISTRY, "authority_id": registry.registry_did_of(home),
+                "action": "issue:MineralOriginCertificate", "resource": "CD"}  # fmt: skip
     try:
         answer = client.get("/trust-list")
+        asked = client.post("/authorization", json=question)
     finally:
         client.close()
     assert answer.status_code == 503 and answer.json()["code"] == Code.REGISTRY_LOG_MISMATCH
+    assert asked.status_code == 503 and asked.json()["code"] == Code.REGISTRY_LOG_MISMATCH
+
+
+def test_trqp_answers_from_the_signed_log_not_the_tables(creds: Credentials) -> None:
+    """Once the log was verified at its head, a table edited afterwards changes no answer:
+    TRQP replies from the replayed log (the edit is caught at the next registry change)."""
+    home, now = creds.cast.home, datetime.now(UTC)
+    [accreditation] = [a for a in registry.list_accreditations(home) if a.entity_id == MINISTRY]
+    registry.withdraw(home, accreditation.id, reason="licence fraud", effective=now, now=now)
+    client = ApiClient(create_app(creds.cast.settings()))
+    question = {"entity_id": MINISTRY, "authority_id": registry.registry_did_of(home),
+                "action": "issue:MineralOriginCertificate", "resource": "CD"}  # fmt: skip
+    try:
+        before = client.post("/authorization", json=question)
+        _write(
+            creds, f"UPDATE accreditation SET withdrawn_at = NULL WHERE id = '{accreditation.id}'"
+        )
+        after = client.post("/authorization", json=question)
+    finally:
+        client.close()
+    assert before.status_code == after.status_code == 200
+    assert before.json()["authorized"] is False and after.json()["authorized"] is False

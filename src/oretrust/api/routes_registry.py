@@ -69,8 +69,10 @@ def trqp_authorization(
     now: NowDep,
 ) -> AuthorizationResponse:
     """Is ``entity_id`` authorized by ``authority_id`` to do ``action`` on ``resource`` (at
-    ``context.time``, default now)? 404 when this home runs no registry."""
-    return authorization(registry.RegistryTrustSource(home), body, now=now)
+    ``context.time``, default now)? 404 when this home runs no registry. Answered from the
+    registry's verified signed log, never from its tables alone (503
+    ``REGISTRY_LOG_MISMATCH`` when they disagree)."""
+    return authorization(registry.verified_trust_source(home), body, now=now)
 
 
 @router.post(
@@ -89,7 +91,7 @@ def trqp_recognition(
     now: NowDep,
 ) -> RecognitionResponse:
     """Does ``authority_id`` recognise authority ``entity_id`` for ``action`` on ``resource``?"""
-    return recognition(registry.RegistryTrustSource(home), body, now=now)
+    return recognition(registry.verified_trust_source(home), body, now=now)
 
 
 @router.get(

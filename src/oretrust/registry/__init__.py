@@ -96,6 +96,7 @@ from oretrust.registry.trust_list_store import (
     InMemoryTrustListStore,
     TrustListStore,
 )
+from oretrust.registry.verified import verified_trust_source
 
 __all__ = [
     "HISTORY_DEFAULT_LIMIT",
@@ -158,6 +159,7 @@ __all__ = [
     "suspend",
     "trust_list_source",
     "unflag_jurisdiction",
+    "verified_trust_source",
     "verify_log",
     "whole_seconds",
     "withdraw",

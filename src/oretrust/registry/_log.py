@@ -104,6 +104,9 @@ class LogVerification:
     events: int
     head: str | None
     problems: list[str] = field(default_factory=list)
+    #: What the signed events replay to (accreditations, recognitions, flags), when every
+    #: event could be read; never the tables.
+    state: RegistryState | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -363,6 +366,7 @@ def verify_log(home: Home, *, resolver: DidResolver | None = None) -> LogVerific
                 problems.append(f"{where}: cannot be replayed: {exc.detail}")
         prev = row.hash
     _compare(state, tables, problems)
+    result.state = state
     return result
 
 

@@ -41,7 +41,7 @@ from typing import Any
 
 from oretrust.codes import Code
 from oretrust.did import DidResolver, signing_method
-from oretrust.errors import IntegrityViolationError, OreTrustError, ResolutionError
+from oretrust.errors import OreTrustError, ResolutionError
 from oretrust.formats.jws import parse_compact, sign_compact, verify_signature
 from oretrust.home import Home
 from oretrust.identities import signer_for
@@ -53,11 +53,12 @@ from oretrust.registry._claims import (
     recognition_claim,
     recognition_from_claim,
 )
-from oretrust.registry._log import compromised_as_of, head_of, verify_log
+from oretrust.registry._log import compromised_as_of
 from oretrust.registry._model import Accreditation, JurisdictionFlag, Recognition, format_time
-from oretrust.registry._store import load_state, registry_did_of
+from oretrust.registry._store import registry_did_of
 from oretrust.registry.sources import StaticTrustSource
 from oretrust.registry.trust_list_store import TrustListStore
+from oretrust.registry.verified import verified_registry
 from oretrust.store.models import HomeSetting
 
 __all__ = [
@@ -99,28 +100,6 @@ def export_trust_list(home: Home, *, now: datetime, lifetime: timedelta = DEFAUL
     return sign_trust_list(home, now=now, lifetime=lifetime).token
 
 
-def _require_tables_backed_by_log(home: Home) -> None:
-    """Refuse to sign a trust list from tables the registry's signed, hash-chained log does
-    not replay to: an accreditation un-withdrawn or added by a database write that bypassed
-    oretrust (the threat model's R7) would otherwise go out signed with the registry's own key.
-    The whole log is verified (each event's signature too), once per trust-list signing —
-    once per registry change. A write committed between the log's and the tables' reads moves
-    the log head and is checked again."""
-    for _attempt in range(3):
-        verification = verify_log(home)
-        if verification.ok:
-            return
-        with home.session() as session:
-            _, head = head_of(session)
-        if head == verification.head:
-            break
-    raise IntegrityViolationError(
-        "the registry's tables disagree with its signed log; refusing to sign a trust list "
-        f"(run 'oretrust registry verify-log'): {verification.problems[0][:300]}",
-        code=Code.REGISTRY_LOG_MISMATCH,
-    )
-
-
 def sign_trust_list(
     home: Home, *, now: datetime, lifetime: timedelta = DEFAULT_LIFETIME
 ) -> SignedTrustList:
@@ -130,15 +109,15 @@ def sign_trust_list(
     Raises ResolutionError ``TRUST_LIST_INVALID`` for a non-positive lifetime or a list past
     :data:`MAX_TRUST_LIST_BYTES` (no reader would accept it), and IntegrityViolationError
     ``REGISTRY_LOG_MISMATCH`` when the registry's tables are not what its signed log replays
-    to (:func:`_require_tables_backed_by_log`).
+    to. The list is built from the log's replay (:mod:`oretrust.registry.verified`), never
+    from the tables: a table edited past oretrust is never signed with the registry's key.
     """
     registry_did = registry_did_of(home)
     if lifetime <= timedelta(0):
         raise ResolutionError("trust list lifetime must be positive", code=Code.TRUST_LIST_INVALID)
-    _require_tables_backed_by_log(home)
+    verified = verified_registry(home)
+    state, (seq, head) = verified.state, verified.head
     with home.session() as session:
-        state = load_state(session, registry_did)
-        seq, head = head_of(session)
         last = session.get(HomeSetting, _LAST_IAT_SETTING)
         iat = max(int(now.timestamp()), int(last.value) + 1 if last else 0)
         session.merge(HomeSetting(key=_LAST_IAT_SETTING, value=str(iat)))

@@ -253,6 +253,7 @@ def test_private_keys_never_in_the_database(registry: dict[str, Any]) -> None:
     assert b'"d"' not in database
 
 
+@pytest.mark.slow  # CLI processes: behind the marker .ci/run also runs
 def test_quiet_prints_only_the_id_for_scripts(registry: dict[str, Any], tmp_path: Path) -> None:
     """``--quiet`` is for ``ID=$(oretrust …)``: the DID or credential id alone on stdout."""
     holder = run(registry["home"], "holder", "add", "quiet-one", "--display-name", "Q", "--quiet")

@@ -370,6 +370,7 @@ def test_the_refinery_trusts_only_its_registry_subscription(demo: Path) -> None:
 
 
 # Runs last: it replaces the module's demo folder.
+@pytest.mark.slow  # CLI processes: behind the marker .ci/run also runs
 def test_rerun_replaces_previous_demo_but_never_other_folders(demo: Path, tmp_path: Path) -> None:
     again = _oretrust("demo", "--out", str(demo))
     assert again.returncode == 0, again.stderr

@@ -191,6 +191,7 @@ def test_list_issued_reports_status_and_narrows(tmp_path: Path, now: datetime) -
     home.engine.dispose()
 
 
+@pytest.mark.slow  # CLI processes: behind the marker .ci/run also runs
 def test_cli_issued_json_and_filters(tmp_path: Path) -> None:
     now = datetime.now(UTC)
     folder = tmp_path / "home"

@@ -180,6 +180,7 @@ def test_compromising_a_retired_key_makes_no_new_key(tmp_path: Path, now: dateti
     ]
 
 
+@pytest.mark.slow  # CLI processes: behind the marker .ci/run also runs
 def test_cli_compromise_key_leaves_the_issuer_able_to_issue(tmp_path: Path) -> None:
     """``oretrust issuer compromise-key`` on the only key: a new one is active at once, the
     issuer's status list is re-signed with it, and what it issues next verifies."""

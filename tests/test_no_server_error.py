@@ -538,6 +538,7 @@ def test_dates_in_non_ascii_digits_fail_the_data_model(
     assert response.json()["rule"] == "datetime-format"
 
 
+@pytest.mark.slow  # CLI processes: behind the marker .ci/run also runs
 def test_verify_at_year_1_is_a_verdict_and_breaks_nothing(
     api: ApiClient, cast: Cast, genuine: Genuine, tmp_path: Path
 ) -> None:

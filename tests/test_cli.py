@@ -130,6 +130,7 @@ def test_verify_as_of_after_expiry_exits_1(registry: dict[str, Any]) -> None:
     assert json.loads(result.stdout)["errors"][0]["code"] == "CREDENTIAL_EXPIRED"
 
 
+@pytest.mark.slow  # processes or served homes: behind the marker .ci/run also runs
 def test_presentation_round_trip(registry: dict[str, Any]) -> None:
     home = registry["home"]
     credential_id = registry["credential"]["id"]

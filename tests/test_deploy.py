@@ -190,6 +190,7 @@ def _environment(**values: str) -> dict[str, str]:
     return environment | values
 
 
+@pytest.mark.slow  # processes or served homes: behind the marker .ci/run also runs
 @pytest.mark.postgres
 def test_production_start_command_on_postgres_with_keys_from_one_folder(
     tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch

@@ -103,6 +103,7 @@ def test_customs_exports_consume_the_certificate_and_stay_with_auditors(
     assert audited.json()[0]["seals"] == ["DGDA-123456", "DGDA-123457"]
 
 
+@pytest.mark.slow  # processes or served homes: behind the marker .ci/run also runs
 def test_a_refinery_asks_a_served_registry_and_the_cli_reads_and_verifies_the_log(
     world: World, client: ApiClient
 ) -> None:

@@ -127,6 +127,7 @@ _WORKER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # processes or served homes: behind the marker .ci/run also runs
 @pytest.mark.postgres
 def test_concurrent_status_changes_postgres_processes(
     tmp_path: Path, postgres_url: str, now: datetime

@@ -477,6 +477,7 @@ def test_fetch_of_a_closed_port_is_an_input_error() -> None:
 # ------------------------------------------------------------------ the CLI, as separate parties
 
 
+@pytest.mark.slow  # processes or served homes: behind the marker .ci/run also runs
 def test_cli_issue_to_a_holder_did_and_wallet_receive_from_url_and_refusal(
     tmp_path: Path,
 ) -> None:
@@ -513,6 +514,7 @@ def test_cli_issue_to_a_holder_did_and_wallet_receive_from_url_and_refusal(
     assert bad.stderr.startswith("error: INVALID_INPUT: --holder-did must be a DID")
 
 
+@pytest.mark.slow  # processes or served homes: behind the marker .ci/run also runs
 def test_cli_wallet_receive_refuses_a_credential_for_another_holder_from_a_url(
     tmp_path: Path,
 ) -> None:

@@ -258,6 +258,7 @@ _WORKER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # processes or served homes: behind the marker .ci/run also runs
 @pytest.mark.postgres
 @pytest.mark.parametrize("list_size", [LIST_SIZE, 30])
 def test_concurrent_issuance_postgres_processes_never_share_an_index(

@@ -22,7 +22,7 @@ from oretrust.cli._common import read_text as _read_text
 from oretrust.codes import Code
 from oretrust.custody import verify_chain
 from oretrust.errors import InputError
-from oretrust.holder import issue_custody_event, issue_period_account
+from oretrust.holder import IssuedCustodyEvent, issue_custody_event, issue_period_account
 from oretrust.home import Home
 from oretrust.issuer import attest_chain
 from oretrust.verifier import verifier_for
@@ -62,17 +62,11 @@ def issue(
     as_json: JsonOpt = False,
 ) -> None:
     """Sign a custody event (a sale or a transformation) with the holder's own key."""
-    subject = _json_object(_read_text(event), "--event")
-    for field in ("sourceParty", "derivedFrom"):
-        subject.pop(field, None)
+    subject = _json_object(_read_text(event), "--event")  # sourceParty, derivedFrom: replaced
     made = issue_custody_event(
         Home.open(home), holder, subject, derived_from=[_token(f) for f in derived_from], now=_now()
     )
-    output.write_text(made.token + "\n", encoding="utf-8")
-    if as_json:
-        _print_json({"id": made.id, "file": str(output)})
-    else:
-        out.print(f"custody event {made.id} → {output}", markup=False, highlight=False)
+    _write_signed(made, output, as_json, "custody event")
 
 
 @custody_app.command("account")
@@ -95,17 +89,20 @@ def account(
 ) -> None:
     """Sign a period account (mass balance over at most 12 months) with the holder's key;
     sales of its output lots then derive from it (``custody issue --from ACCOUNT``)."""
-    subject = _json_object(_read_text(account_file), "--account")
-    for field in ("accountHolder", "derivedFrom"):
-        subject.pop(field, None)
+    subject = _json_object(_read_text(account_file), "--account")  # accountHolder: replaced
     made = issue_period_account(
         Home.open(home), holder, subject, derived_from=[_token(f) for f in derived_from], now=_now()
     )
+    _write_signed(made, output, as_json, "period account")
+
+
+def _write_signed(made: IssuedCustodyEvent, output: Path, as_json: bool, what: str) -> None:
+    """Write the signed document to ``output`` and say so (its id and file with ``--json``)."""
     output.write_text(made.token + "\n", encoding="utf-8")
     if as_json:
         _print_json({"id": made.id, "file": str(output)})
     else:
-        out.print(f"period account {made.id} → {output}", markup=False, highlight=False)
+        out.print(f"{what} {made.id} → {output}", markup=False, highlight=False)
 
 
 @custody_app.command("verify")

@@ -99,6 +99,20 @@ def _holder_session(request: Request, home: Home, now: datetime, t: Translator
     return session
 
 
+def _signed_in_post(
+    request: Request, home: Home, now: datetime, form: FormData
+) -> tuple[Translator, WalletSession] | HTMLResponse:
+    """The page language and the holder's session of a posted form, or the page to answer
+    instead: the login page (401), or 403 for another role or a wrong CSRF token."""
+    t = page_language(request, _field(form, "lang"))
+    session = _holder_session(request, home, now, t)
+    if isinstance(session, Response):
+        return session
+    if not csrf_matches(session.csrf, form.get(CSRF_FIELD)):
+        return _refused(request, t, "wallet.csrf")
+    return t, session
+
+
 @router.get("/wallet")
 async def wallet_page(
     request: Request, home: HomeDep, now: NowDep, settings: SettingsDep
@@ -179,12 +193,10 @@ async def wallet_receive(
     """Keep a credential in the wallet once this node has verified it (its issuer's DID and
     status list resolved here); the page says what was kept, or why not (400)."""
     async with request.form() as form:
-        t = page_language(request, _field(form, "lang"))
-        session = _holder_session(request, home, now, t)
-        if isinstance(session, Response):
-            return session
-        if not csrf_matches(session.csrf, form.get(CSRF_FIELD)):
-            return _refused(request, t, "wallet.csrf")
+        checked = _signed_in_post(request, home, now, form)
+        if isinstance(checked, Response):
+            return checked
+        t, session = checked
         upload = form.get("file")
         text = _field(form, "incoming") or ""
         if not text and isinstance(upload, UploadFile):
@@ -214,12 +226,10 @@ async def wallet_present(
 ) -> Response:
     """Make a presentation for the verifier's challenge; show it, its file and QR code."""
     async with request.form() as form:
-        t = page_language(request, _field(form, "lang"))
-        session = _holder_session(request, home, now, t)
-        if isinstance(session, Response):
-            return session
-        if not csrf_matches(session.csrf, form.get(CSRF_FIELD)):
-            return _refused(request, t, "wallet.csrf")
+        checked = _signed_in_post(request, home, now, form)
+        if isinstance(checked, Response):
+            return checked
+        t, session = checked
         fields = {name: _field(form, name) or "" for name in ("nonce", "audience", "request")}
         chosen, disclose = form.getlist("credential"), form.getlist("disclose")
     did = str(session.holder_did)
@@ -240,12 +250,9 @@ async def wallet_present(
 async def wallet_download(request: Request, home: HomeDep, now: NowDep) -> Response:
     """The presentation file just made, as a download (the page posts it back)."""
     async with request.form() as form:
-        t = page_language(request, _field(form, "lang"))
-        session = _holder_session(request, home, now, t)
-        if isinstance(session, Response):
-            return session
-        if not csrf_matches(session.csrf, form.get(CSRF_FIELD)):
-            return _refused(request, t, "wallet.csrf")
+        checked = _signed_in_post(request, home, now, form)
+        if isinstance(checked, Response):
+            return checked
         text = _field(form, "file") or ""
     if len(text.encode("utf-8")) > MAX_TOKEN_BYTES + 4096:
         raise InputError("the presentation file is too large", code=Code.PAYLOAD_TOO_LARGE)

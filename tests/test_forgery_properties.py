@@ -171,7 +171,9 @@ def genuine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Genuine]:
         )
         yield Genuine(
             chain=chain,
-            verifier=chain.verifier,
+            # Every step runs: none is replayed from an earlier verification of the same
+            # bytes (the kept verifier's StructureMemo; test_structure_memo covers replay).
+            verifier=replace(chain.verifier, structures=None),
             vc=anchor.token,
             sd=origin.token,
             vp=vp,
@@ -1057,10 +1059,10 @@ def run_injected(
 
         checks = [
             replace(check, run=run) if check.id == site.extra else check
-            for check in g.verifier.extra_checks
+            for check in verifier.extra_checks
         ]
         assert any(check.id == site.extra for check in checks)
-        verifier = replace(g.verifier, extra_checks=checks)
+        verifier = replace(verifier, extra_checks=checks)
     else:
         assert site.target is not None
         module_name, attribute = site.target.rsplit(".", 1)

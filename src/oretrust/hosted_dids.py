@@ -107,7 +107,7 @@ def did_resolver(
         assert isinstance(resolver, DefaultDidResolver)
         return resolver
     if local is not None:
-        return DefaultDidResolver(fetcher=fetcher, local=local)
+        return DefaultDidResolver(fetcher=fetcher, local=local, remember_methods=True)
     if resolver is None:
         resolver = DefaultDidResolver(
             fetcher=fetcher, local=lambda did: hosted_did_document(home, did)

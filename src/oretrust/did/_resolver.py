@@ -72,11 +72,14 @@ class DefaultDidResolver:
         *,
         remote_ttl: float = REMOTE_DOCUMENT_TTL,
         clock: Callable[[], float] = time.monotonic,
+        remember_methods: bool = False,
     ) -> None:
         self._fetcher = fetcher
         self._local = local
+        self._remember_methods = remember_methods
         self._remote_ttl, self._clock = remote_ttl, clock
         self._remembered: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._methods: dict[tuple[str, str, str], tuple[object, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     def resolve(self, did: str) -> dict[str, Any]:
@@ -115,6 +118,54 @@ class DefaultDidResolver:
                 self._remembered.clear()
             self._remembered[did] = (now + self._remote_ttl, copy_json(checked))
         return checked
+
+    def remembered_method(self, did: str, kid: str, relationship: str) -> dict[str, Any] | None:
+        """The verification method :meth:`remember_method` kept for ``kid`` of ``did`` under
+        ``relationship`` — while the document it was chosen from is still the one this
+        resolver holds (the very object: the kept local lookup's, or the fresh remembered
+        fetch's); None otherwise. The verifier's hot path: no copy of the document, no second
+        choice of the method. Each answer is a copy the caller may modify."""
+        if not self._remember_methods:
+            return None
+        held = self._held(did)
+        found = self._methods.get((did, kid, relationship)) if held is not None else None
+        if found is None or found[0] is not held:
+            return None
+        return {**found[1], "publicKeyJwk": dict(found[1]["publicKeyJwk"])}
+
+    def remember_method(
+        self, did: str, kid: str, relationship: str, method: dict[str, Any]
+    ) -> None:
+        """Keep ``method`` (chosen by :func:`~oretrust.did.signing_method` from what
+        :meth:`resolve` just answered) for as long as that document is held. Only a resolver
+        built with ``remember_methods`` (whose ``local`` lookup keeps its documents: the kept
+        verifier's) remembers; another would look its documents up twice for nothing."""
+        if not self._remember_methods:
+            return
+        held = self._held(did)
+        if held is None:
+            return
+        with self._lock:
+            if len(self._methods) >= _MAX_REMEMBERED:
+                self._methods.clear()
+            self._methods[(did, kid, relationship)] = (held, copy_json(method))
+
+    def _held(self, did: str) -> object | None:
+        """What stands for the document of ``did`` while it stays the same: the DID itself
+        for did:jwk and did:key (their documents are the DID), the local lookup's object, or
+        the remembered fetch while fresh; None when nothing is held."""
+        if did.startswith(("did:jwk:", "did:key:")):
+            return did
+        if not did.startswith("did:web:"):
+            return None
+        local = self._lookup_local(did)
+        if local is not None:
+            return local
+        with self._lock:
+            remembered = self._remembered.get(did)
+        if remembered is not None and self._clock() < remembered[0]:
+            return remembered[1]
+        return None
 
     def _lookup_local(self, did: str) -> dict[str, Any] | None:
         if self._local is None:

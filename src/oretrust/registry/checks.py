@@ -47,6 +47,8 @@ __all__ = [
 ]
 
 CHECK_ID = "issuer_accredited"
+#: Judgements a remembering check keeps at most (forgotten all at once past it).
+_MAX_JUDGEMENTS = 4096
 NOT_ACCREDITED = Code.ISSUER_NOT_ACCREDITED
 
 
@@ -227,11 +229,31 @@ def _judge(source: TrustSource, facts: IssuanceFacts) -> IssuerJudgement:
     )
 
 
-def accreditation_check(source: TrustSource) -> CredentialCheck:
-    """A :data:`~oretrust.verifier.CredentialCheck` recording ``issuer_accredited``."""
+def accreditation_check(source: TrustSource, *, remember: bool = False) -> CredentialCheck:
+    """A :data:`~oretrust.verifier.CredentialCheck` recording ``issuer_accredited``.
+
+    With ``remember`` — for a source whose answers never change, such as the kept verifier's
+    (:class:`~oretrust.verifier._kept.KeptTrustSource`, rebuilt with the trust state) — each
+    judgement is kept by its facts (issuer, issuance time, types and jurisdictions): the same
+    facts against the same answers give the same judgement.
+    """
+    judgements: dict[IssuanceFacts, IssuerJudgement] = {}
+
+    def judged(facts: IssuanceFacts) -> IssuerJudgement:
+        if not remember:
+            return _judge(source, facts)
+        found = judgements.get(facts)
+        if found is None:
+            if len(judgements) >= _MAX_JUDGEMENTS:
+                judgements.clear()
+            found = judgements[facts] = _judge(source, facts)
+        return found
 
     def check(credential: dict[str, Any], report: VerificationReport, _now: datetime) -> None:
-        judgement = judge_issuer(source, credential, report.memo)
+        judgement = self_issued_judgement(credential)
+        if judgement is None:
+            facts = issuance_facts(credential, report.memo)
+            judgement = facts if isinstance(facts, IssuerJudgement) else judged(facts)
         if judgement.authorized:
             report.passed(CHECK_ID, judgement.detail)
         else:

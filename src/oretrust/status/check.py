@@ -60,6 +60,7 @@ from oretrust.status.http_cache import (
     CachingStatusListSource,
     HttpStatusListCache,
     SourcedStatusList,
+    VerifyToken,
 )
 from oretrust.status.list_tokens import (
     VerifiedStatusList,
@@ -207,13 +208,13 @@ def status_check(
     """A credential check recording ``status`` as the module docstring describes."""
     lists = cache if cache is not None else StatusListCache()
 
-    def fetch_list(reference: StatusReference, now: datetime) -> SourcedStatusList:
+    def verifying(reference: StatusReference, now: datetime) -> VerifyToken:
         verifier = (
             verify_status_list_token
             if reference.format == "token"
             else verify_bitstring_status_list
         )
-        verify = partial(
+        return partial(
             verifier,
             url=reference.url,
             did_resolver=did_resolver,
@@ -221,16 +222,19 @@ def status_check(
             max_entries=max_entries,
             leeway=leeway,
         )
+
+    def fetch_list(reference: StatusReference, now: datetime) -> SourcedStatusList:
         answerer = _answerer(resolver, reference.url)
         if callable(getattr(answerer, "obtain", None)):  # a CachingStatusListSource
             assert isinstance(answerer, CachingStatusListSource)  # the remote path only
+            verify = verifying(reference, now)
             return answerer.obtain(reference.url, reference.format, now, verify, leeway)
         cached = lists.get(reference.url, reference.format, now)
         if cached is not None:
             return SourcedStatusList(
                 cached, "cache", lists.age(reference.url, reference.format, now)
             )
-        verified = verify(resolver.fetch(reference.url))
+        verified = verifying(reference, now)(resolver.fetch(reference.url))
         lists.put_at(verified, now)
         return SourcedStatusList(verified, _source_name(resolver, answerer))
 

@@ -58,6 +58,14 @@ def resolve_signing_method(
     kid = absolute_kid(unverified_kid, controller, report)
     if kid is None:
         return None
+    remembered = getattr(did_resolver, "remembered_method", None)
+    method: dict[str, Any] | None = (
+        remembered(controller, kid, relationship) if remembered is not None else None
+    )
+    if method is not None:
+        report.passed(CheckId.ISSUER_RESOLVED, f"resolved {controller}")
+        report.passed(CheckId.KID, f"{kid} is in {relationship} of {controller}")
+        return method
     try:
         document = did_resolver.resolve(controller)
         report.passed(CheckId.ISSUER_RESOLVED, f"resolved {controller}")
@@ -70,6 +78,9 @@ def resolve_signing_method(
     except OreTrustError as exc:
         report.failed(CheckId.KID, exc.code, exc.detail)
         return None
+    remember = getattr(did_resolver, "remember_method", None)
+    if remember is not None:
+        remember(controller, kid, relationship, method)
     return method
 
 

@@ -29,9 +29,10 @@ from typing import Any
 
 from oretrust.codes import CheckId, Code
 from oretrust.did import DidResolver
-from oretrust.errors import InputError, InvalidCredentialError
+from oretrust.encoding import b64url_decode
+from oretrust.errors import InputError, InvalidCredentialError, MalformedTokenError
 from oretrust.formats.dates import numeric_date
-from oretrust.formats.jws import UnverifiedJws, parse_compact, verify_signature
+from oretrust.formats.jws import MAX_TOKEN_BYTES, UnverifiedJws, parse_compact, verify_signature
 from oretrust.formats.vc_jwt import VC_JWT_MEDIA_TYPE, issuer_id
 from oretrust.formats.vcdm import (
     as_list,
@@ -65,6 +66,7 @@ from oretrust.verifier._sd_jwt import (
     parse_into,
 )
 from oretrust.verifier._sd_jwt_presentation import check_enveloped_sd_jwt, check_sd_jwt_presentation
+from oretrust.verifier._structures import Structure, StructureMemo
 
 __all__ = [
     "VerifiedCredential",
@@ -75,6 +77,9 @@ __all__ = [
 #: Credential types about documents or things that may be forwarded by a party other than
 #: their subject (a licence is a public record; an origin certificate follows the lot).
 DEFAULT_FORWARDABLE_TYPES = frozenset({"MiningLicenceCredential", "MineralOriginCertificate"})
+
+#: The checks a vc+jwt's bytes alone decide (remembered by :class:`StructureMemo`).
+_STRUCTURAL = (CheckId.FORMAT, CheckId.MEDIA_TYPE, CheckId.DATA_MODEL, CheckId.SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,8 @@ class Verifier:
     max_presentation_lifetime: timedelta = timedelta(days=1)
     extra_checks: Sequence[CredentialCheck] = ()
     forwardable_types: frozenset[str] = DEFAULT_FORWARDABLE_TYPES
+    #: What vc+jwt bytes passed before (:mod:`._structures`); None judges every token afresh.
+    structures: StructureMemo | None = None
 
     # ------------------------------------------------------------------ credentials
     def check_credential(self, token: str, *, now: datetime) -> VerificationReport:
@@ -145,6 +152,10 @@ class Verifier:
 
     def _vc_jwt_into(self, token: str, report: VerificationReport, now: datetime) -> None:
         begin(report, InputKind.VC_JWT, *self._required_extras())
+        recalled = self._recall(token)
+        if recalled is not None:
+            self._recalled_into(*recalled, report, now)
+            return
         unverified = _parse(token, report, "vc")
         if unverified is None:
             return
@@ -152,26 +163,98 @@ class Verifier:
         if found is None:
             return
         unverified_payload, unverified_issuer = found
-        unverified_id = unverified_payload.get("id")
-        report.credential_id = unverified_id if isinstance(unverified_id, str) else None
-        report.issuer = unverified_issuer
+        _name_credential(report, unverified_payload, unverified_issuer)
         verified = self._verify_jws(
             unverified, unverified_payload, unverified_issuer, "assertionMethod", report
         )
         if verified is None:
             return
         payload, _ = verified
-        report.types = _types(payload)
-        report.claims = payload
+        _claims_into(report, payload)
         if step(report, CheckId.DATA_MODEL, lambda: _credential_data_model(payload)):
             report.passed(CheckId.DATA_MODEL, "VC Data Model 2.0 rules hold")
+        self._validity_into(payload, report, now)
+        warnings_before = len(report.warnings)
+        step(report, CheckId.SCHEMA, lambda: check_schema(payload, report))
+        self._remember(unverified, report, warnings_before)
+        run_extra_checks(self.extra_checks, payload, report, now)
+
+    def _recalled_into(
+        self,
+        unverified: UnverifiedJws,
+        structure: Structure,
+        report: VerificationReport,
+        now: datetime,
+    ) -> None:
+        """:meth:`_vc_jwt_into` for bytes whose structure passed before (see
+        :mod:`._structures`): the signature and every changeable check run as always."""
+        report.checks.extend(structure.parsed)
+        unverified_payload = structure.payload()
+        _name_credential(report, unverified_payload, structure.issuer)
+        verified = self._verify_jws(
+            unverified, unverified_payload, structure.issuer, "assertionMethod", report
+        )
+        if verified is None:
+            return
+        payload, _ = verified
+        _claims_into(report, payload)
+        report.checks.append(structure.data_model)
+        self._validity_into(payload, report, now)
+        structure.replay_schema(report)
+        run_extra_checks(self.extra_checks, payload, report, now)
+
+    def _validity_into(
+        self, payload: dict[str, Any], report: VerificationReport, now: datetime
+    ) -> None:
         step(
             report,
             CheckId.VALIDITY_PERIOD,
             lambda: check_validity_period(payload, report, now, self.leeway),
         )
-        step(report, CheckId.SCHEMA, lambda: check_schema(payload, report))
-        run_extra_checks(self.extra_checks, payload, report, now)
+
+    def _recall(self, token: str) -> tuple[UnverifiedJws, Structure] | None:
+        """The token as parsed and the remembered structure of its signed bytes, if any."""
+        if self.structures is None or not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES:
+            return None
+        token = token.strip()
+        signing_input, _, signature_text = token.rpartition(".")
+        structure = self.structures.recall(signing_input)
+        if structure is None:
+            return None
+        try:
+            signature = b64url_decode(signature_text)
+        except MalformedTokenError:
+            return None  # judged afresh, so the failure is reported as for any token
+        unverified = UnverifiedJws(
+            unverified_header=structure.header,
+            unverified_payload_bytes=structure.payload_bytes,
+            token=token,
+            signature=signature,
+        )
+        return unverified, structure
+
+    def _remember(
+        self, unverified: UnverifiedJws, report: VerificationReport, warnings_before: int
+    ) -> None:
+        """Keep what the bytes of ``unverified`` passed, when every check so far passed."""
+        if self.structures is None or not all(check.passed for check in report.checks):
+            return
+        by_id = {check.id: check for check in report.checks}
+        if not all(check_id in by_id for check_id in _STRUCTURAL) or report.issuer is None:
+            return
+        self.structures.remember(
+            unverified.signing_input.decode("ascii"),
+            Structure(
+                header=unverified.unverified_header,
+                payload_bytes=unverified.unverified_payload_bytes,
+                issuer=report.issuer,
+                parsed=(by_id[CheckId.FORMAT], by_id[CheckId.MEDIA_TYPE]),
+                data_model=by_id[CheckId.DATA_MODEL],
+                schema=by_id[CheckId.SCHEMA],
+                schema_warnings=tuple(report.warnings[warnings_before:]),
+                schema_memo=tuple(report.memo.items()),
+            ),
+        )
 
     # ------------------------------------------------------------------ presentations
     def check_presentation(
@@ -434,6 +517,19 @@ def _rejection(report: VerificationReport) -> InvalidCredentialError:
     return InvalidCredentialError(
         detail, code=report.code, credential_id=report.credential_id, report=report
     )
+
+
+def _name_credential(report: VerificationReport, payload: dict[str, Any], issuer: str) -> None:
+    """What the (still unverified) payload says the credential is, for the report."""
+    unverified_id = payload.get("id")
+    report.credential_id = unverified_id if isinstance(unverified_id, str) else None
+    report.issuer = issuer
+
+
+def _claims_into(report: VerificationReport, payload: dict[str, Any]) -> None:
+    """The signature-verified payload's types and claims, for the report."""
+    report.types = _types(payload)
+    report.claims = payload
 
 
 def _types(payload: dict[str, Any]) -> list[str]:

@@ -44,11 +44,13 @@ from oretrust.status.check import StatusListCache, remote_status_lists, status_c
 from oretrust.status.resolver import HomeStatusListResolver
 from oretrust.store.stamps import recent_trust_state_stamp
 from oretrust.verifier._kept import KeptTrustSource, Memo
+from oretrust.verifier._structures import StructureMemo
 from oretrust.verifier._verifier import Verifier
 
 __all__ = ["policy_trust_source", "verifier_for"]
 
 _KEPT = "verifier"
+_STRUCTURES = "verifier_structures"
 _BUILDING = threading.Lock()
 
 
@@ -103,7 +105,17 @@ def _build(
         home, fallback=remote_status_lists(home, cache) if allow_network else None
     )
     checks = [status_check(status_lists, dids, cache), _accreditation_or_warning(home, kept)]
-    return Verifier(dids, extra_checks=checks)
+    return Verifier(dids, extra_checks=checks, structures=_structures(home) if kept else None)
+
+
+def _structures(home: Home) -> StructureMemo:
+    """The home's memory of judged credential bytes: pure of any trust state, so it outlives
+    every rebuild of the kept verifier (:mod:`oretrust.verifier._structures`). Called while
+    building the kept verifier, under ``_BUILDING``."""
+    memo = home.services.get(_STRUCTURES)
+    if not isinstance(memo, StructureMemo):
+        memo = home.services[_STRUCTURES] = StructureMemo()
+    return memo
 
 
 def policy_trust_source(home: Home) -> TrustSource:
@@ -128,7 +140,9 @@ def _accreditation_or_warning(home: Home, kept: bool) -> CredentialCheck:
     except NotFoundError:
         pass
     else:
-        return accreditation_check(KeptTrustSource(source) if kept else source)
+        if kept:
+            return accreditation_check(KeptTrustSource(source), remember=True)
+        return accreditation_check(source)
     trust = subscribed_trust_lists(home)
     if trust.roots or trust.problems or trust.lists:  # intermediates alone: fail closed
         return subscription_accreditation_check(trust.lists, trust.roots, trust.problems)

@@ -1,0 +1,91 @@
+"""What a vc+jwt's bytes alone decide, remembered by those bytes (internal).
+
+Half of a verification's checks are pure functions of the signed text and of the code: the
+compact serialisation and its header (``format``, ``media_type``), the VC Data Model rules
+(``data_model``) and the subject schema (``schema``). A registry verifies the same
+credential many times — every buyer, every border post, every re-check of a supplier — and
+re-judging identical bytes each time was half of a verification's cost (issue 13's
+profile). :class:`StructureMemo` keeps, per exact signing input (``header.payload`` as
+received), the checks those bytes passed; the verifier replays them instead of re-running
+them.
+
+What it never remembers: the signature (checked on every call, over the remembered bytes
+and the signature received now — a copied payload with another signature is verified
+afresh), and every check whose answer can change — key, DID document, validity period,
+status, accreditation — which always run. Only bytes whose structural checks all passed
+are kept, so a failure is always judged afresh with its own detail. Each hit hands out a
+fresh parse of the payload, so a caller that edits its report's claims edits nothing
+remembered. The memory is bounded (forgotten all at once past ``max_items``).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from oretrust import cache_stats
+from oretrust.report import Check, VerificationReport
+
+__all__ = ["MAX_STRUCTURES", "Structure", "StructureMemo"]
+
+#: Signing inputs remembered at most (a few KB each).
+MAX_STRUCTURES = 8192
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What the bytes of one signing input passed, and what later checks need of them."""
+
+    #: The protected header, read only by the verifier (never handed to a caller).
+    header: dict[str, Any]
+    payload_bytes: bytes
+    issuer: str
+    #: ``format`` and ``media_type``, recorded before the key is looked up.
+    parsed: tuple[Check, ...]
+    data_model: Check
+    schema: Check
+    #: What the schema step added: its warnings, and the parsed subject (``report.memo``).
+    schema_warnings: tuple[str, ...]
+    schema_memo: tuple[tuple[tuple[str, str], Any], ...]
+
+    def payload(self) -> dict[str, Any]:
+        """A fresh parse of the payload (its rules already held: plain JSON suffices)."""
+        parsed: dict[str, Any] = json.loads(self.payload_bytes)
+        return parsed
+
+    def replay_schema(self, report: VerificationReport) -> None:
+        """Record the schema check as it passed, with what it left for later checks."""
+        report.checks.append(self.schema)
+        report.warnings.extend(self.schema_warnings)
+        report.memo.update(self.schema_memo)
+
+
+class StructureMemo:
+    """Structures by signing input; thread-safe, bounded."""
+
+    def __init__(self, *, max_items: int = MAX_STRUCTURES) -> None:
+        self._items: dict[str, Structure] = {}
+        self._max_items = max_items
+        self._lock = threading.Lock()
+        self._counter = cache_stats.counter("credential_structures")
+
+    def recall(self, signing_input: str) -> Structure | None:
+        """The structure remembered for ``signing_input``, if any."""
+        found = self._items.get(signing_input)
+        if found is None:
+            self._counter.miss()
+        else:
+            self._counter.hit()
+        return found
+
+    def remember(self, signing_input: str, structure: Structure) -> None:
+        """Keep ``structure`` for ``signing_input``."""
+        with self._lock:
+            if len(self._items) >= self._max_items:
+                self._items.clear()
+            self._items[signing_input] = structure
+
+    def __len__(self) -> int:
+        return len(self._items)

@@ -1,0 +1,210 @@
+"""The kept verifier replays what a credential's bytes passed, and nothing else.
+
+:mod:`oretrust.verifier._structures` remembers, per exact signing input, the checks those
+bytes alone decide (format, media type, data model, schema). These tests warm that memory with
+a genuine credential and then change everything else — the signature, the clock, the status
+list, the issuer's key, its accreditation, the claims a caller was handed — and prove each
+change is seen by the very next verification, as it is without the memory.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oretrust import identities, registry
+from oretrust.codes import CheckId, Code
+from oretrust.credentials import EXAMPLES
+from oretrust.did import DefaultDidResolver
+from oretrust.encoding import b64url_encode
+from oretrust.home import Home
+from oretrust.issuer import issue_credential
+from oretrust.status.operations import revoke
+from oretrust.verifier import verifier_for
+from oretrust.verifier._structures import StructureMemo
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+DOMAIN = "registry.minerals-trust.example"
+ISSUER = "did:web:mines.gouv.cd.example"
+TYPE = "MineralOriginCertificate"
+
+
+@pytest.fixture
+def issued(tmp_path: Path) -> Iterator[tuple[Home, str, str]]:
+    """A home with a registry, an accredited ministry, and one credential it issued."""
+    home = Home.open(tmp_path / "home")
+    home.set_domain(DOMAIN)
+    registry.init_registry(home, did=f"did:web:{DOMAIN}", display_name="Registry", now=NOW)
+    identities.add_issuer(home, "ministry", display_name="Ministry", did=ISSUER, now=NOW)
+    holder = identities.add_holder(home, "kivu", display_name="Kivu Minerals", now=NOW)
+    registry.accredit(home, ISSUER, TYPE, "CD", now=NOW)
+    subject = copy.deepcopy(EXAMPLES[TYPE])
+    subject["exporter"]["id"] = holder.did
+    credential = issue_credential(
+        home, issuer="ministry", type_name=TYPE, subject=subject, holder=holder.did, now=NOW
+    )
+    yield home, credential.token, credential.id
+    home.engine.dispose()
+
+
+def _memo(home: Home) -> StructureMemo:
+    structures = verifier_for(home, allow_network=False).structures
+    assert structures is not None
+    return structures
+
+
+def _warm(home: Home, token: str) -> dict[str, Any]:
+    """Verify ``token`` twice (the second replays the first's structure); both VALID and alike."""
+    verifier = verifier_for(home, allow_network=False)
+    first = verifier.check_credential(token, now=NOW + timedelta(minutes=1))
+    assert first.verdict == "VALID", first.to_dict()
+    assert len(_memo(home)) == 1
+    second = verifier_for(home, allow_network=False).check_credential(
+        token, now=NOW + timedelta(minutes=1)
+    )
+    assert _comparable(second.to_dict()) == _comparable(first.to_dict())
+    return first.to_dict()
+
+
+def _comparable(report: dict[str, Any]) -> dict[str, Any]:
+    """``report`` without where its status list came from (the home's store, then the
+    verifier's cache: that differs between any two verifications)."""
+    checks = [
+        {**check, "detail": ""} if check["id"] == CheckId.STATUS else check
+        for check in report["checks"]
+    ]
+    return {**report, "checks": checks, "status_lists": None}
+
+
+def _check(home: Home, token: str, at: datetime = NOW + timedelta(minutes=1)) -> dict[str, object]:
+    return verifier_for(home, allow_network=False).check_credential(token, now=at).to_dict()
+
+
+def _codes(report: dict[str, object]) -> list[str]:
+    errors = report["errors"]
+    assert isinstance(errors, list)
+    return [str(error["code"]) for error in errors]
+
+
+def test_the_replayed_structure_is_the_same_report(issued: tuple[Home, str, str]) -> None:
+    home, token, _ = issued
+    first = _warm(home, token)
+    fresh = verifier_for(home, allow_network=False)
+    unremembered = type(fresh)(**{**fresh.__dict__, "structures": None})
+    again = unremembered.check_credential(token, now=NOW + timedelta(minutes=1)).to_dict()
+    assert _comparable(again) == _comparable(first)
+    assert [check["id"] for check in first["checks"]][:4] == [
+        CheckId.FORMAT, CheckId.MEDIA_TYPE, CheckId.ISSUER_RESOLVED, CheckId.KID
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("change", ["another signature", "bit flipped", "truncated", "empty"])
+def test_remembered_bytes_with_another_signature_are_verified_afresh(
+    issued: tuple[Home, str, str], change: str
+) -> None:
+    home, token, _ = issued
+    _warm(home, token)
+    signing_input, _, signature = token.rpartition(".")
+    forged = {
+        "another signature": b64url_encode(bytes(64)),
+        "bit flipped": b64url_encode(bytes([signature.encode()[0] ^ 1]) + bytes(63)),
+        "truncated": signature[:-4],
+        "empty": "",
+    }[change]
+    report = _check(home, f"{signing_input}.{forged}")
+    assert report["verdict"] == "INVALID"
+    assert set(_codes(report)) & {Code.SIGNATURE_INVALID, Code.MALFORMED_TOKEN}
+
+
+def test_the_clock_is_read_on_every_verification(issued: tuple[Home, str, str]) -> None:
+    home, token, _ = issued
+    _warm(home, token)
+    before_issuance = _check(home, token, at=NOW - timedelta(days=1))
+    assert before_issuance["verdict"] == "INVALID"
+    assert Code.CREDENTIAL_NOT_YET_VALID in _codes(before_issuance)
+
+
+def test_a_revocation_after_the_memory_is_warm_is_seen(issued: tuple[Home, str, str]) -> None:
+    home, token, credential_id = issued
+    _warm(home, token)
+    revoke(home, credential_id, reason="forged lot", now=NOW)
+    assert _check(home, token)["verdict"] == "REVOKED"
+
+
+def test_a_compromised_key_after_the_memory_is_warm_is_seen(
+    issued: tuple[Home, str, str],
+) -> None:
+    home, token, _ = issued
+    _warm(home, token)
+    (key,) = [k for k in identities.list_keys(home, ISSUER) if k.active]
+    identities.mark_key_compromised(home, key.kid, as_of=NOW - timedelta(hours=1), now=NOW)
+    report = _check(home, token)
+    assert report["verdict"] == "INVALID"
+    assert Code.KEY_COMPROMISED in _codes(report)
+
+
+def test_a_withdrawn_accreditation_after_the_memory_is_warm_is_seen(
+    issued: tuple[Home, str, str],
+) -> None:
+    home, token, _ = issued
+    _warm(home, token)
+    (accreditation,) = registry.list_accreditations(home, entity_id=ISSUER)
+    registry.withdraw(
+        home, accreditation.id, reason="captured office", now=NOW, effective=NOW - timedelta(days=1)
+    )
+    report = _check(home, token)
+    assert report["verdict"] == "INVALID"
+    assert Code.ISSUER_NOT_ACCREDITED in _codes(report)
+
+
+def test_claims_a_caller_edits_are_not_remembered(issued: tuple[Home, str, str]) -> None:
+    home, token, _ = issued
+    original = _warm(home, token)["claims"]
+    handed = verifier_for(home, allow_network=False).check_credential(token, now=NOW).claims
+    assert handed is not None
+    handed["issuer"] = "did:web:forger.example"
+    handed["credentialSubject"]["mass"] = "999"
+    assert _check(home, token)["claims"] == original
+
+
+def test_a_failed_structure_is_not_remembered(issued: tuple[Home, str, str]) -> None:
+    home, token, _ = issued
+    header, payload, signature = token.split(".")
+    report = _check(home, f"{header}x.{payload}.{signature}")
+    assert report["verdict"] == "INVALID"
+    assert len(_memo(home)) == 0
+
+
+def test_a_method_is_remembered_only_while_its_document_is_held() -> None:
+    """The resolver's kept verification method follows the very document it came from."""
+    did = "did:web:mines.example"
+    jwk = {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(bytes(32))}
+    method = {"id": f"{did}#k", "type": "JsonWebKey", "controller": did, "publicKeyJwk": jwk}
+    documents = {
+        did: {"id": did, "verificationMethod": [method], "assertionMethod": [method["id"]]}
+    }
+    resolver = DefaultDidResolver(local=documents, remember_methods=True)
+    resolver.remember_method(did, f"{did}#k", "assertionMethod", method)
+    recalled = resolver.remembered_method(did, f"{did}#k", "assertionMethod")
+    assert recalled == method and recalled is not method
+    documents[did] = copy.deepcopy(documents[did])  # the home's document changed
+    assert resolver.remembered_method(did, f"{did}#k", "assertionMethod") is None
+    off = DefaultDidResolver(local=documents)
+    off.remember_method(did, f"{did}#k", "assertionMethod", method)
+    assert off.remembered_method(did, f"{did}#k", "assertionMethod") is None
+
+
+def test_the_memory_outlives_a_rebuild_of_the_kept_verifier(
+    issued: tuple[Home, str, str],
+) -> None:
+    home, token, credential_id = issued
+    _warm(home, token)
+    before = _memo(home)
+    revoke(home, credential_id, reason="forged lot", now=NOW)  # a new trust state: rebuilt
+    assert _memo(home) is before
+    assert _check(home, token)["verdict"] == "REVOKED"

@@ -20,8 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api_support import CUSTOMS, MINISTRY, ApiClient, Cast, make_cast, origin_certificate
-from oretrust.api import audit, create_app
-from oretrust.api.deps import get_verifier
+from oretrust.api import audit, create_app, routes_verify
 from oretrust.api.rate_limit import RateLimiter, client_address, client_key
 from oretrust.api.settings import RateLimit, parse_rate_limit
 from oretrust.cli import app as cli_app
@@ -310,13 +309,15 @@ def test_forwarded_addresses_count_only_behind_trusted_proxies() -> None:
     assert client_address({**scope, "client": ("198.51.100.7", 1)}, proxies) == "198.51.100.7"
 
 
-def test_an_unexpected_error_is_a_500_problem_without_internals(cast: Cast) -> None:
+def test_an_unexpected_error_is_a_500_problem_without_internals(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = create_app(cast.settings())
 
-    def broken() -> None:
+    def broken(_request: object) -> None:
         raise RuntimeError("secret table layout /srv/oretrust.db")
 
-    app.dependency_overrides[get_verifier] = broken
+    monkeypatch.setattr(routes_verify, "verifier_of", broken)
     client = ApiClient(app, raise_app_exceptions=False)
     try:
         response = client.post("/credentials/verify", json={"verifiableCredential": "x"})

@@ -118,9 +118,11 @@ def test_no_import_circle() -> None:
 
 
 def test_home_is_a_plain_context() -> None:
-    """``home`` imports only the store and the key store, and nothing below the roles and
-    registries imports the verifier or the composition roots."""
-    assert GRAPH["oretrust.home"] <= {"oretrust.keys", "oretrust.store.db", "oretrust.store.models"}
+    """``home`` imports only the store, the key store and the blocking boundary, and nothing
+    below the roles and registries imports the verifier or the composition roots."""
+    assert GRAPH["oretrust.home"] <= {
+        "oretrust.keys", "oretrust.store.db", "oretrust.store.models", "oretrust.blocking"
+    }  # fmt: skip
     for module, targets in GRAPH.items():
         if module.startswith(("oretrust.formats", "oretrust.did", "oretrust.credentials")):
             assert not {t for t in targets if t == "oretrust.home"}, module
@@ -128,7 +130,13 @@ def test_home_is_a_plain_context() -> None:
 
 #: Layers from the bottom; a module may import its own layer and those below it.
 LAYERS = [
-    ("oretrust.codes", "oretrust.errors", "oretrust.report", "oretrust.encoding"),
+    (
+        "oretrust.codes",
+        "oretrust.errors",
+        "oretrust.report",
+        "oretrust.encoding",
+        "oretrust.blocking",
+    ),
     ("oretrust.cache_stats",),
     ("oretrust.store",),
     ("oretrust.jwk", "oretrust.keys", "oretrust.did", "oretrust.formats", "oretrust.credentials"),

@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from oretrust.blocking import about_to_block
 from oretrust.keys import FileKeyStore
 from oretrust.store.db import create_schema, make_engine
 from oretrust.store.models import HomeSetting
@@ -102,7 +103,9 @@ class Home:
         return folder, url
 
     def session(self) -> Session:
-        """A new database session (use as a context manager)."""
+        """A new database session (use as a context manager). Refused inside
+        :func:`oretrust.blocking.inline` (the event loop must not wait on the database)."""
+        about_to_block("database session")
         return Session(self.engine, expire_on_commit=False)
 
     @property

@@ -112,8 +112,8 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None =
     app.state.clock = clock or _system_clock
     install_access_log_filter()  # no secret sent in a query string reaches the access log
     install_problem_handlers(app)
+    app.include_router(routes_verify.router)  # first: the hot path matches no other route
     app.include_router(routes_public.router)
-    app.include_router(routes_verify.router)
     app.include_router(routes_issuer.router)
     app.include_router(routes_registry.router)
     app.include_router(routes_custody.router)

@@ -2,7 +2,8 @@
 
 No authentication: a refinery needs nothing but the URL. The answer is the verification
 report either way — 200 when verified, 400 when not — the same object the CLI prints with
-``--json``. The routes are ``async`` and run the verification itself in one worker thread
+``--json``. The routes are ``async`` and answer from memory on the event loop when they can
+(:mod:`oretrust.blocking`: the kept verifier holds what it needs), else in one worker thread
 (plain ``def`` routes and dependencies cost a thread hop each). Trust comes from the home:
 its own DIDs and status lists from its database,
 accreditation from its registry (when it has one), other hosts over HTTPS when allowed.
@@ -11,13 +12,14 @@ accreditation from its registry (when it has one), other hosts over HTTPS when a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from oretrust.api.deps import NowDep, VerifierDep
+from oretrust.api.deps import now_of, verifier_of
 from oretrust.api.metrics import ServiceMetrics
 from oretrust.api.schemas import (
     VerificationReportPublic,
@@ -26,6 +28,7 @@ from oretrust.api.schemas import (
     problem_responses,
 )
 from oretrust.api.services import unwrap_token
+from oretrust.blocking import WouldBlock, inline
 from oretrust.formats.vc_jwt import VC_JWT_MEDIA_TYPE, VP_JWT_MEDIA_TYPE
 from oretrust.report import VerificationReport
 
@@ -57,24 +60,37 @@ def _answer(
     return JSONResponse(report.to_dict(), status_code=200 if report.verified else 400)
 
 
+async def _verified(verify: Callable[[], VerificationReport]) -> VerificationReport:
+    """``verify()`` on the event loop while it needs nothing but memory; the moment it would
+    open a database session or fetch, it is abandoned and run again in a worker thread."""
+    try:
+        with inline():
+            return verify()
+    except WouldBlock:
+        return await _in_worker_thread(verify)
+
+
+async def _in_worker_thread(verify: Callable[[], VerificationReport]) -> VerificationReport:
+    """``verify()`` in a worker thread, where it may block."""
+    return await anyio.to_thread.run_sync(verify)
+
+
 @router.post(
     "/credentials/verify",
     summary="Verify a credential (vc+jwt or SD-JWT VC)",
     response_model=VerificationReportPublic,
     responses=_RESPONSES,
 )
-async def verify_credential(
-    body: VerifyCredentialRequest, request: Request, verifier: VerifierDep, now: NowDep
-) -> JSONResponse:
+async def verify_credential(body: VerifyCredentialRequest, request: Request) -> JSONResponse:
     """Signature, issuer DID, data model, validity period, schema, status, accreditation.
 
     A compact ``vc+jwt`` or SD-JWT VC (as issued), or an ``EnvelopedVerifiableCredential``
     (``data:application/vc+jwt,…`` or ``data:application/dc+sd-jwt,…``)."""
-    started = time.perf_counter()
+    started, verifier, now = time.perf_counter(), verifier_of(request), now_of(request)
     token = unwrap_token(
         body.verifiableCredential, "EnvelopedVerifiableCredential", _CREDENTIAL_MEDIA_TYPES
     )
-    report = await anyio.to_thread.run_sync(lambda: verifier.check_credential(token, now=now))
+    report = await _verified(lambda: verifier.check_credential(token, now=now))
     return _answer(request, "credential", started, report)
 
 
@@ -84,20 +100,18 @@ async def verify_credential(
     response_model=VerificationReportPublic,
     responses=_RESPONSES,
 )
-async def verify_presentation(
-    body: VerifyPresentationRequest, request: Request, verifier: VerifierDep, now: NowDep
-) -> JSONResponse:
+async def verify_presentation(body: VerifyPresentationRequest, request: Request) -> JSONResponse:
     """Holder signature and binding, ``challenge`` (nonce) and ``domain`` (audience),
     freshness, then every credential inside as ``/credentials/verify`` does. A ``vp+jwt`` or
     an SD-JWT VC with a key binding JWT (compact, or enveloped as ``data:application/vp+jwt,…``
     / ``data:application/dc+sd-jwt,…``). ``options.challenge`` and ``options.domain`` are
     required (422 problem+json without them): a presentation checked without this verifier's
     own nonce and audience could be a replay."""
-    started = time.perf_counter()
+    started, verifier, now = time.perf_counter(), verifier_of(request), now_of(request)
     token = unwrap_token(
         body.verifiablePresentation, "EnvelopedVerifiablePresentation", _PRESENTATION_MEDIA_TYPES
     )
-    report = await anyio.to_thread.run_sync(  # an SD-JWT+KB goes to the SD-JWT path itself
+    report = await _verified(  # an SD-JWT+KB goes to the SD-JWT path itself
         lambda: verifier.check_presentation(
             token, nonce=body.options.challenge, audience=body.options.domain, now=now
         )

@@ -38,6 +38,7 @@ from typing import Protocol, runtime_checkable
 
 import httpx
 
+from oretrust.blocking import about_to_block
 from oretrust.codes import Code
 from oretrust.did._deadline import Deadline
 from oretrust.did._guard import HostBusyError, HostGuard, host_of
@@ -143,6 +144,7 @@ class HttpsFetcher:
         against one host at once, and a host that gave no HTTP answer is refused at once for
         a few seconds (``... gave no answer ... (not retried yet)``).
         """
+        about_to_block("did:web fetch")
         guard, host, now = self._guard, host_of(url), datetime.now(UTC)
         down = guard.down(host, now) if guard is not None else None
         if down is not None:

@@ -43,6 +43,7 @@ from typing import Protocol, runtime_checkable
 
 import httpx
 
+from oretrust.blocking import about_to_block
 from oretrust.codes import Code
 from oretrust.did import (
     MAX_PER_HOST,
@@ -330,6 +331,7 @@ class HttpStatusListCache:
 
     def _get(self, url: str, etag: str | None) -> _Answer:
         """One GET through the hardened fetcher; a 304 is an answer only when we sent a tag."""
+        about_to_block("status list fetch")
         transport, fetcher_factory = self._network_parts()
         seen: dict[str, httpx.Response] = {}
 

@@ -45,6 +45,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import Select
 from sqlmodel import col
 
+from oretrust.blocking import about_to_block
 from oretrust.store.models import HomeSetting, IssuerRecord, KeyRecord
 from oretrust.store.registry_models import RegistryEventRecord
 from oretrust.store.status_models import StatusListDocumentRecord
@@ -101,6 +102,7 @@ def _count_true(column: Any) -> Any:
 
 def trust_state_stamp(engine: Engine) -> tuple[Any, ...]:
     """The stamp of the module docstring, read in one statement on a pooled connection."""
+    about_to_block("database stamp")
     with engine.connect() as connection:
         row = connection.execute(_statement()).one()
     return tuple(row)

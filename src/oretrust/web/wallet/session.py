@@ -99,5 +99,3 @@ def read_session(request: Request, home: Home, now: datetime) -> WalletSession |
         return None
     csrf = session_csrf(_LABEL, token, sid)
     return WalletSession(principal, csrf)
-
-

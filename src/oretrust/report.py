@@ -121,9 +121,13 @@ class VerificationReport:
         failed yet the report is not verified — a required check never ran, or a presentation
         carries no credential — that reason is the error (``CHECK_NOT_RUN``,
         ``NO_CREDENTIALS``), so an unverified report always names why."""
+        return self._errors(self.verified)
+
+    def _errors(self, verified: bool) -> list[Check]:
+        """:attr:`errors`, given :attr:`verified` (computed once by :meth:`to_dict`)."""
         failed = [check for check in self.checks if not check.passed]
         failed += [error for nested in self.credentials for error in nested.errors]
-        if failed or self.verified:
+        if failed or verified:
             return failed
         failed = [
             Check(check_id, False, Code.CHECK_NOT_RUN, "required check did not run")
@@ -140,13 +144,8 @@ class VerificationReport:
     @property
     def verdict(self) -> Verdict:
         """VALID, REVOKED, SUSPENDED or INVALID (revocation wins over other failures' names)."""
-        if self.verified:
-            return "VALID"
-        codes = [error.code for error in self.errors]
-        for code in codes:
-            if code in _STATUS_VERDICTS:
-                return _STATUS_VERDICTS[code]
-        return "INVALID"
+        verified = self.verified
+        return _verdict(verified, [] if verified else self._errors(verified))
 
     @property
     def code(self) -> str:
@@ -156,12 +155,14 @@ class VerificationReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The report's JSON form (the scripting contract's shape)."""
+        verified = self.verified  # once: each reading walks every check and nested report
+        errors = self._errors(verified)
         result: dict[str, Any] = {
-            "verified": self.verified,
-            "verdict": self.verdict,
+            "verified": verified,
+            "verdict": _verdict(verified, errors),
             "kind": self.kind,
             "checks": [check.to_dict() for check in self.checks],
-            "errors": [error.to_dict() for error in self.errors],
+            "errors": [error.to_dict() for error in errors],
             "not_run": self.missing,
             "warnings": list(self.warnings)
             + [warning for nested in self.credentials for warning in nested.warnings],
@@ -181,6 +182,16 @@ class VerificationReport:
         if self.credentials:
             result["credentials"] = [nested.to_dict() for nested in self.credentials]
         return result
+
+
+def _verdict(verified: bool, errors: list[Check]) -> Verdict:
+    """VALID, else the first status code among ``errors`` (REVOKED, SUSPENDED), else INVALID."""
+    if verified:
+        return "VALID"
+    for error in errors:
+        if error.code in _STATUS_VERDICTS:
+            return _STATUS_VERDICTS[error.code]
+    return "INVALID"
 
 
 @dataclass(frozen=True)

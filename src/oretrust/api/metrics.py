@@ -28,6 +28,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -40,7 +41,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from oretrust import cache_stats
 from oretrust.api.publication import served_trust_list
 from oretrust.home import Home
-from oretrust.report import VerificationReport
 from oretrust.store.db import as_utc
 from oretrust.store.status_models import StatusListDocumentRecord
 
@@ -78,9 +78,12 @@ class ServiceMetrics:
         self._state = _StateCollector(home, clock)
         self.registry.register(self._state)
 
-    def verified(self, kind: str, report: VerificationReport, seconds: float) -> None:
-        """Count one verification (``kind``: credential or presentation)."""
-        self.verifications.labels(kind, report.verdict, report.code).inc()
+    def verified(self, kind: str, answer: dict[str, Any], seconds: float) -> None:
+        """Count one verification (``kind``: credential or presentation) by the verdict and
+        first error code of its report's JSON form (``answer``: computed once per request)."""
+        errors = answer["errors"]
+        code = errors[0]["code"] if errors else "OK"
+        self.verifications.labels(kind, answer["verdict"], code).inc()
         self.verification_latency.labels(kind).observe(seconds)
 
     def exposition(self) -> bytes:

@@ -48,7 +48,7 @@ QUICK: dict[str, dict[str, Any]] = {
 }
 #: Tiny parameters, for the smoke test only.
 SMOKE: dict[str, dict[str, Any]] = {
-    "bench_verify": {"count": 5, "rounds": 1},
+    "bench_verify": {"count": 5, "rounds": 1, "distinct": 5},
     "bench_issue": {"count": 3, "batch_size": 10, "batch_count": 20},
     "bench_sd_jwt": {"count": 3, "rounds": 1},
     "bench_bundle": {"issuers": 2, "credentials": 2_000, "repeat": 1},

@@ -37,7 +37,7 @@ def test_verify_benchmark_prints_its_ratio() -> None:
     """``bench_verify.py`` with tiny parameters: every verification VALID, the ratio printed."""
     result = subprocess.run(
         [sys.executable, str(REPO_ROOT / "bench" / "bench_verify.py"), "--count", "5",
-         "--rounds", "1"],
+         "--rounds", "1", "--distinct", "5"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -45,6 +45,7 @@ def test_verify_benchmark_prints_its_ratio() -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     assert "full verify / raw Ed25519 verify = " in result.stdout
+    assert "first sight of each of 5 credentials" in result.stdout
 
 
 def _run_all(*options: str) -> list[dict[str, Any]]:

@@ -217,13 +217,13 @@ def _postgres_schema(url: str) -> Iterator[str]:
 def _arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each load run")
-    parser.add_argument("--connections", type=int, default=16, help="keep-alive connections")
+    parser.add_argument("--connections", type=int, default=32, help="keep-alive connections")
     parser.add_argument("--postgres", default=None, help="also measure 1 and 2 workers here")
     return parser.parse_args(argv)
 
 
 def figures(
-    seconds: float = 5.0, connections: int = 16, postgres: str | None = None
+    seconds: float = 5.0, connections: int = 32, postgres: str | None = None
 ) -> list[Figure]:
     """The figures for ``bench/run_all.py``: peak HTTP verify/s beside raw Ed25519 verify/s
     (target 0.35), p50/p99 at half of peak, and with ``postgres`` two workers beside one

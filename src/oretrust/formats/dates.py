@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime
@@ -28,14 +27,7 @@ def parse_datetime(value: Any) -> datetime | None:
 
     The data model's own parser (:func:`~oretrust.formats.vcdm.parse_datetime_stamp`), so a
     time the ``data_model`` check accepts (``24:00:00`` included) is one every check can read.
-    Strings are remembered (a pure function of the text; every verification reads the same
-    few ``validFrom``/``validUntil`` again).
     """
-    return _parsed_stamp(value) if isinstance(value, str) else None
-
-
-@lru_cache(maxsize=4096)
-def _parsed_stamp(value: str) -> datetime | None:
     try:
         return parse_datetime_stamp(value)
     except DataModelError:

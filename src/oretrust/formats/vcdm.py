@@ -24,6 +24,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Final, Literal
 
 from oretrust.errors import DataModelError
@@ -319,7 +320,31 @@ def parse_datetime_stamp(value: Any, where: str = "dateTime") -> datetime:
     value's own zone and in UTC (``0001-01-01T00:00:00+14:00`` is an instant before year 1,
     which no comparison with a UTC time could make). Digits are ASCII only.
     Raises :class:`DataModelError` (rule ``datetime-format``) naming ``where``.
+    A valid text's parse is remembered (a pure function of the text, and every verification
+    reads the same few ``validFrom``/``validUntil`` again: a tenth of a first sight).
     """
+    if isinstance(value, str) and len(value) <= _MAX_REMEMBERED_STAMP:
+        remembered = _remembered_stamp(value)
+        if remembered is not None:
+            return remembered
+    return _parse_stamp(value, where)
+
+
+_MAX_REMEMBERED_STAMP = 40  # longer than any stamp with a microsecond fraction and an offset
+
+
+@lru_cache(maxsize=4096)
+def _remembered_stamp(value: str) -> datetime | None:
+    """The parse of ``value``, or None when it is not a valid stamp (then parsed again, to
+    raise naming its place)."""
+    try:
+        return _parse_stamp(value, "")
+    except DataModelError:
+        return None
+
+
+def _parse_stamp(value: Any, where: str) -> datetime:
+    """:func:`parse_datetime_stamp`, never remembered."""
     match = _DATETIME_STAMP.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise _fail(

@@ -12,6 +12,8 @@ bottleneck). Measured in the same run:
 * the **baseline**: ``cryptography``'s raw Ed25519 verify/s of the credential's signature;
 * **peak**: verified answers per second (each must be 200) with one worker on SQLite;
 * **latency at half of peak**: an open-loop run at half the peak rate — p50 and p99;
+* the **framework's floor**: ``floor_app.py`` — FastAPI parsing the same request body and
+  answering a fixed JSON, nothing of oretrust's service — under the same load;
 * with ``--postgres URL``: peak with one and with two workers on that PostgreSQL database
   (a throwaway schema), and their ratio (issue 13 asks at least 1.7 times; the load process
   shares this machine's cores with the workers, which caps what two workers can show here).
@@ -188,6 +190,43 @@ def _served(home: Path, workers: int, database_url: str | None) -> Iterator[int]
         process.wait(timeout=30)
 
 
+def _half_peak(home: Path, token: str, peak: float, args: argparse.Namespace) -> dict[str, float]:
+    """p50/p99 of an open-loop run at half of ``peak`` against a new server, warmed first as
+    :func:`_peak` warms it (a new server's first second — the verifier built, the start's
+    garbage collected — is not the steady state the latency figure is about)."""
+    with _served(home, 1, None) as port:
+        request = _request(port, token)
+        _in_load_process("closed", port, request, args.connections, 1.0)
+        return _in_load_process("open", port, request, peak / 2, args.seconds)
+
+
+def _floor(token: str, args: argparse.Namespace) -> float:
+    """Requests/s of ``floor_app.py`` (FastAPI parsing the same body, nothing else), one
+    uvicorn worker, the same load."""
+    port = _free_port()
+    command = [sys.executable, "-m", "uvicorn", "floor_app:app", "--port", str(port),
+               "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=Path(__file__).resolve().parent,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("the framework floor app did not start") from None
+                time.sleep(0.1)
+        request = _request(port, token)
+        _in_load_process("closed", port, request, args.connections, 1.0)
+        figures = _in_load_process("closed", port, request, args.connections, args.seconds)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return figures["rate"]
+
+
 def _peak(home: Path, token: str, args: argparse.Namespace, workers: int, url: str | None) -> float:
     with _served(home, workers, url) as port:
         request = _request(port, token)
@@ -236,11 +275,13 @@ def figures(
         raw = _per_second(_raw_verify(home, token), 20_000, 3)
         home.engine.dispose()
         peak = _peak(Path(folder), token, args, 1, None)
-        with _served(Path(folder), 1, None) as port:
-            half = _in_load_process("open", port, _request(port, token), peak / 2, seconds)
+        half = _half_peak(Path(folder), token, peak, args)
+    floor = _floor(token, args)
     result = [
         Figure("bench_http", "HTTP verify, 1 worker, SQLite (peak)", peak, "/s", raw, "verify/s",
                target=0.35),
+        Figure("bench_http", "framework floor: FastAPI parsing the same body, no verification",
+               floor, "/s", raw, "verify/s"),
         Figure("bench_http", "p50 at half of peak", half["p50_ms"], "ms"),
         Figure("bench_http", "p99 at half of peak", half["p99_ms"], "ms"),
     ]  # fmt: skip
@@ -263,10 +304,11 @@ def main() -> int:
         raw = _per_second(_raw_verify(home, token), 20_000, 3)
         home.engine.dispose()
         peak = _peak(Path(folder), token, args, 1, None)
-        with _served(Path(folder), 1, None) as port:
-            half = _in_load_process("open", port, _request(port, token), peak / 2, args.seconds)
+        half = _half_peak(Path(folder), token, peak, args)
+        floor = _floor(token, args)
         rows += [("baseline: raw Ed25519 verify/s", raw, "1.000"),
                  ("HTTP verify/s, 1 worker, SQLite (peak)", peak, f"{peak / raw:.3f}"),
+                 ("framework floor: FastAPI, same body, no verify", floor, f"{floor / raw:.3f}"),
                  (f"p50 ms at half of peak ({peak / 2:,.0f}/s)", half["p50_ms"], ""),
                  (f"p99 ms at half of peak ({peak / 2:,.0f}/s)", half["p99_ms"], "")]  # fmt: skip
     if args.postgres:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -89,6 +90,7 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None =
         home = await anyio.to_thread.run_sync(lambda: _open_home(settings))
         app.state.home = home
         await _refresh_status_lists(app)
+        _settle_the_heap()
         refresher = asyncio.create_task(
             _refresh_status_lists_every(app, settings.status_refresh_seconds)
         )
@@ -167,6 +169,14 @@ def _open_home(settings: ServiceSettings) -> Home:
             home.keys.folder,
         )
     return home
+
+
+def _settle_the_heap() -> None:
+    """Collect once and move everything the start made (the app, its schemas, the home) out of
+    the collector's sight (:func:`gc.freeze`): a full collection over that heap paused the
+    event loop for ~130 ms, which one request in a hundred waited on."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _refresh_status_lists(app: FastAPI) -> None:

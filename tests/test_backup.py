@@ -70,6 +70,7 @@ def private(path: Path) -> None:
         assert mode == (0o700 if item.is_dir() else 0o600), (item, oct(mode))
 
 
+@pytest.mark.slow  # processes or served homes: behind the marker .ci/run also runs
 def test_backup_under_load_restores_every_acknowledged_change(tmp_path: Path) -> None:
     """One process issues and revokes without pause while ``oretrust backup`` (another
     process) copies the live SQLite home: the restored home holds every issuance and
@@ -209,6 +210,7 @@ def test_an_old_backup_is_refused_until_the_rollback_is_accepted(tmp_path: Path)
     assert credential_status(back, first[0]).status == "VALID"  # the rollback, accepted
 
 
+@pytest.mark.slow  # processes or served homes: behind the marker .ci/run also runs
 def test_a_current_backup_passes_the_served_home(tmp_path: Path) -> None:
     """Nothing changed since the backup: the served home's lists and trust list agree."""
     live = tmp_path / "live"

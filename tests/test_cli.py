@@ -275,6 +275,7 @@ def test_quiet_prints_only_the_id_for_scripts(registry: dict[str, Any], tmp_path
     assert "--out" in assert_one_line_error(lost, 2)  # the token would go nowhere
 
 
+@pytest.mark.slow  # processes or served homes: behind the marker .ci/run also runs
 def test_schema_example_is_a_subject_that_issues(registry: dict[str, Any]) -> None:
     example = run_oretrust("schema", "MineralOriginCertificate", "--example")
     assert example.returncode == 0, example.stderr

@@ -272,6 +272,7 @@ def test_without_registry_exit_2(tmp_path: Path) -> None:
     assert "REGISTRY_NOT_INITIALISED" in line
 
 
+@pytest.mark.slow  # processes or served homes: behind the marker .ci/run also runs
 def test_verify_log_detects_tampering(tmp_path: Path) -> None:
     ok(run(tmp_path, "init", "--did", REGISTRY, "--display-name", "R", "--no-default-flags"))
     ok(

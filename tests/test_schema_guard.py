@@ -116,6 +116,7 @@ def test_the_cli_refuses_a_mismatched_schema_with_one_line(tmp_path: Path) -> No
     assert len(listed.stderr.strip().splitlines()) == 1, listed.stderr
 
 
+@pytest.mark.slow  # processes or served homes: behind the marker .ci/run also runs
 def test_serve_refuses_to_start_on_a_mismatched_schema(tmp_path: Path) -> None:
     folder = _fresh_home(tmp_path, f"sqlite:///{tmp_path / 'home' / 'oretrust.db'}")
     _execute(f"sqlite:///{folder / 'oretrust.db'}", "ALTER TABLE api_token DROP COLUMN label")
@@ -198,6 +199,7 @@ def test_a_migration_that_fails_half_way_leaves_nothing_half_done(database_url: 
     engine.dispose()
 
 
+@pytest.mark.slow  # processes or served homes: behind the marker .ci/run also runs
 def test_db_upgrade_of_a_database_left_half_migrated_is_one_line_and_exit_2(
     tmp_path: Path,
 ) -> None:

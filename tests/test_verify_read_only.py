@@ -216,6 +216,7 @@ def test_refresh_replaces_a_document_dated_in_the_future(
     assert as_utc(_document_row(home, published_id)["issued_at"]) == now
 
 
+@pytest.mark.slow  # processes or served homes: behind the marker .ci/run also runs
 def test_status_publish_command_re_signs_expired_lists(tmp_path: Path) -> None:
     two_days_ago = datetime.now(UTC) - timedelta(days=2)
     home = Home.open(tmp_path / "home")

@@ -151,6 +151,19 @@ def origin_certificate(holder_did: str | None = None, **changes: Any) -> dict[st
     return document
 
 
+def issue_origin_token(api: ApiClient, cast: Cast) -> tuple[str, str]:
+    """The ministry issues an origin certificate to the cast's holder over the API: its compact
+    token and its credential id."""
+    response = api.post(
+        "/credentials/issue",
+        json={"credential": origin_certificate(cast.holder_did)},
+        headers=cast.auth("ministry"),
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return body["verifiableCredential"]["id"].split(",", 1)[1], body["credentialId"]
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as probe:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from api_support import ApiClient, Cast, make_cast, origin_certificate
+from api_support import ApiClient, Cast, issue_origin_token, make_cast
 from oretrust.api import routes_verify
 from oretrust.blocking import WouldBlock, about_to_block, inline
 from oretrust.did import create_did_jwk
@@ -54,17 +54,6 @@ def api(cast: Cast) -> Iterator[ApiClient]:
     client.close()
 
 
-def _issue(api: ApiClient, cast: Cast) -> tuple[str, str]:
-    response = api.post(
-        "/credentials/issue",
-        json={"credential": origin_certificate(cast.holder_did)},
-        headers=cast.auth("ministry"),
-    )
-    assert response.status_code == 201, response.text
-    body = response.json()
-    return body["verifiableCredential"]["id"].split(",", 1)[1], body["credentialId"]
-
-
 def _verdict(api: ApiClient, token: str) -> str:
     response = api.post("/credentials/verify", json={"verifiableCredential": token})
     verdict: str = response.json()["verdict"]
@@ -74,7 +63,7 @@ def _verdict(api: ApiClient, token: str) -> str:
 def test_a_warm_verification_is_answered_inline(
     api: ApiClient, cast: Cast, fallbacks: list[str]
 ) -> None:
-    token, credential_id = _issue(api, cast)
+    token, credential_id = issue_origin_token(api, cast)
     assert _verdict(api, token) == "VALID"
     assert fallbacks == ["thread"]  # the first reads the DID document, list and registry
     for _ in range(3):
@@ -88,7 +77,7 @@ def test_a_warm_verification_is_answered_inline(
 
 
 def test_an_inline_verification_runs_no_statement(api: ApiClient, cast: Cast) -> None:
-    token, _ = _issue(api, cast)
+    token, _ = issue_origin_token(api, cast)
     assert _verdict(api, token) == "VALID"
     home: Home = api.app.state.home
     inline_statements: list[str] = []

@@ -27,6 +27,7 @@ from api_support import (
     MINISTRY,
     ApiClient,
     Cast,
+    issue_origin_token,
     make_cast,
     origin_certificate,
     postgres_schema,
@@ -75,17 +76,6 @@ def api(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiClient]:
     client.close()
 
 
-def _issue(api: ApiClient, cast: Cast) -> tuple[str, str]:
-    response = api.post(
-        "/credentials/issue",
-        json={"credential": origin_certificate(cast.holder_did)},
-        headers=cast.auth("ministry"),
-    )
-    assert response.status_code == 201, response.text
-    body = response.json()
-    return body["verifiableCredential"]["id"].split(",", 1)[1], body["credentialId"]
-
-
 def _verify(api: ApiClient, token: str) -> dict[str, Any]:
     report: dict[str, Any] = api.post(
         "/credentials/verify", json={"verifiableCredential": token}
@@ -98,7 +88,7 @@ def _codes(report: dict[str, Any]) -> list[str]:
 
 
 def test_the_verifier_is_built_once_for_many_verifications(api: ApiClient, cast: Cast) -> None:
-    token, _ = _issue(api, cast)
+    token, _ = issue_origin_token(api, cast)
     for _ in range(5):
         assert _verify(api, token)["verdict"] == "VALID"
     for _ in range(2):
@@ -110,7 +100,7 @@ def test_the_verifier_is_built_once_for_many_verifications(api: ApiClient, cast:
 def test_a_kept_verification_runs_one_statement(api: ApiClient, cast: Cast) -> None:
     """The stamp (one statement of aggregates) and nothing else: the DID document, the
     accreditation and the status list come from the kept verifier's memory."""
-    token, _ = _issue(api, cast)
+    token, _ = issue_origin_token(api, cast)
     assert _verify(api, token)["verdict"] == "VALID"  # builds and keeps
     statements: list[str] = []
 
@@ -148,7 +138,7 @@ def test_another_process_write_is_seen_once_the_stamp_ages_out(tmp_path: Path) -
 def test_withdrawal_and_accreditation_are_seen_by_the_kept_verifier(
     api: ApiClient, cast: Cast
 ) -> None:
-    token, _ = _issue(api, cast)
+    token, _ = issue_origin_token(api, cast)
     assert _verify(api, token)["verdict"] == "VALID"
     with cast.home.session() as session:
         ident = session.exec(
@@ -179,7 +169,7 @@ def test_withdrawal_and_accreditation_are_seen_by_the_kept_verifier(
 
 
 def test_revocation_is_seen_by_the_next_verification(api: ApiClient, cast: Cast) -> None:
-    token, credential_id = _issue(api, cast)
+    token, credential_id = issue_origin_token(api, cast)
     assert _verify(api, token)["verdict"] == "VALID"
     change = api.post(
         "/credentials/status",
@@ -196,11 +186,11 @@ def test_revocation_is_seen_by_the_next_verification(api: ApiClient, cast: Cast)
 def test_key_rotation_and_compromise_are_seen_by_the_next_verification(
     api: ApiClient, cast: Cast
 ) -> None:
-    token, _ = _issue(api, cast)
+    token, _ = issue_origin_token(api, cast)
     assert _verify(api, token)["verdict"] == "VALID"
     now = datetime.now(UTC)
     rotate_key(cast.home, "ministry", now=now)  # another process: the CLI over the database
-    rotated, _ = _issue(api, cast)
+    rotated, _ = issue_origin_token(api, cast)
     assert _verify(api, rotated)["verdict"] == "VALID"
     assert _verify(api, token)["verdict"] == "VALID"  # the old key stays published
     with cast.home.session() as session:

@@ -128,3 +128,18 @@ def test_a_report_orjson_cannot_write_is_still_answered(api: ApiClient) -> None:
     response = api.post("/credentials/verify", json={"verifiableCredential": token})
     assert response.status_code == 400, response.text
     assert response.json()["claims"]["credentialSubject"]["tonnes"] == 2**70
+
+
+def test_a_large_token_is_verified_in_a_thread_from_the_start(
+    api: ApiClient, fallbacks: list[str]
+) -> None:
+    """Parsing a token near the size limit takes milliseconds every other request would wait
+    on: past INLINE_MAX_CHARS it never runs on the event loop, warm or not."""
+    large = "e" * (routes_verify.INLINE_MAX_CHARS + 1)
+    for _ in range(2):
+        response = api.post("/credentials/verify", json={"verifiableCredential": large})
+        assert response.status_code == 400 and response.json()["verdict"] == "INVALID"
+    assert fallbacks == ["thread", "thread"]
+    small = api.post("/credentials/verify", json={"verifiableCredential": "e" * 100})
+    assert small.json()["verdict"] == "INVALID"
+    assert fallbacks == ["thread", "thread"]  # a garbage token needs no I/O: answered inline

@@ -73,9 +73,17 @@ class _ReportResponse(JSONResponse):
             return super().render(content)
 
 
-async def _verified(verify: Callable[[], VerificationReport]) -> VerificationReport:
+#: Tokens longer than this go straight to a worker thread: parsing and checking a token near
+#: the 256 KiB limit takes milliseconds, which every other request would wait on.
+INLINE_MAX_CHARS = 16 * 1024
+
+
+async def _verified(token: str, verify: Callable[[], VerificationReport]) -> VerificationReport:
     """``verify()`` on the event loop while it needs nothing but memory; the moment it would
-    open a database session or fetch, it is abandoned and run again in a worker thread."""
+    open a database session or fetch, it is abandoned and run again in a worker thread. A
+    token past :data:`INLINE_MAX_CHARS` is verified in the thread from the start."""
+    if len(token) > INLINE_MAX_CHARS:
+        return await _in_worker_thread(verify)
     try:
         with inline():
             return verify()
@@ -103,7 +111,7 @@ async def verify_credential(body: VerifyCredentialRequest, request: Request) -> 
     token = unwrap_token(
         body.verifiableCredential, "EnvelopedVerifiableCredential", _CREDENTIAL_MEDIA_TYPES
     )
-    report = await _verified(lambda: verifier.check_credential(token, now=now))
+    report = await _verified(token, lambda: verifier.check_credential(token, now=now))
     return _answer(request, "credential", started, report)
 
 
@@ -125,8 +133,9 @@ async def verify_presentation(body: VerifyPresentationRequest, request: Request)
         body.verifiablePresentation, "EnvelopedVerifiablePresentation", _PRESENTATION_MEDIA_TYPES
     )
     report = await _verified(  # an SD-JWT+KB goes to the SD-JWT path itself
+        token,
         lambda: verifier.check_presentation(
             token, nonce=body.options.challenge, audience=body.options.domain, now=now
-        )
+        ),
     )
     return _answer(request, "presentation", started, report)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final, Protocol
 
 from jwt.algorithms import get_default_algorithms
@@ -130,14 +131,36 @@ def parse_compact(
     parts = token.split(".")
     if len(parts) != 3:
         raise MalformedTokenError("a compact JWS has exactly three dot-separated parts")
-    header = json_object_from_b64url(parts[0], "JWS header", max_depth=max_depth)
+    header = _header(parts[0], max_depth)
     payload = b64url_decode(parts[1])
     signature = b64url_decode(parts[2])
-    _check_header_types(header)
     return UnverifiedJws(
         unverified_header=header, unverified_payload_bytes=payload, token=token,
         signature=signature,
     )  # fmt: skip
+
+
+def _header(text: str, max_depth: int) -> dict[str, Any]:
+    """The protected header of ``text``, checked (:func:`_check_header_types`); a copy each
+    time. One issuer's tokens share a few headers, so a short one's reading is remembered."""
+    if len(text) <= _MAX_REMEMBERED_HEADER:
+        return dict(_remembered_header(text, max_depth))
+    return _read_header(text, max_depth)
+
+
+_MAX_REMEMBERED_HEADER = 512
+
+
+@lru_cache(maxsize=1024)
+def _remembered_header(text: str, max_depth: int) -> dict[str, Any]:
+    """:func:`_read_header`, remembered (what it raises is not)."""
+    return _read_header(text, max_depth)
+
+
+def _read_header(text: str, max_depth: int) -> dict[str, Any]:
+    header = json_object_from_b64url(text, "JWS header", max_depth=max_depth)
+    _check_header_types(header)
+    return header
 
 
 def _check_header_types(header: Mapping[str, Any]) -> None:

@@ -26,12 +26,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from oretrust import cache_stats
+from oretrust.codes import CheckId
+from oretrust.encoding import b64url_decode
+from oretrust.errors import MalformedTokenError
+from oretrust.formats.jws import MAX_TOKEN_BYTES, UnverifiedJws
 from oretrust.report import Check, VerificationReport
 
 __all__ = ["MAX_STRUCTURES", "Structure", "StructureMemo"]
 
 #: Signing inputs remembered at most (a few KB each).
 MAX_STRUCTURES = 8192
+
+#: The checks a vc+jwt's bytes alone decide.
+_STRUCTURAL = (CheckId.FORMAT, CheckId.MEDIA_TYPE, CheckId.DATA_MODEL, CheckId.SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,54 @@ class StructureMemo:
         else:
             self._counter.hit()
         return found
+
+    def recall_token(self, token: str) -> tuple[UnverifiedJws, Structure] | None:
+        """``token`` as parsed, with the structure remembered for its signing input; None
+        when none is (or the token is too long, or its signature part is not base64url —
+        judged afresh then, so the failure is reported as for any token)."""
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES:
+            return None
+        token = token.strip()
+        signing_input, _, signature_text = token.rpartition(".")
+        structure = self.recall(signing_input)
+        if structure is None:
+            return None
+        try:
+            signature = b64url_decode(signature_text)
+        except MalformedTokenError:
+            return None
+        unverified = UnverifiedJws(
+            unverified_header=structure.header,
+            unverified_payload_bytes=structure.payload_bytes,
+            token=token,
+            signature=signature,
+        )
+        return unverified, structure
+
+    def remember_passed(
+        self, unverified: UnverifiedJws, report: VerificationReport, warnings_before: int
+    ) -> None:
+        """Keep what the bytes of ``unverified`` passed — only when every check recorded so
+        far passed and all the structural ones are among them; ``warnings_before``: how many
+        warnings the report had before the schema step."""
+        if not all(check.passed for check in report.checks) or report.issuer is None:
+            return
+        by_id = {check.id: check for check in report.checks}
+        if not all(check_id in by_id for check_id in _STRUCTURAL):
+            return
+        self.remember(
+            unverified.signing_input.decode("ascii"),
+            Structure(
+                header=unverified.unverified_header,
+                payload_bytes=unverified.unverified_payload_bytes,
+                issuer=report.issuer,
+                parsed=(by_id[CheckId.FORMAT], by_id[CheckId.MEDIA_TYPE]),
+                data_model=by_id[CheckId.DATA_MODEL],
+                schema=by_id[CheckId.SCHEMA],
+                schema_warnings=tuple(report.warnings[warnings_before:]),
+                schema_memo=tuple(report.memo.items()),
+            ),
+        )
 
     def remember(self, signing_input: str, structure: Structure) -> None:
         """Keep ``structure`` for ``signing_input``."""

@@ -29,10 +29,9 @@ from typing import Any
 
 from oretrust.codes import CheckId, Code
 from oretrust.did import DidResolver
-from oretrust.encoding import b64url_decode
-from oretrust.errors import InputError, InvalidCredentialError, MalformedTokenError
+from oretrust.errors import InputError, InvalidCredentialError
 from oretrust.formats.dates import numeric_date
-from oretrust.formats.jws import MAX_TOKEN_BYTES, UnverifiedJws, parse_compact, verify_signature
+from oretrust.formats.jws import UnverifiedJws, parse_compact, verify_signature
 from oretrust.formats.vc_jwt import VC_JWT_MEDIA_TYPE, issuer_id
 from oretrust.formats.vcdm import (
     as_list,
@@ -77,9 +76,6 @@ __all__ = [
 #: Credential types about documents or things that may be forwarded by a party other than
 #: their subject (a licence is a public record; an origin certificate follows the lot).
 DEFAULT_FORWARDABLE_TYPES = frozenset({"MiningLicenceCredential", "MineralOriginCertificate"})
-
-#: The checks a vc+jwt's bytes alone decide (remembered by :class:`StructureMemo`).
-_STRUCTURAL = (CheckId.FORMAT, CheckId.MEDIA_TYPE, CheckId.DATA_MODEL, CheckId.SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -152,7 +148,7 @@ class Verifier:
 
     def _vc_jwt_into(self, token: str, report: VerificationReport, now: datetime) -> None:
         begin(report, InputKind.VC_JWT, *self._required_extras())
-        recalled = self._recall(token)
+        recalled = self.structures.recall_token(token) if self.structures is not None else None
         if recalled is not None:
             self._recalled_into(*recalled, report, now)
             return
@@ -176,7 +172,8 @@ class Verifier:
         self._validity_into(payload, report, now)
         warnings_before = len(report.warnings)
         step(report, CheckId.SCHEMA, lambda: check_schema(payload, report))
-        self._remember(unverified, report, warnings_before)
+        if self.structures is not None:
+            self.structures.remember_passed(unverified, report, warnings_before)
         run_extra_checks(self.extra_checks, payload, report, now)
 
     def _recalled_into(
@@ -210,50 +207,6 @@ class Verifier:
             report,
             CheckId.VALIDITY_PERIOD,
             lambda: check_validity_period(payload, report, now, self.leeway),
-        )
-
-    def _recall(self, token: str) -> tuple[UnverifiedJws, Structure] | None:
-        """The token as parsed and the remembered structure of its signed bytes, if any."""
-        if self.structures is None or not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES:
-            return None
-        token = token.strip()
-        signing_input, _, signature_text = token.rpartition(".")
-        structure = self.structures.recall(signing_input)
-        if structure is None:
-            return None
-        try:
-            signature = b64url_decode(signature_text)
-        except MalformedTokenError:
-            return None  # judged afresh, so the failure is reported as for any token
-        unverified = UnverifiedJws(
-            unverified_header=structure.header,
-            unverified_payload_bytes=structure.payload_bytes,
-            token=token,
-            signature=signature,
-        )
-        return unverified, structure
-
-    def _remember(
-        self, unverified: UnverifiedJws, report: VerificationReport, warnings_before: int
-    ) -> None:
-        """Keep what the bytes of ``unverified`` passed, when every check so far passed."""
-        if self.structures is None or not all(check.passed for check in report.checks):
-            return
-        by_id = {check.id: check for check in report.checks}
-        if not all(check_id in by_id for check_id in _STRUCTURAL) or report.issuer is None:
-            return
-        self.structures.remember(
-            unverified.signing_input.decode("ascii"),
-            Structure(
-                header=unverified.unverified_header,
-                payload_bytes=unverified.unverified_payload_bytes,
-                issuer=report.issuer,
-                parsed=(by_id[CheckId.FORMAT], by_id[CheckId.MEDIA_TYPE]),
-                data_model=by_id[CheckId.DATA_MODEL],
-                schema=by_id[CheckId.SCHEMA],
-                schema_warnings=tuple(report.warnings[warnings_before:]),
-                schema_memo=tuple(report.memo.items()),
-            ),
         )
 
     # ------------------------------------------------------------------ presentations

@@ -16,9 +16,10 @@ Wiring::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from oretrust.codes import Code
@@ -37,7 +38,9 @@ __all__ = [
     "NOT_ACCREDITED",
     "IssuanceFacts",
     "IssuerJudgement",
+    "JudgeFacts",
     "accreditation_check",
+    "facts_judge",
     "home_accreditation_check",
     "issuance_facts",
     "issuance_time",
@@ -47,8 +50,6 @@ __all__ = [
 ]
 
 CHECK_ID = "issuer_accredited"
-#: Judgements a remembering check keeps at most (forgotten all at once past it).
-_MAX_JUDGEMENTS = 4096
 NOT_ACCREDITED = Code.ISSUER_NOT_ACCREDITED
 
 
@@ -82,6 +83,10 @@ class IssuanceFacts:
     issuer: str
     issued_at: datetime
     scopes: tuple[tuple[str, str], ...]
+
+
+#: Judges an issuance's facts against one trust source.
+JudgeFacts = Callable[[IssuanceFacts], IssuerJudgement]
 
 
 def issuance_facts(
@@ -166,16 +171,25 @@ def judge_issuer(
     source: TrustSource,
     credential: dict[str, Any],
     parsed: Mapping[tuple[str, str], Any] | None = None,
+    *,
+    judge: JudgeFacts | None = None,
 ) -> IssuerJudgement:
     """Judge a (signature-verified) credential's issuer against ``source``; never raises
-    (``parsed``: see :func:`issuance_facts`)."""
+    (``parsed``: see :func:`issuance_facts`). ``judge``: what judges the facts against
+    ``source`` — :func:`facts_judge` of it unless the caller keeps a memory of those answers."""
     self_issued = self_issued_judgement(credential)
     if self_issued is not None:
         return self_issued
     facts = issuance_facts(credential, parsed)
     if isinstance(facts, IssuerJudgement):
         return facts
-    return _judge(source, facts)
+    return (judge or facts_judge(source))(facts)
+
+
+def facts_judge(source: TrustSource) -> JudgeFacts:
+    """The judge of issuance facts against ``source`` (a pure function of its answers: a
+    caller whose source never changes may remember what it says per facts)."""
+    return partial(_judge, source)
 
 
 def judge_issuance(
@@ -229,31 +243,12 @@ def _judge(source: TrustSource, facts: IssuanceFacts) -> IssuerJudgement:
     )
 
 
-def accreditation_check(source: TrustSource, *, remember: bool = False) -> CredentialCheck:
-    """A :data:`~oretrust.verifier.CredentialCheck` recording ``issuer_accredited``.
-
-    With ``remember`` — for a source whose answers never change, such as the kept verifier's
-    (:class:`~oretrust.verifier._kept.KeptTrustSource`, rebuilt with the trust state) — each
-    judgement is kept by its facts (issuer, issuance time, types and jurisdictions): the same
-    facts against the same answers give the same judgement.
-    """
-    judgements: dict[IssuanceFacts, IssuerJudgement] = {}
-
-    def judged(facts: IssuanceFacts) -> IssuerJudgement:
-        if not remember:
-            return _judge(source, facts)
-        found = judgements.get(facts)
-        if found is None:
-            if len(judgements) >= _MAX_JUDGEMENTS:
-                judgements.clear()
-            found = judgements[facts] = _judge(source, facts)
-        return found
+def accreditation_check(source: TrustSource, *, judge: JudgeFacts | None = None) -> CredentialCheck:
+    """A :data:`~oretrust.verifier.CredentialCheck` recording ``issuer_accredited``; ``judge``
+    as for :func:`judge_issuer` (the kept verifier passes a remembering one)."""
 
     def check(credential: dict[str, Any], report: VerificationReport, _now: datetime) -> None:
-        judgement = self_issued_judgement(credential)
-        if judgement is None:
-            facts = issuance_facts(credential, report.memo)
-            judgement = facts if isinstance(facts, IssuerJudgement) else judged(facts)
+        judgement = judge_issuer(source, credential, report.memo, judge=judge)
         if judgement.authorized:
             report.passed(CHECK_ID, judgement.detail)
         else:

@@ -36,7 +36,7 @@ from oretrust.errors import NotFoundError
 from oretrust.home import Home
 from oretrust.hosted_dids import did_resolver, hosted_did_document
 from oretrust.registry.chain_check import subscription_accreditation_check
-from oretrust.registry.checks import accreditation_check
+from oretrust.registry.checks import accreditation_check, facts_judge
 from oretrust.registry.sources import RegistryTrustSource, TrustSource
 from oretrust.registry.subscriptions import subscribed_trust_lists, subscribed_trust_source
 from oretrust.report import CredentialCheck, VerificationReport
@@ -140,9 +140,11 @@ def _accreditation_or_warning(home: Home, kept: bool) -> CredentialCheck:
     except NotFoundError:
         pass
     else:
-        if kept:
-            return accreditation_check(KeptTrustSource(source), remember=True)
-        return accreditation_check(source)
+        if not kept:
+            return accreditation_check(source)
+        kept_source = KeptTrustSource(source)  # its answers never change: nor do judgements
+        judge = Memo(facts_judge(kept_source), name="accreditation_judgements")
+        return accreditation_check(kept_source, judge=judge)
     trust = subscribed_trust_lists(home)
     if trust.roots or trust.problems or trust.lists:  # intermediates alone: fail closed
         return subscription_accreditation_check(trust.lists, trust.roots, trust.problems)

@@ -10,7 +10,9 @@ change is seen by the very next verification, as it is without the memory.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,13 @@ import pytest
 from oretrust import identities, registry
 from oretrust.codes import CheckId, Code
 from oretrust.credentials import EXAMPLES
-from oretrust.did import DefaultDidResolver
+from oretrust.did import DefaultDidResolver, create_did_jwk, signing_method
 from oretrust.encoding import b64url_encode
+from oretrust.formats.jws import sign_compact
 from oretrust.home import Home
 from oretrust.issuer import issue_credential
+from oretrust.jwk import public_jwk
+from oretrust.keys import LocalSigner, generate_private_key
 from oretrust.status.operations import revoke
 from oretrust.verifier import verifier_for
 from oretrust.verifier._structures import StructureMemo
@@ -94,8 +99,7 @@ def _codes(report: dict[str, object]) -> list[str]:
 def test_the_replayed_structure_is_the_same_report(issued: tuple[Home, str, str]) -> None:
     home, token, _ = issued
     first = _warm(home, token)
-    fresh = verifier_for(home, allow_network=False)
-    unremembered = type(fresh)(**{**fresh.__dict__, "structures": None})
+    unremembered = replace(verifier_for(home, allow_network=False), structures=None)
     again = unremembered.check_credential(token, now=NOW + timedelta(minutes=1)).to_dict()
     assert _comparable(again) == _comparable(first)
     assert [check["id"] for check in first["checks"]][:4] == [
@@ -172,12 +176,36 @@ def test_claims_a_caller_edits_are_not_remembered(issued: tuple[Home, str, str])
     assert _check(home, token)["claims"] == original
 
 
-def test_a_failed_structure_is_not_remembered(issued: tuple[Home, str, str]) -> None:
-    home, token, _ = issued
-    header, payload, signature = token.split(".")
-    report = _check(home, f"{header}x.{payload}.{signature}")
-    assert report["verdict"] == "INVALID"
+def _self_signed(**changes: Any) -> str:
+    """A vc+jwt signed by a fresh did:jwk (its signature verifies; nobody accredits it)."""
+    key = generate_private_key("EdDSA")
+    signer = LocalSigner(key, f"{create_did_jwk(public_jwk(key.public_key()))}#0")
+    issuer = signer.kid.split("#")[0]
+    payload = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": issuer,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": issuer},
+        **changes,
+    }
+    return sign_compact({"typ": "vc+jwt"}, json.dumps(payload).encode(), signer)
+
+
+def test_only_a_structure_that_passed_is_remembered(issued: tuple[Home, str, str]) -> None:
+    """Signed bytes that break the data model are judged afresh every time (and named by
+    their own failure); signed bytes whose structure held are kept even when a later check
+    (here: accreditation) fails."""
+    home, _, _ = issued
+    broken = _self_signed(validUntil="2025-01-01T00:00:00Z")  # ends before it starts
+    for _ in range(2):
+        report = _check(home, broken)
+        assert report["verdict"] == "INVALID"
+        assert [e["id"] for e in report["errors"]][:1] == [CheckId.DATA_MODEL]
     assert len(_memo(home)) == 0
+    sound = _self_signed()
+    assert _check(home, sound)["verdict"] == "INVALID"  # nobody accredits a fresh did:jwk
+    assert len(_memo(home)) == 1
 
 
 def test_a_method_is_remembered_only_while_its_document_is_held() -> None:
@@ -197,6 +225,19 @@ def test_a_method_is_remembered_only_while_its_document_is_held() -> None:
     off = DefaultDidResolver(local=documents)
     off.remember_method(did, f"{did}#k", "assertionMethod", method)
     assert off.remembered_method(did, f"{did}#k", "assertionMethod") is None
+
+
+def test_a_did_jwk_method_is_remembered_across_tokens() -> None:
+    """A did:jwk is its own document: its method is recalled for the same DID read from
+    another token (an equal string, not the same object)."""
+    key = generate_private_key("EdDSA")
+    did = create_did_jwk(public_jwk(key.public_key()))
+    resolver = DefaultDidResolver(remember_methods=True)
+    method = signing_method(resolver.resolve(did), f"{did}#0", "assertionMethod")
+    resolver.remember_method(did, f"{did}#0", "assertionMethod", method)
+    other_token_did = "".join(list(did))
+    assert other_token_did == did and other_token_did is not did
+    assert resolver.remembered_method(other_token_did, f"{did}#0", "assertionMethod") == method
 
 
 def test_the_memory_outlives_a_rebuild_of_the_kept_verifier(

@@ -93,10 +93,10 @@ def verifier_of(request: Request) -> Verifier:
     (status lists as the revocation side stored them), so it takes no clock; the route passes
     ``now`` per check.
 
-    ``async`` although it may read the stamp (one short statement, at most every 50 ms) or
-    rebuild the verifier (after a change of trust state): a thread hop per request cost more.
-    A plain call, not a dependency, on the verify routes: solving FastAPI dependencies took
-    a fifth of a verification request (issue 13's profile).
+    Called on the event loop although it may read the stamp (one short statement, at most
+    every 50 ms) or rebuild the verifier (after a change of trust state): a thread hop per
+    request cost more. The verify routes call it directly rather than as a dependency:
+    solving FastAPI dependencies took a fifth of a verification request (issue 13's profile).
     """
     home: Home = request.app.state.home
     settings: ServiceSettings = request.app.state.settings

@@ -39,6 +39,8 @@ __all__ = [
 #: Seconds a fetched did:web document is reused.
 REMOTE_DOCUMENT_TTL = 300.0
 _MAX_REMEMBERED = 1024
+#: What :meth:`DefaultDidResolver._held` answers for a DID that is its own document.
+_SELF_DESCRIBING = object()
 
 #: DIDs a home hosts: a mapping ``did -> document`` or a lookup returning None when unknown.
 LocalDocuments = Mapping[str, dict[str, Any]] | Callable[[str], dict[str, Any] | None]
@@ -151,11 +153,12 @@ class DefaultDidResolver:
             self._methods[(did, kid, relationship)] = (held, copy_json(method))
 
     def _held(self, did: str) -> object | None:
-        """What stands for the document of ``did`` while it stays the same: the DID itself
-        for did:jwk and did:key (their documents are the DID), the local lookup's object, or
-        the remembered fetch while fresh; None when nothing is held."""
+        """What stands for the document of ``did`` while it stays the same: one constant for
+        did:jwk and did:key (their documents are the DID itself, which the key of the
+        remembered method already holds), the local lookup's object, or the remembered fetch
+        while fresh; None when nothing is held. Compared by identity."""
         if did.startswith(("did:jwk:", "did:key:")):
-            return did
+            return _SELF_DESCRIBING
         if not did.startswith("did:web:"):
             return None
         local = self._lookup_local(did)

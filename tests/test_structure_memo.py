@@ -1,10 +1,11 @@
 """The kept verifier replays what a credential's bytes passed, and nothing else.
 
 :mod:`oretrust.verifier._structures` remembers, per exact signing input, the checks those
-bytes alone decide (format, media type, data model, schema). These tests warm that memory with
-a genuine credential and then change everything else — the signature, the clock, the status
-list, the issuer's key, its accreditation, the claims a caller was handed — and prove each
-change is seen by the very next verification, as it is without the memory.
+bytes alone decide (format, media type, data model, schema); :mod:`oretrust.verifier._replay`
+what the kept verifier decided about them (the key, the accreditation). These tests warm both
+memories with a genuine credential and then change everything else — the signature, the
+clock, the status list, the issuer's key, its accreditation, the claims a caller was handed —
+and prove each change is seen by the very next verification, as it is without the memory.
 """
 
 from __future__ import annotations
@@ -13,48 +14,30 @@ import copy
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from memo_support import ISSUER, NOW, issued_home
 from oretrust import identities, registry
 from oretrust.codes import CheckId, Code
-from oretrust.credentials import EXAMPLES
 from oretrust.did import DefaultDidResolver, create_did_jwk, signing_method
 from oretrust.encoding import b64url_encode
 from oretrust.formats.jws import sign_compact
 from oretrust.home import Home
-from oretrust.issuer import issue_credential
 from oretrust.jwk import public_jwk
 from oretrust.keys import LocalSigner, generate_private_key
 from oretrust.status.operations import revoke
 from oretrust.verifier import verifier_for
 from oretrust.verifier._structures import StructureMemo
 
-NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-DOMAIN = "registry.minerals-trust.example"
-ISSUER = "did:web:mines.gouv.cd.example"
-TYPE = "MineralOriginCertificate"
-
 
 @pytest.fixture
 def issued(tmp_path: Path) -> Iterator[tuple[Home, str, str]]:
     """A home with a registry, an accredited ministry, and one credential it issued."""
-    home = Home.open(tmp_path / "home")
-    home.set_domain(DOMAIN)
-    registry.init_registry(home, did=f"did:web:{DOMAIN}", display_name="Registry", now=NOW)
-    identities.add_issuer(home, "ministry", display_name="Ministry", did=ISSUER, now=NOW)
-    holder = identities.add_holder(home, "kivu", display_name="Kivu Minerals", now=NOW)
-    registry.accredit(home, ISSUER, TYPE, "CD", now=NOW)
-    subject = copy.deepcopy(EXAMPLES[TYPE])
-    subject["exporter"]["id"] = holder.did
-    credential = issue_credential(
-        home, issuer="ministry", type_name=TYPE, subject=subject, holder=holder.did, now=NOW
-    )
-    yield home, credential.token, credential.id
-    home.engine.dispose()
+    yield from issued_home(tmp_path / "home")
 
 
 def _memo(home: Home) -> StructureMemo:
@@ -64,15 +47,19 @@ def _memo(home: Home) -> StructureMemo:
 
 
 def _warm(home: Home, token: str) -> dict[str, Any]:
-    """Verify ``token`` twice (the second replays the first's structure); both VALID and alike."""
+    """Verify ``token`` three times — the second replays the first's structure and keeps its
+    outcome, the third replays that too (:mod:`oretrust.verifier._replay`) — all VALID and
+    alike; every test after it then meets both memories warm."""
     verifier = verifier_for(home, allow_network=False)
     first = verifier.check_credential(token, now=NOW + timedelta(minutes=1))
     assert first.verdict == "VALID", first.to_dict()
     assert len(_memo(home)) == 1
-    second = verifier_for(home, allow_network=False).check_credential(
-        token, now=NOW + timedelta(minutes=1)
-    )
-    assert _comparable(second.to_dict()) == _comparable(first.to_dict())
+    for _ in range(2):
+        again = verifier_for(home, allow_network=False).check_credential(
+            token, now=NOW + timedelta(minutes=1)
+        )
+        assert _comparable(again.to_dict()) == _comparable(first.to_dict())
+    assert len(verifier_for(home, allow_network=False).outcomes or ()) == 1
     return first.to_dict()
 
 
@@ -99,7 +86,7 @@ def _codes(report: dict[str, object]) -> list[str]:
 def test_the_replayed_structure_is_the_same_report(issued: tuple[Home, str, str]) -> None:
     home, token, _ = issued
     first = _warm(home, token)
-    unremembered = replace(verifier_for(home, allow_network=False), structures=None)
+    unremembered = replace(verifier_for(home, allow_network=False), structures=None, outcomes=None)
     again = unremembered.check_credential(token, now=NOW + timedelta(minutes=1)).to_dict()
     assert _comparable(again) == _comparable(first)
     assert [check["id"] for check in first["checks"]][:4] == [

@@ -201,11 +201,17 @@ class CredentialCheck:
     ``run`` records the check ``id`` on the report; ``now`` is the verifier's clock. When
     ``required`` the verifier declares ``id`` before running it, so a ``run`` that records
     nothing (or raises) leaves the credential INVALID rather than silently unchecked.
+
+    ``fixed`` promises that, for the same credential bytes, ``run`` records the same checks
+    and warnings for as long as the verifier holding it lives — it reads no clock and no
+    source whose answers can change (the kept verifier's accreditation check, over registry
+    answers it remembers for its life). The kept verifier then replays what it recorded.
     """
 
     id: str
     run: Callable[[dict[str, Any], VerificationReport, datetime], None]
     required: bool = True
+    fixed: bool = False
 
     def __call__(
         self, credential: dict[str, Any], report: VerificationReport, now: datetime

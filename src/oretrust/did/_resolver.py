@@ -39,7 +39,7 @@ __all__ = [
 #: Seconds a fetched did:web document is reused.
 REMOTE_DOCUMENT_TTL = 300.0
 _MAX_REMEMBERED = 1024
-#: What :meth:`DefaultDidResolver._held` answers for a DID that is its own document.
+#: What :meth:`DefaultDidResolver.holding` answers for a DID that is its own document.
 _SELF_DESCRIBING = object()
 
 #: DIDs a home hosts: a mapping ``did -> document`` or a lookup returning None when unknown.
@@ -129,7 +129,7 @@ class DefaultDidResolver:
         choice of the method. Each answer is a copy the caller may modify."""
         if not self._remember_methods:
             return None
-        held = self._held(did)
+        held = self.holding(did)
         found = self._methods.get((did, kid, relationship)) if held is not None else None
         if found is None or found[0] is not held:
             return None
@@ -144,7 +144,7 @@ class DefaultDidResolver:
         verifier's) remembers; another would look its documents up twice for nothing."""
         if not self._remember_methods:
             return
-        held = self._held(did)
+        held = self.holding(did)
         if held is None:
             return
         with self._lock:
@@ -152,7 +152,7 @@ class DefaultDidResolver:
                 self._methods.clear()
             self._methods[(did, kid, relationship)] = (held, copy_json(method))
 
-    def _held(self, did: str) -> object | None:
+    def holding(self, did: str) -> object | None:
         """What stands for the document of ``did`` while it stays the same: one constant for
         did:jwk and did:key (their documents are the DID itself, which the key of the
         remembered method already holds), the local lookup's object, or the remembered fetch

@@ -31,14 +31,16 @@ from oretrust.encoding import (
     json_object_from_b64url,
 )
 from oretrust.errors import InvalidCredentialError, MalformedTokenError
-from oretrust.jwk import ALLOWED_ALGORITHMS, algorithm_for_jwk, public_key_from_jwk
+from oretrust.jwk import ALLOWED_ALGORITHMS, PublicKey, algorithm_for_jwk, public_key_from_jwk
 
 __all__ = [
     "MAX_TOKEN_BYTES",
     "JwsSigner",
+    "SignatureVerifier",
     "UnverifiedJws",
     "parse_compact",
     "sign_compact",
+    "signature_verifier",
     "verify_signature",
 ]
 
@@ -197,7 +199,32 @@ def verify_signature(unverified: UnverifiedJws, public_jwk: dict[str, Any]) -> b
     The accepted algorithm is the one the key type allows. Raises InvalidCredentialError with
     code ``ALGORITHM_NOT_ALLOWED`` or ``SIGNATURE_INVALID``.
     """
-    header_alg = unverified.unverified_header.get("alg")
+    return signature_verifier(unverified.unverified_header, public_jwk).verify(unverified)
+
+
+@dataclass(frozen=True)
+class SignatureVerifier:
+    """A public key imported and its algorithm agreed with a protected header: what verifies
+    every signature made under that header with that key (see :func:`signature_verifier`)."""
+
+    algorithm: str
+    key: PublicKey
+
+    def verify(self, unverified: UnverifiedJws) -> bytes:
+        """Check ``unverified``'s signature; return the now-verified payload bytes. Raises
+        InvalidCredentialError ``SIGNATURE_INVALID``."""
+        if not _ALGORITHMS[self.algorithm].verify(
+            unverified.signing_input, self.key, unverified.signature
+        ):
+            raise InvalidCredentialError("signature does not verify", code=Code.SIGNATURE_INVALID)
+        return unverified.unverified_payload_bytes
+
+
+def signature_verifier(header: Mapping[str, Any], public_jwk: dict[str, Any]) -> SignatureVerifier:
+    """The verifier of signatures made under ``header`` with ``public_jwk``: the header's
+    ``alg`` must be allow-listed and be the one the key type allows. Raises
+    InvalidCredentialError ``ALGORITHM_NOT_ALLOWED`` (InputError for an unusable key)."""
+    header_alg = header.get("alg")
     if not isinstance(header_alg, str) or header_alg not in ALLOWED_ALGORITHMS:
         raise InvalidCredentialError(
             f"algorithm {header_alg!r:.40} is not allowed", code=Code.ALGORITHM_NOT_ALLOWED
@@ -208,10 +235,7 @@ def verify_signature(unverified: UnverifiedJws, public_jwk: dict[str, Any]) -> b
             f"header alg {header_alg!r:.40} does not match the {key_alg} key",
             code=Code.ALGORITHM_NOT_ALLOWED,
         )
-    key = public_key_from_jwk(public_jwk)
-    if not _ALGORITHMS[key_alg].verify(unverified.signing_input, key, unverified.signature):
-        raise InvalidCredentialError("signature does not verify", code=Code.SIGNATURE_INVALID)
-    return unverified.unverified_payload_bytes
+    return SignatureVerifier(key_alg, public_key_from_jwk(public_jwk))
 
 
 #: pyjwt's implementations of the allow-listed algorithms (EdDSA, ES256…): the signature

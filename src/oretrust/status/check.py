@@ -239,21 +239,18 @@ def status_check(
         return SourcedStatusList(verified, _source_name(resolver, answerer))
 
     def check(credential: dict[str, Any], report: VerificationReport, now: datetime) -> None:
-        try:
-            references = list(status_references(credential))
-            issuer = _issuer(credential)
-        except OreTrustError as exc:
-            report.failed(CheckId.STATUS, STATUS_RETRIEVAL_ERROR, f"{exc.code}: {exc.detail}")
+        prepared = _prepared(credential, report)
+        if prepared is None:
             return
+        references, issuer, wanted = prepared
         if not references:
             report.passed(CheckId.STATUS, "no status")
             return
-        wanted = {(r.format, r.url) for r in references if _checked(r)}
-        if len(wanted) > max_lists:
+        if wanted > max_lists:
             report.failed(
                 CheckId.STATUS,
                 STATUS_RETRIEVAL_ERROR,
-                f"{Code.STATUS_ENTRY_INVALID}: the credential names {len(wanted)} status lists;"
+                f"{Code.STATUS_ENTRY_INVALID}: the credential names {wanted} status lists;"
                 f" at most {max_lists} are fetched for one credential",
             )
             return
@@ -282,6 +279,31 @@ def status_check(
         _record(report, found)
 
     return CredentialCheck(CheckId.STATUS, check)
+
+
+#: Where :func:`_prepared` keeps what it read in ``report.memo``.
+_PREPARED = ("status", "references")
+
+#: A credential's status references, its issuer and how many lists the check would read.
+Prepared = tuple[tuple[StatusReference, ...], str, int]
+
+
+def _prepared(credential: dict[str, Any], report: VerificationReport) -> Prepared | None:
+    """What the check reads from the credential's bytes alone, kept in ``report.memo`` (a
+    pure function of the credential: the kept verifier replays it with the bytes); None
+    once a malformed entry failed the check."""
+    prepared: Prepared | None = report.memo.get(_PREPARED)
+    if prepared is not None:
+        return prepared
+    try:
+        references = tuple(status_references(credential))
+        issuer = _issuer(credential)
+    except OreTrustError as exc:
+        report.failed(CheckId.STATUS, STATUS_RETRIEVAL_ERROR, f"{exc.code}: {exc.detail}")
+        return None
+    wanted = len({(r.format, r.url) for r in references if _checked(r)})
+    prepared = report.memo[_PREPARED] = (references, issuer, wanted)
+    return prepared
 
 
 def _checked(reference: StatusReference) -> bool:

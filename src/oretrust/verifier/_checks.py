@@ -6,7 +6,8 @@ clock (``now`` is a parameter) or does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -16,10 +17,43 @@ from oretrust.credentials import CREDENTIAL_TYPES
 from oretrust.errors import OreTrustError
 from oretrust.formats.dates import numeric_date, parse_datetime, shift
 from oretrust.formats.vcdm import as_list
-from oretrust.report import CredentialCheck, VerificationReport
+from oretrust.report import Check, CredentialCheck, VerificationReport
 from oretrust.verifier._pipeline import step
 
-__all__ = ["check_schema", "check_validity_period", "run_extra_checks"]
+__all__ = [
+    "FixedOutcomes",
+    "ValidityBounds",
+    "check_schema",
+    "check_validity_period",
+    "judge_validity",
+    "run_extra_checks",
+    "validity_bounds",
+]
+
+
+@dataclass(frozen=True)
+class ValidityBounds:
+    """The times a credential's validity is judged by, read once from its claims: every
+    start (``validFrom``, ``nbf``), the numeric ``iat`` and every end (``validUntil``,
+    ``exp``) — a pure function of the bytes, so a remembered credential keeps it."""
+
+    starts: tuple[datetime, ...]
+    issued: datetime | None
+    ends: tuple[datetime, ...]
+
+
+def validity_bounds(credential: dict[str, Any]) -> ValidityBounds | None:
+    """The bounds of ``credential``; None when a time cannot be read (not a dateTimeStamp,
+    not a usable NumericDate)."""
+    starts = [parse_datetime(credential["validFrom"])] if "validFrom" in credential else []
+    ends = [parse_datetime(credential["validUntil"])] if "validUntil" in credential else []
+    starts += [numeric_date(credential["nbf"])] if "nbf" in credential else []
+    ends += [numeric_date(credential["exp"])] if "exp" in credential else []
+    readable_starts = tuple(moment for moment in starts if moment is not None)
+    readable_ends = tuple(moment for moment in ends if moment is not None)
+    if len(readable_starts) < len(starts) or len(readable_ends) < len(ends):
+        return None
+    return ValidityBounds(readable_starts, _issued_at(credential), readable_ends)
 
 
 def check_validity_period(
@@ -32,35 +66,40 @@ def check_validity_period(
     A time that cannot be read (not a dateTimeStamp, not a usable NumericDate) fails the check
     with ``VALIDITY_PERIOD_INVALID``.
     """
-    starts = [parse_datetime(credential["validFrom"])] if "validFrom" in credential else []
-    ends = [parse_datetime(credential["validUntil"])] if "validUntil" in credential else []
-    starts += [numeric_date(credential["nbf"])] if "nbf" in credential else []
-    ends += [numeric_date(credential["exp"])] if "exp" in credential else []
-    if any(moment is None for moment in starts + ends):
+    judge_validity(validity_bounds(credential), report, now, leeway)
+
+
+def judge_validity(
+    bounds: ValidityBounds | None, report: VerificationReport, now: datetime, leeway: timedelta
+) -> None:
+    """Record ``validity_period`` for ``bounds`` (None: unreadable) at ``now``, as
+    :func:`check_validity_period` describes."""
+    if bounds is None:
         report.failed(
             CheckId.VALIDITY_PERIOD,
             Code.VALIDITY_PERIOD_INVALID,
             "validFrom/validUntil/nbf/exp unreadable",
         )
         return
-    for start in starts:
-        if start is not None and shift(now, leeway) < start:
+    latest = shift(now, leeway)
+    for start in bounds.starts:
+        if latest < start:
             report.failed(
                 CheckId.VALIDITY_PERIOD,
                 Code.CREDENTIAL_NOT_YET_VALID,
                 f"not valid before {start.isoformat()}",
             )
             return
-    issued = _issued_at(credential)
-    if issued is not None and shift(now, leeway) < issued:
+    if bounds.issued is not None and latest < bounds.issued:
         report.failed(
             CheckId.VALIDITY_PERIOD,
             Code.CREDENTIAL_NOT_YET_VALID,
-            f"issued in the future ({issued.isoformat()}): a signer's date is a claim",
+            f"issued in the future ({bounds.issued.isoformat()}): a signer's date is a claim",
         )
         return
-    for end in ends:
-        if end is not None and shift(now, -leeway) >= end:
+    earliest = shift(now, -leeway)
+    for end in bounds.ends:
+        if earliest >= end:
             report.failed(
                 CheckId.VALIDITY_PERIOD, Code.CREDENTIAL_EXPIRED, f"expired at {end.isoformat()}"
             )
@@ -97,13 +136,35 @@ def check_schema(credential: dict[str, Any], report: VerificationReport) -> None
     report.passed(CheckId.SCHEMA, f"credentialSubject matches the {credential_type.name} schema")
 
 
+#: What a ``fixed`` extra check recorded, by its id: its checks and its warnings.
+FixedOutcomes = Mapping[str, tuple[tuple[Check, ...], tuple[str, ...]]]
+
+
 def run_extra_checks(
     extras: Sequence[CredentialCheck],
     credential: dict[str, Any],
     report: VerificationReport,
     now: datetime,
-) -> None:
+    replayed: FixedOutcomes | None = None,
+) -> dict[str, tuple[tuple[Check, ...], tuple[str, ...]]]:
     """Run the verifier's extra checks (status, accreditation) over a signature-verified
-    credential, each guarded: one that raises is recorded as failed under its own id."""
+    credential, each guarded: one that raises is recorded as failed under its own id.
+
+    A ``fixed`` check (:class:`~oretrust.report.CredentialCheck`) found in ``replayed`` is
+    not run: what it recorded for these bytes before is recorded again. Returns what each
+    fixed check that ran recorded, for the caller to replay next time."""
+    recorded: dict[str, tuple[tuple[Check, ...], tuple[str, ...]]] = {}
     for extra in extras:
+        earlier = replayed.get(extra.id) if replayed is not None and extra.fixed else None
+        if earlier is not None:
+            report.checks.extend(earlier[0])
+            report.warnings.extend(earlier[1])
+            continue
+        checks_before, warnings_before = len(report.checks), len(report.warnings)
         step(report, extra.id, partial(extra, credential, report, now))
+        if extra.fixed:
+            recorded[extra.id] = (
+                tuple(report.checks[checks_before:]),
+                tuple(report.warnings[warnings_before:]),
+            )
+    return recorded

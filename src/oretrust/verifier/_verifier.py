@@ -31,7 +31,7 @@ from oretrust.codes import CheckId, Code
 from oretrust.did import DidResolver
 from oretrust.errors import InputError, InvalidCredentialError
 from oretrust.formats.dates import numeric_date
-from oretrust.formats.jws import UnverifiedJws, parse_compact, verify_signature
+from oretrust.formats.jws import UnverifiedJws, parse_compact, signature_verifier, verify_signature
 from oretrust.formats.vc_jwt import VC_JWT_MEDIA_TYPE, issuer_id
 from oretrust.formats.vcdm import (
     as_list,
@@ -39,7 +39,13 @@ from oretrust.formats.vcdm import (
     validate_credential,
 )
 from oretrust.report import CredentialCheck, VerificationReport
-from oretrust.verifier._checks import check_schema, check_validity_period, run_extra_checks
+from oretrust.verifier._checks import (
+    FixedOutcomes,
+    check_schema,
+    check_validity_period,
+    judge_validity,
+    run_extra_checks,
+)
 from oretrust.verifier._custody_binding import check_holder_binding
 from oretrust.verifier._keys import check_key_not_compromised, resolve_signing_method
 from oretrust.verifier._pipeline import (
@@ -57,6 +63,7 @@ from oretrust.verifier._presentation import (
     presentation_envelopes,
     short,
 )
+from oretrust.verifier._replay import Outcome, OutcomeMemo
 from oretrust.verifier._sd_jwt import (
     SD_JWT_MEDIA_TYPES,
     SdJwtContext,
@@ -110,6 +117,9 @@ class Verifier:
     forwardable_types: frozenset[str] = DEFAULT_FORWARDABLE_TYPES
     #: What vc+jwt bytes passed before (:mod:`._structures`); None judges every token afresh.
     structures: StructureMemo | None = None
+    #: What this verifier decided about remembered bytes (:mod:`._replay`): the kept
+    #: verifier's own; None decides every key and fixed check afresh.
+    outcomes: OutcomeMemo | None = None
 
     # ------------------------------------------------------------------ credentials
     def check_credential(self, token: str, *, now: datetime) -> VerificationReport:
@@ -173,7 +183,7 @@ class Verifier:
         warnings_before = len(report.warnings)
         step(report, CheckId.SCHEMA, lambda: check_schema(payload, report))
         if self.structures is not None:
-            self.structures.remember_passed(unverified, report, warnings_before)
+            self.structures.remember_passed(unverified, payload, report, warnings_before)
         run_extra_checks(self.extra_checks, payload, report, now)
 
     def _recalled_into(
@@ -184,21 +194,60 @@ class Verifier:
         now: datetime,
     ) -> None:
         """:meth:`_vc_jwt_into` for bytes whose structure passed before (see
-        :mod:`._structures`): the signature and every changeable check run as always."""
+        :mod:`._structures`): the signature and every changeable check run as always; what
+        the kept verifier decided about these bytes before replays (:mod:`._replay`)."""
         report.checks.extend(structure.parsed)
-        unverified_payload = structure.payload()
-        _name_credential(report, unverified_payload, structure.issuer)
+        payload = structure.payload()
+        _name_credential(report, payload, structure.issuer)
+        outcomes = self.outcomes
+        outcome = outcomes.recall(structure) if outcomes is not None else None
+        if outcome is not None:
+            report.checks.extend(outcome.resolved)
+            signature = outcome.signature
+            if step(report, CheckId.SIGNATURE, lambda: signature.verify(unverified)) is None:
+                return
+            report.checks.extend(outcome.signed)
+            self._recalled_rest_into(structure, payload, report, now, outcome)
+            return
+        held = outcomes.holding(structure.issuer) if outcomes is not None else None
+        key_from = len(report.checks)
         verified = self._verify_jws(
-            unverified, unverified_payload, structure.issuer, "assertionMethod", report
+            unverified, payload, structure.issuer, "assertionMethod", report
         )
         if verified is None:
             return
-        payload, _ = verified
+        key_checks = tuple(report.checks[key_from:])
+        fixed = self._recalled_rest_into(structure, payload, report, now, None)
+        if outcomes is None or held is None:
+            return
+        signature = signature_verifier(structure.header, verified[1])
+        outcome = Outcome.of(held, key_checks, signature, report, fixed)
+        if outcome is not None and outcomes.holding(structure.issuer) is held:
+            outcomes.remember(structure, outcome)
+
+    def _recalled_rest_into(
+        self,
+        structure: Structure,
+        payload: dict[str, Any],
+        report: VerificationReport,
+        now: datetime,
+        replayed: Outcome | None,
+    ) -> FixedOutcomes:
+        """After the key and signature: claims, the remembered data model, validity at
+        ``now``, the remembered schema, the extra checks (those fixed replayed from
+        ``replayed``: see :func:`run_extra_checks`); what the fixed extra checks recorded."""
         _claims_into(report, payload)
         report.checks.append(structure.data_model)
-        self._validity_into(payload, report, now)
+        step(
+            report,
+            CheckId.VALIDITY_PERIOD,
+            lambda: judge_validity(structure.validity, report, now, self.leeway),
+        )
         structure.replay_schema(report)
-        run_extra_checks(self.extra_checks, payload, report, now)
+        if replayed is None:
+            return run_extra_checks(self.extra_checks, payload, report, now)
+        report.memo.update(replayed.memo)
+        return run_extra_checks(self.extra_checks, payload, report, now, replayed.fixed)
 
     def _validity_into(
         self, payload: dict[str, Any], report: VerificationReport, now: datetime

@@ -27,11 +27,12 @@ own ``cache`` gets a verifier of its own that reads the database on every check.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from oretrust.codes import CheckId
+from oretrust.did import DefaultDidResolver
 from oretrust.errors import NotFoundError
 from oretrust.home import Home
 from oretrust.hosted_dids import did_resolver, hosted_did_document
@@ -44,6 +45,7 @@ from oretrust.status.check import StatusListCache, remote_status_lists, status_c
 from oretrust.status.resolver import HomeStatusListResolver
 from oretrust.store.stamps import recent_trust_state_stamp
 from oretrust.verifier._kept import KeptTrustSource, Memo
+from oretrust.verifier._replay import OutcomeMemo
 from oretrust.verifier._structures import StructureMemo
 from oretrust.verifier._verifier import Verifier
 
@@ -105,7 +107,10 @@ def _build(
         home, fallback=remote_status_lists(home, cache) if allow_network else None
     )
     checks = [status_check(status_lists, dids, cache), _accreditation_or_warning(home, kept)]
-    return Verifier(dids, extra_checks=checks, structures=_structures(home) if kept else None)
+    if not kept:
+        return Verifier(dids, extra_checks=checks)
+    outcomes = OutcomeMemo(dids.holding) if isinstance(dids, DefaultDidResolver) else None
+    return Verifier(dids, extra_checks=checks, structures=_structures(home), outcomes=outcomes)
 
 
 def _structures(home: Home) -> StructureMemo:
@@ -144,7 +149,7 @@ def _accreditation_or_warning(home: Home, kept: bool) -> CredentialCheck:
             return accreditation_check(source)
         kept_source = KeptTrustSource(source)  # its answers never change: nor do judgements
         judge = Memo(facts_judge(kept_source), name="accreditation_judgements")
-        return accreditation_check(kept_source, judge=judge)
+        return replace(accreditation_check(kept_source, judge=judge), fixed=True)
     trust = subscribed_trust_lists(home)
     if trust.roots or trust.problems or trust.lists:  # intermediates alone: fail closed
         return subscription_accreditation_check(trust.lists, trust.roots, trust.problems)

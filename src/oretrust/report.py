@@ -109,7 +109,7 @@ class VerificationReport:
         return (
             bool(self.checks)
             and bool(self.required)
-            and not self.missing
+            and self.required.issubset([check.id for check in self.checks])  # none missing
             and all(check.passed for check in self.checks)
             and (self.kind == "credential" or bool(self.credentials))
             and all(nested.verified for nested in self.credentials)

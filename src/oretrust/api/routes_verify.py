@@ -21,6 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from oretrust.api.deps import now_of, verifier_of
+from oretrust.api.lean_route import LeanJsonRoute
 from oretrust.api.metrics import ServiceMetrics
 from oretrust.api.schemas import (
     VerificationReportPublic,
@@ -35,7 +36,7 @@ from oretrust.report import VerificationReport
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["verification"])
+router = APIRouter(tags=["verification"], route_class=LeanJsonRoute)  # body read in one pass
 
 _SD_JWT_MEDIA_TYPES = ("application/dc+sd-jwt", "application/vc+sd-jwt")
 _CREDENTIAL_MEDIA_TYPES = (VC_JWT_MEDIA_TYPE, *_SD_JWT_MEDIA_TYPES)

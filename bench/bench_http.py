@@ -14,6 +14,9 @@ bottleneck). Measured in the same run:
 * **latency at half of peak**: an open-loop run at half the peak rate — p50 and p99;
 * the **framework's floor**: ``floor_app.py`` — FastAPI parsing the same request body and
   answering a fixed JSON, nothing of oretrust's service — under the same load;
+* the **signature's ceiling**: ``floor_app.ceiling`` — a bare ASGI app on uvicorn that only
+  checks the token's Ed25519 signature — the most a Python service verifying one signature
+  per request could answer here (its ratio bounds what the verify route's can reach);
 * with ``--postgres URL``: peak with one and with two workers on that PostgreSQL database
   (a throwaway schema), and their ratio (issue 13 asks at least 1.7 times; the load process
   shares this machine's cores with the workers, which caps what two workers can show here).
@@ -41,9 +44,11 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-from bench_verify import _issued_token, _per_second, _raw_verify
+from bench_verify import ISSUER, _issued_token, _per_second, _raw_verify
 from figure_table import Figure
 
+from oretrust import identities
+from oretrust.formats.jws import parse_compact
 from oretrust.home import Home
 
 PATH = "/credentials/verify"
@@ -200,13 +205,16 @@ def _half_peak(home: Path, token: str, peak: float, args: argparse.Namespace) ->
         return _in_load_process("open", port, request, peak / 2, args.seconds)
 
 
-def _floor(token: str, args: argparse.Namespace) -> float:
-    """Requests/s of ``floor_app.py`` (FastAPI parsing the same body, nothing else), one
-    uvicorn worker, the same load."""
+def _floor(
+    token: str, args: argparse.Namespace, app: str = "app", env: dict[str, str] | None = None
+) -> float:
+    """Requests/s of ``floor_app.py``'s ``app`` (FastAPI parsing the same body, nothing
+    else) or ``ceiling`` (bare ASGI, one Ed25519 verify), one uvicorn worker, the same load."""
     port = _free_port()
-    command = [sys.executable, "-m", "uvicorn", "floor_app:app", "--port", str(port),
+    command = [sys.executable, "-m", "uvicorn", f"floor_app:{app}", "--port", str(port),
                "--log-level", "warning", "--no-access-log"]  # fmt: skip
     process = subprocess.Popen(command, cwd=Path(__file__).resolve().parent,
+                               env={**os.environ, **(env or {})},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         deadline = time.monotonic() + 60
@@ -216,7 +224,7 @@ def _floor(token: str, args: argparse.Namespace) -> float:
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("the framework floor app did not start") from None
+                    raise SystemExit("the floor app did not start") from None
                 time.sleep(0.1)
         request = _request(port, token)
         _in_load_process("closed", port, request, args.connections, 1.0)
@@ -224,7 +232,16 @@ def _floor(token: str, args: argparse.Namespace) -> float:
     finally:
         process.terminate()
         process.wait(timeout=30)
+    if figures["failed"]:
+        raise SystemExit(f"the {app} floor answered {figures['failed']:.0f} requests with an error")
     return figures["rate"]
+
+
+def _ceiling(home: Home, token: str, args: argparse.Namespace) -> float:
+    """Requests/s of the signature's ceiling (``floor_app.ceiling``) with the issuer's key."""
+    kid = parse_compact(token).unverified_header["kid"]
+    key = next(k for k in identities.list_keys(home, ISSUER) if k.kid == kid)
+    return _floor(token, args, "ceiling", {"BENCH_PUBLIC_JWK": json.dumps(key.public_jwk)})
 
 
 def _peak(home: Path, token: str, args: argparse.Namespace, workers: int, url: str | None) -> float:
@@ -273,6 +290,7 @@ def figures(
         home = Home.open(Path(folder))
         token = _issued_token(home, now)
         raw = _per_second(_raw_verify(home, token), 20_000, 3)
+        ceiling = _ceiling(home, token, args)
         home.engine.dispose()
         peak = _peak(Path(folder), token, args, 1, None)
         half = _half_peak(Path(folder), token, peak, args)
@@ -282,6 +300,8 @@ def figures(
                target=0.35),
         Figure("bench_http", "framework floor: FastAPI parsing the same body, no verification",
                floor, "/s", raw, "verify/s"),
+        Figure("bench_http", "signature ceiling: bare ASGI, one Ed25519 verify, no framework",
+               ceiling, "/s", raw, "verify/s"),
         Figure("bench_http", "p50 at half of peak", half["p50_ms"], "ms"),
         Figure("bench_http", "p99 at half of peak", half["p99_ms"], "ms"),
     ]  # fmt: skip
@@ -302,6 +322,7 @@ def main() -> int:
         home = Home.open(Path(folder))
         token = _issued_token(home, now)
         raw = _per_second(_raw_verify(home, token), 20_000, 3)
+        ceiling = _ceiling(home, token, args)
         home.engine.dispose()
         peak = _peak(Path(folder), token, args, 1, None)
         half = _half_peak(Path(folder), token, peak, args)
@@ -309,6 +330,8 @@ def main() -> int:
         rows += [("baseline: raw Ed25519 verify/s", raw, "1.000"),
                  ("HTTP verify/s, 1 worker, SQLite (peak)", peak, f"{peak / raw:.3f}"),
                  ("framework floor: FastAPI, same body, no verify", floor, f"{floor / raw:.3f}"),
+                 ("signature ceiling: bare ASGI + Ed25519 verify", ceiling,
+                  f"{ceiling / raw:.3f}"),
                  (f"p50 ms at half of peak ({peak / 2:,.0f}/s)", half["p50_ms"], ""),
                  (f"p99 ms at half of peak ({peak / 2:,.0f}/s)", half["p99_ms"], "")]  # fmt: skip
     if args.postgres:

@@ -109,6 +109,10 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None =
         lifespan=lifespan,
         docs_url=None,  # served offline by oretrust.web (no CDN)
         redoc_url=None,
+        # oretrust exports Prometheus metrics (/metrics) and JSON logs; FastAPI's own
+        # OpenTelemetry hooks asked the environment three times per request to find out
+        # they had nothing to do.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.clock = clock or _system_clock

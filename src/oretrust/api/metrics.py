@@ -77,14 +77,17 @@ class ServiceMetrics:
         )  # fmt: skip
         self._state = _StateCollector(home, clock)
         self.registry.register(self._state)
+        self.request_count, self.request_latency = _Children(self.requests), _Children(self.latency)
+        self._verification_count = _Children(self.verifications)
+        self._verification_latency = _Children(self.verification_latency)
 
     def verified(self, kind: str, answer: dict[str, Any], seconds: float) -> None:
         """Count one verification (``kind``: credential or presentation) by the verdict and
         first error code of its report's JSON form (``answer``: computed once per request)."""
         errors = answer["errors"]
         code = errors[0]["code"] if errors else "OK"
-        self.verifications.labels(kind, answer["verdict"], code).inc()
-        self.verification_latency.labels(kind).observe(seconds)
+        self._verification_count(kind, answer["verdict"], code).inc()
+        self._verification_latency(kind).observe(seconds)
 
     def exposition(self) -> bytes:
         """The text exposition format of every metric (all workers' in multiprocess mode)."""
@@ -94,6 +97,24 @@ class ServiceMetrics:
             combined.register(self._state)
             return generate_latest(combined)
         return generate_latest(self.registry)
+
+
+class _Children:
+    """A metric's children by label values, remembered: ``labels()`` checks and locks on
+    every call, which each request paid four times. Label values here are few by design
+    (methods, route templates, statuses, verdicts, codes), so the memory stays small; two
+    threads racing on a new child get the same one from ``labels()``."""
+
+    def __init__(self, metric: Counter | Histogram) -> None:
+        self._metric = metric
+        self._children: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, *values: str) -> Any:
+        """The child for ``values``."""
+        child = self._children.get(values)
+        if child is None:
+            child = self._children[values] = self._metric.labels(*values)
+        return child
 
 
 class _StateCollector(Collector):
@@ -185,5 +206,5 @@ class MetricsMiddleware:
             await self.app(scope, receive, recording)
         finally:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            self.metrics.requests.labels(scope["method"], route, str(status)).inc()
-            self.metrics.latency.labels(route).observe(time.perf_counter() - started)
+            self.metrics.request_count(scope["method"], route, str(status)).inc()
+            self.metrics.request_latency(route).observe(time.perf_counter() - started)

@@ -28,6 +28,8 @@ _ALWAYS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+#: :data:`_ALWAYS` as raw ASGI header pairs (names lower-case, as ASGI carries them).
+_ALWAYS_RAW = tuple((name.lower().encode(), value.encode()) for name, value in _ALWAYS.items())
 
 
 class SecurityHeadersMiddleware:
@@ -44,11 +46,13 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _ALWAYS.items():
-                    headers.setdefault(name, value)
-                if headers.get("content-type", "").startswith("text/html"):
-                    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+                headers = message["headers"] = list(message.get("headers", ()))
+                present = {bytes(name).lower(): bytes(value) for name, value in headers}
+                headers.extend(pair for pair in _ALWAYS_RAW if pair[0] not in present)
+                if present.get(b"content-type", b"").startswith(b"text/html"):
+                    MutableHeaders(scope=message)["Content-Security-Policy"] = (
+                        CONTENT_SECURITY_POLICY
+                    )
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

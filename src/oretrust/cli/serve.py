@@ -25,7 +25,6 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
-from oretrust.api.request_context import log_config
 from oretrust.cli._common import HomeOpt, JsonOpt, id_table
 from oretrust.cli._common import now as _now
 from oretrust.home import Home
@@ -64,9 +63,10 @@ def serve(
     upgrade') or an issuer's key cannot be loaded (ORETRUST_KEY_PASSPHRASE missing or wrong).
     Several workers need a shared database (ORETRUST_DATABASE_URL, PostgreSQL).
     """
-    import uvicorn
+    import uvicorn  # the service's imports (FastAPI…) are paid by `serve` alone
 
     from oretrust.api import ServiceSettings, create_app
+    from oretrust.api.request_context import log_config
 
     opened = Home.open(home)  # creates a fresh database; refuses another schema
     try:

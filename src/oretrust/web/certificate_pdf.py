@@ -19,13 +19,15 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from oretrust.errors import InputError
 from oretrust.web.describe import CredentialDocument, Entry
 from oretrust.web.i18n import Translator
 from oretrust.web.qr_image import qr_png
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 __all__ = ["CertificatePage", "certificate_pdf"]
 
@@ -46,6 +48,8 @@ class CertificatePage:
 
 def certificate_pdf(pages: Sequence[CertificatePage], t: Translator) -> bytes:
     """A PDF with one page per entry of ``pages``, in ``t``'s language."""
+    from fpdf import FPDF  # imported when a PDF is made (a sixth of every CLI start)
+
     pdf = FPDF(format="A4")
     pdf.core_fonts_encoding = _ENCODING
     pdf.set_auto_page_break(False)

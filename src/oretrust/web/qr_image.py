@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import io
 import warnings
-
-import segno
-import zxingcpp
-from PIL import Image, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from oretrust.codes import Code
 from oretrust.errors import InputError
 from oretrust.formats.ot1 import decode_ot1, encode_ot1, is_ot1
+
+if TYPE_CHECKING:
+    import segno
 
 __all__ = ["MAX_PIXELS", "QR_CAPACITY", "looks_like_image", "qr_png", "qr_svg", "read_qr"]
 
@@ -37,6 +37,8 @@ _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"RIFF")
 
 
 def _make(text: str) -> segno.QRCode:
+    import segno  # imported when a code is made: every CLI command reads files, few draw
+
     encoded = encode_ot1(text)
     if len(encoded) > QR_CAPACITY:
         raise InputError(
@@ -76,6 +78,9 @@ def read_qr(data: bytes) -> str:
 
     Raises InputError ``IMAGE_UNREADABLE`` (not an image, too many pixels), ``QR_NOT_FOUND``
     or ``QR_INVALID`` (a broken ``OT1:`` text)."""
+    import zxingcpp  # imported when an image is read (Pillow and zxing: a tenth of a start)
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -1,17 +1,24 @@
-"""A home that issued one accredited credential, for the tests of the kept verifier's
-memories (``test_structure_memo.py``, ``test_outcome_replay.py``)."""
+"""A home that issued one accredited credential, and credentials signed by a fresh did:jwk,
+for the tests of the kept verifier (``test_structure_memo.py``, ``test_outcome_replay.py``,
+``test_inline_verify.py``)."""
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from oretrust import identities, registry
 from oretrust.credentials import EXAMPLES
+from oretrust.did import create_did_jwk
+from oretrust.formats.jws import sign_compact
 from oretrust.home import Home
 from oretrust.issuer import issue_credential
+from oretrust.jwk import public_jwk
+from oretrust.keys import LocalSigner, generate_private_key
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 DOMAIN = "registry.minerals-trust.example"
@@ -35,3 +42,20 @@ def issued_home(folder: Path) -> Iterator[tuple[Home, str, str]]:
     )
     yield home, credential.token, credential.id
     home.engine.dispose()
+
+
+def self_signed(subject: dict[str, Any] | None = None, **changes: Any) -> str:
+    """A vc+jwt signed by a fresh did:jwk (its signature verifies; nobody accredits it):
+    ``subject`` adds claims about the issuer itself, ``changes`` replace top-level members."""
+    key = generate_private_key("EdDSA")
+    signer = LocalSigner(key, f"{create_did_jwk(public_jwk(key.public_key()))}#0")
+    issuer = signer.kid.split("#")[0]
+    payload = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": issuer,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": issuer, **(subject or {})},
+        **changes,
+    }
+    return sign_compact({"typ": "vc+jwt"}, json.dumps(payload).encode(), signer)

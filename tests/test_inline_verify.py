@@ -9,7 +9,6 @@ reading — so answering inline never answers from stale state.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,10 @@ import pytest
 import sqlalchemy as sa
 
 from api_support import ApiClient, Cast, issue_origin_token, make_cast
+from memo_support import self_signed
 from oretrust.api import routes_verify
 from oretrust.blocking import WouldBlock, about_to_block, inline
-from oretrust.did import create_did_jwk
-from oretrust.formats.jws import sign_compact
 from oretrust.home import Home
-from oretrust.jwk import public_jwk
-from oretrust.keys import LocalSigner, generate_private_key
 from oretrust.report import VerificationReport
 
 
@@ -114,17 +110,7 @@ def test_would_block_is_no_verdict() -> None:
 def test_a_report_orjson_cannot_write_is_still_answered(api: ApiClient) -> None:
     """A signed claim past 64 bits (JSON allows it; orjson does not write it): the report
     goes to json's encoder instead of a 500."""
-    key = generate_private_key("EdDSA")
-    signer = LocalSigner(key, f"{create_did_jwk(public_jwk(key.public_key()))}#0")
-    issuer = signer.kid.split("#")[0]
-    payload = {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiableCredential"],
-        "issuer": issuer,
-        "validFrom": "2026-01-01T00:00:00Z",
-        "credentialSubject": {"id": issuer, "tonnes": 2**70},
-    }
-    token = sign_compact({"typ": "vc+jwt"}, json.dumps(payload).encode(), signer)
+    token = self_signed(subject={"tonnes": 2**70})
     response = api.post("/credentials/verify", json={"verifiableCredential": token})
     assert response.status_code == 400, response.text
     assert response.json()["claims"]["credentialSubject"]["tonnes"] == 2**70

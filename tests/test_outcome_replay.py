@@ -9,7 +9,6 @@ check not marked fixed still run on every call, and that nothing failing is kept
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -18,13 +17,12 @@ from typing import Any
 
 import pytest
 
-from memo_support import NOW, issued_home
+from memo_support import NOW, issued_home, self_signed
 from oretrust.codes import CheckId, Code
-from oretrust.did import create_did_jwk
-from oretrust.formats.jws import sign_compact, signature_verifier
+from oretrust.formats.jws import signature_verifier
 from oretrust.home import Home
 from oretrust.jwk import public_jwk
-from oretrust.keys import LocalSigner, generate_private_key
+from oretrust.keys import generate_private_key
 from oretrust.report import Check, CredentialCheck, VerificationReport
 from oretrust.verifier import Verifier, verifier_for
 from oretrust.verifier._replay import Outcome, OutcomeMemo
@@ -110,24 +108,9 @@ def test_the_signature_and_the_clock_are_checked_on_every_replay(
     assert _kept(home).check_credential(token, now=AT).verdict == "VALID"
 
 
-def _unaccredited() -> str:
-    """A sound vc+jwt of a fresh did:jwk, which nobody accredits."""
-    key = generate_private_key("EdDSA")
-    signer = LocalSigner(key, f"{create_did_jwk(public_jwk(key.public_key()))}#0")
-    issuer = signer.kid.split("#")[0]
-    payload = {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiableCredential"],
-        "issuer": issuer,
-        "validFrom": "2026-01-01T00:00:00Z",
-        "credentialSubject": {"id": issuer},
-    }
-    return sign_compact({"typ": "vc+jwt"}, json.dumps(payload).encode(), signer)
-
-
 def test_an_outcome_that_failed_is_not_kept(issued: tuple[Home, str, str]) -> None:
     home, _, _ = issued
-    token = _unaccredited()
+    token = self_signed()
     for _ in range(3):
         report = _kept(home).check_credential(token, now=AT)
         assert report.verdict == "INVALID" and report.code == Code.ISSUER_NOT_ACCREDITED

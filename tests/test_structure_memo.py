@@ -11,7 +11,6 @@ and prove each change is seen by the very next verification, as it is without th
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -20,15 +19,14 @@ from typing import Any
 
 import pytest
 
-from memo_support import ISSUER, NOW, issued_home
+from memo_support import ISSUER, NOW, issued_home, self_signed
 from oretrust import identities, registry
 from oretrust.codes import CheckId, Code
 from oretrust.did import DefaultDidResolver, create_did_jwk, signing_method
 from oretrust.encoding import b64url_encode
-from oretrust.formats.jws import sign_compact
 from oretrust.home import Home
 from oretrust.jwk import public_jwk
-from oretrust.keys import LocalSigner, generate_private_key
+from oretrust.keys import generate_private_key
 from oretrust.status.operations import revoke
 from oretrust.verifier import verifier_for
 from oretrust.verifier._structures import StructureMemo
@@ -163,34 +161,18 @@ def test_claims_a_caller_edits_are_not_remembered(issued: tuple[Home, str, str])
     assert _check(home, token)["claims"] == original
 
 
-def _self_signed(**changes: Any) -> str:
-    """A vc+jwt signed by a fresh did:jwk (its signature verifies; nobody accredits it)."""
-    key = generate_private_key("EdDSA")
-    signer = LocalSigner(key, f"{create_did_jwk(public_jwk(key.public_key()))}#0")
-    issuer = signer.kid.split("#")[0]
-    payload = {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiableCredential"],
-        "issuer": issuer,
-        "validFrom": "2026-01-01T00:00:00Z",
-        "credentialSubject": {"id": issuer},
-        **changes,
-    }
-    return sign_compact({"typ": "vc+jwt"}, json.dumps(payload).encode(), signer)
-
-
 def test_only_a_structure_that_passed_is_remembered(issued: tuple[Home, str, str]) -> None:
     """Signed bytes that break the data model are judged afresh every time (and named by
     their own failure); signed bytes whose structure held are kept even when a later check
     (here: accreditation) fails."""
     home, _, _ = issued
-    broken = _self_signed(validUntil="2025-01-01T00:00:00Z")  # ends before it starts
+    broken = self_signed(validUntil="2025-01-01T00:00:00Z")  # ends before it starts
     for _ in range(2):
         report = _check(home, broken)
         assert report["verdict"] == "INVALID"
         assert [e["id"] for e in report["errors"]][:1] == [CheckId.DATA_MODEL]
     assert len(_memo(home)) == 0
-    sound = _self_signed()
+    sound = self_signed()
     assert _check(home, sound)["verdict"] == "INVALID"  # nobody accredits a fresh did:jwk
     assert len(_memo(home)) == 1
 

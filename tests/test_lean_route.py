@@ -47,6 +47,10 @@ _BODIES: list[tuple[bytes, dict[str, str]]] = [
     (b'{"verifiableCredential": "a", "verifiableCredential": "%s"}' % _TOKEN.encode(),
      {"content-type": "application/json"}),
     (b"[]", {"content-type": "application/json"}),
+    (b'{"verifiableCredential": "%s"}' % _TOKEN.encode(), {"content-type": "application/x/y+json"}),
+    (b'{"verifiableCredential": "%s"}' % _TOKEN.encode(), {"content-type": "application//+json"}),
+    (b'{"verifiableCredential": "%s"}' % _TOKEN.encode(),
+     {"content-type": "application/json/+json"}),
     (b'{"options": {}}', {"content-type": "APPLICATION/JSON"}),
     (b'\xff{"verifiableCredential": "x"}', {"content-type": "application/json"}),
 ]  # fmt: skip

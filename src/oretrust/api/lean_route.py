@@ -26,6 +26,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
+from oretrust.api.content_type import reads_as_json
+
 __all__ = ["LeanJsonRoute"]
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -48,7 +50,7 @@ class LeanJsonRoute(APIRoute):
         endpoint = self.endpoint
 
         async def handler(request: Request) -> Response:
-            if not _is_json(request.headers.get("content-type")):
+            if not reads_as_json(request.headers.get("content-type")):
                 return await full(request)
             raw = await request.body()  # kept by the request: FastAPI's handler reuses it
             try:
@@ -96,14 +98,3 @@ class LeanJsonRoute(APIRoute):
             served: Dependant = context.dependant
             return served
         return self.dependant
-
-
-def _is_json(content_type: str | None) -> bool:
-    """``application/json`` or ``application/…+json`` (parameters such as ``charset``
-    allowed), as FastAPI reads a JSON body; False for anything else, a missing type
-    included (FastAPI's handler decides those)."""
-    if not content_type:
-        return False
-    media_type = content_type.partition(";")[0].strip().lower()
-    maintype, _, subtype = media_type.partition("/")
-    return maintype == "application" and (subtype == "json" or subtype.endswith("+json"))

@@ -2,7 +2,8 @@
 
 * ``oretrust_http_requests_total{method,route,status}`` and
   ``oretrust_http_request_duration_seconds{route}`` — every request, by its route *template*
-  (``/status/{list_id}``, never the raw path: an attacker cannot grow the label set), by
+  (``/status/{list_id}``, never the raw path) and its method (``OTHER`` for a method outside
+  the seven HTTP defines for the API: an attacker cannot grow the label set), by
   :class:`MetricsMiddleware`;
 * ``oretrust_verifications_total{kind,verdict,code}`` and
   ``oretrust_verification_duration_seconds{kind}`` — the verify endpoints' outcomes (the
@@ -47,6 +48,9 @@ from oretrust.store.status_models import StatusListDocumentRecord
 __all__ = ["CONTENT_TYPE", "MetricsMiddleware", "ServiceMetrics"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+#: The methods a request is counted under by name; any other (a client may send any token
+#: as a method) is counted as ``OTHER``, so no client can grow the label set.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
@@ -102,8 +106,9 @@ class ServiceMetrics:
 class _Children:
     """A metric's children by label values, remembered: ``labels()`` checks and locks on
     every call, which each request paid four times. Label values here are few by design
-    (methods, route templates, statuses, verdicts, codes), so the memory stays small; two
-    threads racing on a new child get the same one from ``labels()``."""
+    (the seven methods and ``OTHER``, route templates, statuses, verdicts, codes), so the
+    memory stays small; two threads racing on a new child get the same one from
+    ``labels()``."""
 
     def __init__(self, metric: Counter | Histogram) -> None:
         self._metric = metric
@@ -206,5 +211,6 @@ class MetricsMiddleware:
             await self.app(scope, receive, recording)
         finally:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            self.metrics.request_count(scope["method"], route, str(status)).inc()
+            method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+            self.metrics.request_count(method, route, str(status)).inc()
             self.metrics.request_latency(route).observe(time.perf_counter() - started)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from oretrust.api.content_type import any_reads_as_json
 from oretrust.api.problems import (
     InvalidCharacterError,
     PayloadTooLargeError,
@@ -94,16 +95,15 @@ def _nul_in_target(scope: Scope) -> bool:
 
 
 def _body_error(scope: Scope, body: bytes, max_depth: int) -> InputError | None:
-    """Why a JSON body (``application/json`` or ``…+json``) is refused: nested deeper than
-    ``max_depth``, or a string holding a NUL or a lone surrogate; None when it is not.
+    """Why a JSON body — one any of its ``Content-Type`` headers says the route reads as JSON
+    (:mod:`.content_type`) — is refused: nested deeper than ``max_depth``, or a string
+    holding a NUL or a lone surrogate; None when it is not.
 
     Latin-1 keeps every byte, and no byte of a multi-byte UTF-8 character is a bracket, a
     quote, a backslash or a NUL, so both scans see the structure and the escapes exactly
     whatever the body's encoding errors (which the JSON parser then reports).
     """
-    declared = dict(scope.get("headers", [])).get(b"content-type", b"")
-    media_type = bytes(declared).split(b";", 1)[0].strip().lower()
-    if media_type != b"application/json" and not media_type.endswith(b"+json"):
+    if not any_reads_as_json(scope.get("headers", [])):
         return None
     text = body.decode("latin-1")
     if exceeds_json_depth(text, max_depth):

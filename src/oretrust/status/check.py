@@ -228,11 +228,13 @@ def status_check(
     answerers: dict[str, StatusListResolver | None] = {}  # who answers a URL never changes
 
     def fetch_list(reference: StatusReference, now: datetime) -> SourcedStatusList:
-        if reference.url not in answerers:
+        try:  # one read: another thread may clear the memory at any moment
+            answerer = answerers[reference.url]
+        except KeyError:
+            answerer = _answerer(resolver, reference.url)
             if len(answerers) >= _MAX_ANSWERERS:
                 answerers.clear()
-            answerers[reference.url] = _answerer(resolver, reference.url)
-        answerer = answerers[reference.url]
+            answerers[reference.url] = answerer
         if callable(getattr(answerer, "obtain", None)):  # a CachingStatusListSource
             assert isinstance(answerer, CachingStatusListSource)  # the remote path only
             verify = verifying(reference, now)
@@ -372,9 +374,15 @@ def _provenance(
     return entry
 
 
-@lru_cache(maxsize=256)
 def _stamp_text(moment: datetime) -> str:
     """``moment`` as the report writes a list's ``iat`` (one per list: remembered)."""
+    return _stamp_text_in(moment, moment.utcoffset())
+
+
+@lru_cache(maxsize=256)
+def _stamp_text_in(moment: datetime, offset: timedelta | None) -> str:
+    """:func:`_stamp_text`, keyed by the offset too: equal instants in other offsets are
+    equal datetimes, and each is written as it was given."""
     return moment.isoformat().replace("+00:00", "Z")
 
 

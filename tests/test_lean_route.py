@@ -9,7 +9,7 @@ import anyio
 import fastapi.routing
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from oretrust.api.lean_route import LeanJsonRoute
@@ -110,6 +110,16 @@ def _sync(body: VerifyCredentialRequest, request: Request) -> JSONResponse:
     return JSONResponse({"q": "sync"})
 
 
+async def _embedded(
+    request: Request, body: VerifyCredentialRequest = Body(embed=True)
+) -> JSONResponse:
+    return JSONResponse({"q": body.verifiableCredential})
+
+
+async def _no_body(request: Request) -> JSONResponse:
+    return JSONResponse({"q": "no body"})
+
+
 def _guard() -> None:
     raise PermissionError("the including router's dependency ran")
 
@@ -117,7 +127,8 @@ def _guard() -> None:
 @pytest.mark.parametrize(
     ("shape", "expected"),
     [("query parameter", (200, {"q": 5})), ("sync endpoint", (200, {"q": "sync"})),
-     ("router dependency", (500, None))],
+     ("router dependency", (500, None)), ("embedded body", (422, None)),
+     ("no body", (200, {"q": "no body"}))],
 )  # fmt: skip
 def test_a_route_of_another_shape_is_served_by_fastapi_alone(
     shape: str, expected: tuple[int, Any]
@@ -125,7 +136,8 @@ def test_a_route_of_another_shape_is_served_by_fastapi_alone(
     """Its query parameter is read, its sync endpoint runs, the including router's
     dependency runs (here refusing the request) — none is skipped by the lean reading."""
     router = APIRouter(route_class=LeanJsonRoute)
-    endpoint = {"query parameter": _with_query, "sync endpoint": _sync}.get(shape, _echo)
+    endpoint = {"query parameter": _with_query, "sync endpoint": _sync, "embedded body": _embedded,
+                "no body": _no_body}.get(shape, _echo)  # fmt: skip
     router.add_api_route("/verify", endpoint, methods=["POST"])
     app = FastAPI()
     guards = [Depends(_guard)] if shape == "router dependency" else []

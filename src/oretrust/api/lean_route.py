@@ -67,7 +67,7 @@ class LeanJsonRoute(APIRoute):
     def _lean_shape(self) -> tuple[type[BaseModel], str, str] | None:
         """The body model and the names of the two parameters; None for an endpoint of
         another shape (more parameters, dependencies — its own or an including router's —,
-        a sync endpoint)."""
+        an embedded body, a sync endpoint)."""
         dependant = self._served_dependant()
         others = (
             dependant.path_params,
@@ -76,17 +76,20 @@ class LeanJsonRoute(APIRoute):
             dependant.cookie_params,
             dependant.dependencies,
         )
-        body_params = dependant.body_params
-        model = body_params[0].field_info.annotation if len(body_params) == 1 else None
+        if len(dependant.body_params) != 1:
+            return None
+        body = dependant.body_params[0]
+        model = body.field_info.annotation
         if (
             any(others)
+            or getattr(body.field_info, "embed", False)  # {"name": body}: not this shape
             or not isinstance(model, type)
             or not issubclass(model, BaseModel)
             or dependant.request_param_name is None
             or not inspect.iscoroutinefunction(self.endpoint)
         ):
             return None
-        return model, body_params[0].name, dependant.request_param_name
+        return model, body.name, dependant.request_param_name
 
     def _served_dependant(self) -> Dependant:
         """What FastAPI serves this route with: the context of the router including it

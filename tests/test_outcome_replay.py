@@ -122,7 +122,8 @@ def test_an_outcome_holds_only_while_its_document_is_held(
     issued: tuple[Home, str, str],
 ) -> None:
     """Recalled while the resolver answers the very object the key was chosen from; a
-    document fetched again (or changed) is another object, and the key is decided afresh."""
+    document fetched again (or changed) is another object, and the key is decided afresh;
+    an outcome decided from a document fetched again meanwhile is not kept at all."""
     home, token, _ = issued
     for _ in range(3):
         _kept(home).check_credential(token, now=AT)
@@ -133,16 +134,18 @@ def test_an_outcome_holds_only_while_its_document_is_held(
     _, structure = recalled
     held: list[object] = [object()]
     memo = OutcomeMemo(lambda _did: held[0])
-    key = {"kty": "OKP", "crv": "Ed25519", "x": public_jwk(generate_private_key("EdDSA")
-                                                         .public_key())["x"]}  # fmt: skip
+    key = public_jwk(generate_private_key("EdDSA").public_key())
     outcome = Outcome(held[0], (), signature_verifier({"alg": "EdDSA"}, key), (), {}, ())
     memo.remember(structure, outcome)
     assert memo.recall(structure) is outcome
     held[0] = object()
     assert memo.recall(structure) is None
+    fresh = OutcomeMemo(lambda _did: held[0])
+    fresh.remember(structure, outcome)  # decided from a document no longer held: not filed
+    assert len(fresh) == 0
 
 
-def test_a_signature_replayed_for_a_failing_key_step_is_refused() -> None:
+def test_an_outcome_is_made_only_of_a_passing_key_step() -> None:
     """An outcome is made only of a key step whose checks all passed, signature included."""
     passed = Check(CheckId.SIGNATURE, True, "OK", "EdDSA signature verifies")
     failed = Check(CheckId.KID, False, Code.KID_NOT_IN_ISSUER_DID, "not here")

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
-__all__ = ["CacheCounter", "counter", "snapshot"]
+__all__ = ["CacheCounter", "CountedMemory", "counter", "snapshot"]
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 _lock = threading.Lock()
 _counters: dict[str, CacheCounter] = {}
@@ -51,3 +55,34 @@ def snapshot() -> dict[str, tuple[int, int]]:
     with _lock:
         counters = list(_counters.values())
     return {c.name: (c.hits, c.misses) for c in counters}
+
+
+class CountedMemory(Generic[K, V]):
+    """Values by key for the cache called ``name``: each lookup counted as a hit or a miss,
+    everything forgotten at once past ``max_items`` (arbitrary keys cannot grow it);
+    thread-safe."""
+
+    def __init__(self, name: str, *, max_items: int) -> None:
+        self._items: dict[K, V] = {}
+        self._max_items = max_items
+        self._lock = threading.Lock()
+        self._counter = counter(name)
+
+    def get(self, key: K) -> V | None:
+        """The value kept for ``key``, if any (counted)."""
+        found = self._items.get(key)
+        if found is None:
+            self._counter.miss()
+        else:
+            self._counter.hit()
+        return found
+
+    def put(self, key: K, value: V) -> None:
+        """Keep ``value`` for ``key``."""
+        with self._lock:
+            if len(self._items) >= self._max_items:
+                self._items.clear()
+            self._items[key] = value
+
+    def __len__(self) -> int:
+        return len(self._items)

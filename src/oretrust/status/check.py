@@ -44,7 +44,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any
 
 from oretrust import cache_stats
@@ -87,8 +87,6 @@ __all__ = [
 MAX_STATUS_LISTS_PER_CREDENTIAL = 4
 
 _REMOTE_KEY = ("status", "http_cache")
-#: Status-list URLs whose answerer one status check remembers (a credential names a few).
-_MAX_ANSWERERS = 1024
 _INDEX = re.compile(r"^[0-9]{1,10}$")
 _CHECKED_PURPOSES = ("revocation", "suspension")
 
@@ -225,16 +223,8 @@ def status_check(
             leeway=leeway,
         )
 
-    answerers: dict[str, StatusListResolver | None] = {}  # who answers a URL never changes
-
     def fetch_list(reference: StatusReference, now: datetime) -> SourcedStatusList:
-        try:  # one read: another thread may clear the memory at any moment
-            answerer = answerers[reference.url]
-        except KeyError:
-            answerer = _answerer(resolver, reference.url)
-            if len(answerers) >= _MAX_ANSWERERS:
-                answerers.clear()
-            answerers[reference.url] = answerer
+        answerer = _answerer(resolver, reference.url)
         if callable(getattr(answerer, "obtain", None)):  # a CachingStatusListSource
             assert isinstance(answerer, CachingStatusListSource)  # the remote path only
             verify = verifying(reference, now)
@@ -366,24 +356,12 @@ def _provenance(
         "purpose": reference.purpose,
         "index": reference.index,
         "source": sourced.source,
-        "iat": _stamp_text(issued) if issued is not None else None,
+        "iat": issued.isoformat().replace("+00:00", "Z") if issued is not None else None,
         "age_seconds": None if issued is None else int((now - issued).total_seconds()),
     }
     if sourced.cached_age is not None:
         entry["cached_seconds"] = int(sourced.cached_age.total_seconds())
     return entry
-
-
-def _stamp_text(moment: datetime) -> str:
-    """``moment`` as the report writes a list's ``iat`` (one per list: remembered)."""
-    return _stamp_text_in(moment, moment.utcoffset())
-
-
-@lru_cache(maxsize=256)
-def _stamp_text_in(moment: datetime, offset: timedelta | None) -> str:
-    """:func:`_stamp_text`, keyed by the offset too: equal instants in other offsets are
-    equal datetimes, and each is written as it was given."""
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _describe(provenance: dict[str, Any]) -> str:

@@ -21,6 +21,7 @@ from oretrust.report import Check, CredentialCheck, VerificationReport
 from oretrust.verifier._pipeline import step
 
 __all__ = [
+    "FixedOutcome",
     "FixedOutcomes",
     "ValidityBounds",
     "check_schema",
@@ -136,8 +137,10 @@ def check_schema(credential: dict[str, Any], report: VerificationReport) -> None
     report.passed(CheckId.SCHEMA, f"credentialSubject matches the {credential_type.name} schema")
 
 
-#: What a ``fixed`` extra check recorded, by its id: its checks and its warnings.
-FixedOutcomes = Mapping[str, tuple[tuple[Check, ...], tuple[str, ...]]]
+#: What a ``fixed`` extra check recorded: its checks and its warnings.
+FixedOutcome = tuple[tuple[Check, ...], tuple[str, ...]]
+#: Those outcomes by check id.
+FixedOutcomes = Mapping[str, FixedOutcome]
 
 
 def run_extra_checks(
@@ -146,14 +149,14 @@ def run_extra_checks(
     report: VerificationReport,
     now: datetime,
     replayed: FixedOutcomes | None = None,
-) -> dict[str, tuple[tuple[Check, ...], tuple[str, ...]]]:
+) -> dict[str, FixedOutcome]:
     """Run the verifier's extra checks (status, accreditation) over a signature-verified
     credential, each guarded: one that raises is recorded as failed under its own id.
 
     A ``fixed`` check (:class:`~oretrust.report.CredentialCheck`) found in ``replayed`` is
     not run: what it recorded for these bytes before is recorded again. Returns what each
     fixed check that ran recorded, for the caller to replay next time."""
-    recorded: dict[str, tuple[tuple[Check, ...], tuple[str, ...]]] = {}
+    recorded: dict[str, FixedOutcome] = {}
     for extra in extras:
         earlier = replayed.get(extra.id) if replayed is not None and extra.fixed else None
         if earlier is not None:

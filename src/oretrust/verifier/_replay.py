@@ -25,12 +25,11 @@ dies with it; it is bounded (forgotten all at once past ``max_items``).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from oretrust import cache_stats
+from oretrust.cache_stats import CountedMemory
 from oretrust.codes import CheckId
 from oretrust.formats.jws import SignatureVerifier
 from oretrust.report import Check, VerificationReport
@@ -83,10 +82,9 @@ class OutcomeMemo:
 
     def __init__(self, holding: Holding, *, max_items: int = MAX_STRUCTURES) -> None:
         self._holding = holding
-        self._items: dict[Structure, Outcome] = {}
-        self._max_items = max_items
-        self._lock = threading.Lock()
-        self._counter = cache_stats.counter("verification_outcomes")
+        self._items: CountedMemory[Structure, Outcome] = CountedMemory(
+            "verification_outcomes", max_items=max_items
+        )
 
     def holding(self, did: str) -> object | None:
         """What the resolver holds for ``did`` now (see the module)."""
@@ -96,17 +94,14 @@ class OutcomeMemo:
         """The outcome kept for ``structure`` while its DID document is still held."""
         found = self._items.get(structure)
         if found is None or self._holding(structure.issuer) is not found.held:
-            self._counter.miss()
             return None
-        self._counter.hit()
         return found
 
     def remember(self, structure: Structure, outcome: Outcome) -> None:
-        """Keep ``outcome`` for ``structure``."""
-        with self._lock:
-            if len(self._items) >= self._max_items:
-                self._items.clear()
-            self._items[structure] = outcome
+        """Keep ``outcome`` for ``structure`` — only while the document it was decided from
+        is still the one held (a fetch racing the verification files nothing)."""
+        if self._holding(structure.issuer) is outcome.held:
+            self._items.put(structure, outcome)
 
     def __len__(self) -> int:
         return len(self._items)

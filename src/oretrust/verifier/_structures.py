@@ -21,13 +21,12 @@ remembered. The memory is bounded (forgotten all at once past ``max_items``).
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from oretrust import cache_stats
+from oretrust.cache_stats import CountedMemory
 from oretrust.codes import CheckId
 from oretrust.encoding import b64url_decode
 from oretrust.errors import MalformedTokenError
@@ -83,19 +82,13 @@ class StructureMemo:
     """Structures by signing input; thread-safe, bounded."""
 
     def __init__(self, *, max_items: int = MAX_STRUCTURES) -> None:
-        self._items: dict[str, Structure] = {}
-        self._max_items = max_items
-        self._lock = threading.Lock()
-        self._counter = cache_stats.counter("credential_structures")
+        self._items: CountedMemory[str, Structure] = CountedMemory(
+            "credential_structures", max_items=max_items
+        )
 
     def recall(self, signing_input: str) -> Structure | None:
         """The structure remembered for ``signing_input``, if any."""
-        found = self._items.get(signing_input)
-        if found is None:
-            self._counter.miss()
-        else:
-            self._counter.hit()
-        return found
+        return self._items.get(signing_input)
 
     def recall_token(self, token: str) -> tuple[UnverifiedJws, Structure] | None:
         """``token`` as parsed, with the structure remembered for its signing input; None
@@ -152,10 +145,7 @@ class StructureMemo:
 
     def remember(self, signing_input: str, structure: Structure) -> None:
         """Keep ``structure`` for ``signing_input``."""
-        with self._lock:
-            if len(self._items) >= self._max_items:
-                self._items.clear()
-            self._items[signing_input] = structure
+        self._items.put(signing_input, structure)
 
     def __len__(self) -> int:
         return len(self._items)

@@ -222,7 +222,7 @@ class Verifier:
             return
         signature = signature_verifier(structure.header, verified[1])
         outcome = Outcome.of(held, key_checks, signature, report, fixed)
-        if outcome is not None and outcomes.holding(structure.issuer) is held:
+        if outcome is not None:
             outcomes.remember(structure, outcome)
 
     def _recalled_rest_into(

@@ -47,7 +47,9 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = message["headers"] = list(message.get("headers", ()))
-                present = {bytes(name).lower(): bytes(value) for name, value in headers}
+                present: dict[bytes, bytes] = {}
+                for name, value in headers:  # the first of a repeated header, as ASGI reads it
+                    present.setdefault(bytes(name).lower(), bytes(value))
                 headers.extend(pair for pair in _ALWAYS_RAW if pair[0] not in present)
                 if present.get(b"content-type", b"").startswith(b"text/html"):
                     MutableHeaders(scope=message)["Content-Security-Policy"] = (
